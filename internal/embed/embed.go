@@ -1,0 +1,96 @@
+// Package embed owns the vector storage behind the catalog's embeddings: one
+// contiguous row-major float32 matrix per space, L2 normalisation, and
+// scoring every row against a query in one blas32.Gemv call.
+//
+// Shapes are checked here, before gonum sees them, because gonum panics on
+// shape errors (they are programmer errors to it, but data errors to us).
+package embed
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// Matrix is Rows×Cols float32 values, row-major, contiguous.
+type Matrix struct {
+	Rows, Cols int
+	Data       []float32
+}
+
+// NewMatrix allocates a zero matrix.
+func NewMatrix(rows, cols int) Matrix {
+	return Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+}
+
+// Row returns row i, sharing storage.
+func (m Matrix) Row(i int) []float32 { return m.Data[i*m.Cols : (i+1)*m.Cols : (i+1)*m.Cols] }
+
+// Check reports a shape or value problem: wrong data length, or a non-finite value.
+func (m Matrix) Check() error {
+	if m.Rows < 0 || m.Cols <= 0 || len(m.Data) != m.Rows*m.Cols {
+		return fmt.Errorf("embed: matrix %dx%d has %d values", m.Rows, m.Cols, len(m.Data))
+	}
+	for i, v := range m.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("embed: row %d col %d is not finite", i/m.Cols, i%m.Cols)
+		}
+	}
+	return nil
+}
+
+// Scores sets dst[i] = row i · q for every row, in one Gemv. dst must have
+// Rows elements and q Cols elements.
+func (m Matrix) Scores(q, dst []float32) error {
+	if len(q) != m.Cols || len(dst) != m.Rows {
+		return fmt.Errorf("embed: scores of %dx%d matrix with query of %d into %d", m.Rows, m.Cols, len(q), len(dst))
+	}
+	if m.Rows == 0 {
+		return nil
+	}
+	a := blas32.General{Rows: m.Rows, Cols: m.Cols, Stride: m.Cols, Data: m.Data}
+	blas32.Gemv(blas.NoTrans, 1, a, blas32.Vector{N: m.Cols, Inc: 1, Data: q}, 0, blas32.Vector{N: m.Rows, Inc: 1, Data: dst})
+	return nil
+}
+
+// Normalize scales v to unit L2 norm in place and returns the old norm. A zero
+// vector stays zero.
+func Normalize(v []float32) float32 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	n := math.Sqrt(s)
+	if n == 0 {
+		return 0
+	}
+	inv := float32(1 / n)
+	for i := range v {
+		v[i] *= inv
+	}
+	return float32(n)
+}
+
+// NormalizeRows L2-normalises every row so a dot product is a cosine.
+func (m Matrix) NormalizeRows() {
+	for i := 0; i < m.Rows; i++ {
+		Normalize(m.Row(i))
+	}
+}
+
+// Dot returns a·b; the lengths must match.
+func Dot(a, b []float32) float32 {
+	if len(a) != len(b) {
+		panic("embed: Dot of vectors of different lengths")
+	}
+	return blas32.Dot(blas32.Vector{N: len(a), Inc: 1, Data: a}, blas32.Vector{N: len(b), Inc: 1, Data: b})
+}
+
+// AddScaled sets dst += alpha·v.
+func AddScaled(dst []float32, alpha float32, v []float32) {
+	for i := range dst {
+		dst[i] += alpha * v[i]
+	}
+}

@@ -1,0 +1,83 @@
+package music
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error for callers that must branch on it, and for the
+// D-Bus edge that maps it to an error name. Kinds cross the wire as names:
+// append new kinds at the end, never reorder or remove.
+type Kind int
+
+const (
+	KindInternal     Kind = iota // a bug or an unexpected failure
+	KindNotFound                 // no such track, profile or player item
+	KindInvalid                  // bad argument, config value or input row
+	KindNoPlayer                 // no MPRIS player to act on
+	KindAccessDenied             // caller may not do this
+	KindUnavailable              // a resource is temporarily unusable (disk full, bus down)
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindNotFound:
+		return "not found"
+	case KindInvalid:
+		return "invalid argument"
+	case KindNoPlayer:
+		return "no player"
+	case KindAccessDenied:
+		return "access denied"
+	case KindUnavailable:
+		return "unavailable"
+	}
+	return "internal error"
+}
+
+// Error is an error with a Kind and a message meant for the caller. Wrap it
+// with fmt.Errorf("...: %w", err) on the way up; KindOf finds it again.
+type Error struct {
+	Kind Kind
+	Msg  string
+	Err  error // optional cause
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an *Error of the given kind.
+func Errorf(kind Kind, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// WrapKind builds an *Error of the given kind around a cause.
+func WrapKind(kind Kind, err error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// KindOf returns the Kind of the first *Error in err's chain, or KindInternal.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// MessageOf returns the caller-facing message of the first *Error in err's
+// chain (including its causes), or a generic text for internal errors so
+// internals never leak across the bus.
+func MessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return "internal error"
+}
