@@ -1,0 +1,151 @@
+// Package testenv owns the real parts that tests start: a private dbus-daemon
+// per test, connections to it, temporary databases, real MPRIS players, and
+// WaitFor, the one way tests wait for a condition (never a bare sleep).
+//
+// It is imported only from _test.go files.
+package testenv
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// Bus is a private dbus-daemon started for one test.
+type Bus struct {
+	Address string
+	cmd     *exec.Cmd
+	config  string
+}
+
+// StartBus starts `dbus-daemon --session`-like private bus on a socket in a
+// temporary directory and stops it when the test ends. Reading the address
+// the daemon prints is the readiness wait.
+func StartBus(tb testing.TB) *Bus {
+	tb.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		tb.Fatalf("dbus-daemon not installed (apt-get install dbus): %v", err)
+	}
+	dir := tb.TempDir()
+	b := &Bus{config: filepath.Join(dir, "bus.conf")}
+	conf := fmt.Sprintf(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>`, dir)
+	if err := os.WriteFile(b.config, []byte(conf), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	b.start(tb)
+	tb.Cleanup(b.Stop)
+	return b
+}
+
+func (b *Bus) start(tb testing.TB) {
+	tb.Helper()
+	cmd := exec.Command("dbus-daemon", "--nofork", "--print-address", "--config-file", b.config)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start dbus-daemon: %v", err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		tb.Fatalf("read dbus-daemon address: %v", err)
+	}
+	b.cmd = cmd
+	b.Address = strings.TrimSpace(line)
+}
+
+// Stop kills the bus daemon (idempotent).
+func (b *Bus) Stop() {
+	if b.cmd == nil {
+		return
+	}
+	_ = b.cmd.Process.Kill()
+	_ = b.cmd.Wait()
+	b.cmd = nil
+}
+
+// Restart stops the bus daemon and starts a new one; the address changes
+// unless the caller keeps using the same directory (it does: unix:dir= picks
+// a new socket name, so Address is updated).
+func (b *Bus) Restart(tb testing.TB) {
+	tb.Helper()
+	b.Stop()
+	b.start(tb)
+}
+
+// Env returns the environment for a child process that must use this bus and
+// no other (no session bus autolaunch, no X11).
+func (b *Bus) Env() []string {
+	env := []string{}
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") || strings.HasPrefix(kv, "DBUS_SYSTEM_BUS_ADDRESS=") || strings.HasPrefix(kv, "DISPLAY=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "DBUS_SESSION_BUS_ADDRESS="+b.Address, "DBUS_SYSTEM_BUS_ADDRESS="+b.Address)
+}
+
+// Conn opens a private connection to the bus, closed when the test ends.
+func (b *Bus) Conn(tb testing.TB) *dbus.Conn {
+	tb.Helper()
+	conn, err := dbus.Connect(b.Address)
+	if err != nil {
+		tb.Fatalf("connect to private bus: %v", err)
+	}
+	tb.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// WaitFor polls cond until it holds or the deadline passes, then fails the
+// test with msg. Polling at a short interval is a condition wait with a
+// deadline, not a sleep for synchronisation: the test proceeds as soon as the
+// condition holds.
+func WaitFor(tb testing.TB, timeout time.Duration, cond func() bool, msg string, args ...any) {
+	tb.Helper()
+	if !Eventually(timeout, cond) {
+		tb.Fatalf("timed out after %v waiting for: %s", timeout, fmt.Sprintf(msg, args...))
+	}
+}
+
+// Eventually is WaitFor without the test: it reports whether cond held
+// before the timeout.
+func Eventually(timeout time.Duration, cond func() bool) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if cond() {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return cond()
+		case <-tick.C:
+		}
+	}
+}
