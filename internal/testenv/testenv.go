@@ -34,13 +34,19 @@ func StartBus(tb testing.TB) *Bus {
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		tb.Fatalf("dbus-daemon not installed (apt-get install dbus): %v", err)
 	}
-	dir := tb.TempDir()
+	// A short directory of its own: unix socket paths are limited to 108
+	// bytes, and t.TempDir() grows with the test's name.
+	dir, err := os.MkdirTemp("", "cbus")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = os.RemoveAll(dir) })
 	b := &Bus{config: filepath.Join(dir, "bus.conf")}
 	conf := fmt.Sprintf(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:dir=%s</listen>
+  <listen>unix:path=%s/bus</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -58,6 +64,7 @@ func StartBus(tb testing.TB) *Bus {
 
 func (b *Bus) start(tb testing.TB) {
 	tb.Helper()
+	_ = os.Remove(filepath.Join(filepath.Dir(b.config), "bus")) // a killed daemon leaves its socket
 	cmd := exec.Command("dbus-daemon", "--nofork", "--print-address", "--config-file", b.config)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -87,9 +94,8 @@ func (b *Bus) Stop() {
 	b.cmd = nil
 }
 
-// Restart stops the bus daemon and starts a new one; the address changes
-// unless the caller keeps using the same directory (it does: unix:dir= picks
-// a new socket name, so Address is updated).
+// Restart stops the bus daemon and starts a new one on the same socket
+// path, so the address stays the same, as after a real dbus-daemon restart.
 func (b *Bus) Restart(tb testing.TB) {
 	tb.Helper()
 	b.Stop()

@@ -1,0 +1,66 @@
+# Continuo. `make demo` runs the Swan Lake drive on a private bus; `make test`
+# runs every test (needs the Debian packages listed in README.md).
+
+GO       ?= go
+BIN      := bin
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+SHARED   ?= ../shared/data
+OUT      ?= out
+
+.PHONY: all build test bench demo lint fuzz catalog full-catalog eval compare-sima clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/continuod ./cmd/continuoctl ./cmd/continuo-emu
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+# Benchmarks: engine, catalog load, history, search, D-Bus round trip, queue latency.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# The main job: a private bus, continuod with its embedded catalog and a
+# temporary database, the emulator, and the Swan Lake drive.
+demo: build
+	@mkdir -p $(OUT)
+	@tmp=$$(mktemp -d); \
+	dbus-run-session -- sh -c '\
+	  $(BIN)/continuod --config configs/demo.toml --db "$$0/history.db" 2>"$$0/continuod.log" & dpid=$$!; \
+	  $(BIN)/continuo-emu --speed 240 --wait-daemon 20s --script testdata/drives/swan-lake.drive --plot $(OUT)/swan-lake.svg; rc=$$?; \
+	  kill -TERM $$dpid; wait $$dpid; exit $$rc' "$$tmp"; rc=$$?; \
+	echo "plot: $(OUT)/swan-lake.svg   daemon log: $$tmp/continuod.log"; exit $$rc
+
+lint:
+	$(GO) vet ./...
+	gofmt -l cmd internal | (! grep .)
+	sh systemd/verify.sh
+
+# Short fuzz runs of every fuzz target (go test allows one target per run).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./internal/...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+# Regenerate the embedded default catalog from the shared datasets.
+catalog:
+	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED)
+
+# The full catalog snapshot (~151k tracks) from every shared dataset.
+full-catalog: build
+	@mkdir -p $(OUT)
+	$(BIN)/continuoctl catalog build --out $(OUT)/full.catalog \
+	  $(SHARED)/tracks_multigenre.csv $(SHARED)/spotify_songs_playlists.csv \
+	  $(SHARED)/spotify_artist_genres_w_features.csv $(SHARED)/spotify_genre_audio_features.csv
+
+eval: build
+	$(BIN)/continuoctl eval
+
+clean:
+	rm -rf $(BIN) $(OUT)

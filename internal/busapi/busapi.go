@@ -1,0 +1,361 @@
+// Package busapi owns org.continuo.Recommender1, Continuo's D-Bus API: the
+// introspection contract (org.continuo.Recommender1.xml), argument checking,
+// properties and signals, the privilege check, and the one table from error
+// kinds to D-Bus error names.
+//
+// Nothing that arrives over the bus is trusted: every argument is checked
+// here before the drive core sees it, and handlers never panic on input.
+package busapi
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/godbus/dbus/v5/introspect"
+	"github.com/rs/zerolog"
+
+	"github.com/continuo/continuo/internal/drive"
+	"github.com/continuo/continuo/internal/music"
+)
+
+// Names of the API (a contract).
+const (
+	BusName   = "org.continuo.Recommender1"
+	Interface = "org.continuo.Recommender1"
+	Path      = dbus.ObjectPath("/org/continuo/Recommender1")
+)
+
+// IntrospectXML is the interface description, also shipped in configs/.
+//
+//go:embed org.continuo.Recommender1.xml
+var IntrospectXML string
+
+// Options configure a Server.
+type Options struct {
+	Version     string
+	CallTimeout time.Duration // deadline for one method call
+	Access      Access
+	Logger      zerolog.Logger
+}
+
+// Server exports the API on one bus connection. A new connection (after the
+// bus restarts) gets a new Server; the drive core outlives both.
+type Server struct {
+	conn *dbus.Conn
+	core *drive.Core
+	opts Options
+	log  zerolog.Logger
+	ctx  context.Context
+
+	signals chan signal // emitted by one goroutine, so the core never blocks on the bus
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	mu   sync.Mutex // guards last
+	last drive.State
+}
+
+type signal struct {
+	name string
+	body []any
+}
+
+// Serve exports the object, then requests the bus name (in that order: a
+// client that sees the name must find the object). It returns an error when
+// another process owns the name.
+func Serve(ctx context.Context, conn *dbus.Conn, core *drive.Core, opts Options) (*Server, error) {
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 5 * time.Second
+	}
+	s := &Server{conn: conn, core: core, opts: opts, log: opts.Logger.With().Str("component", "busapi").Logger(),
+		signals: make(chan signal, 64)}
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.last = core.State()
+	if err := conn.Export(methods{s}, Path, Interface); err != nil {
+		return nil, fmt.Errorf("export %s: %w", Interface, err)
+	}
+	if err := conn.Export(properties{s}, Path, "org.freedesktop.DBus.Properties"); err != nil {
+		return nil, fmt.Errorf("export properties: %w", err)
+	}
+	node := strings.Replace(IntrospectXML, "</node>", introspect.IntrospectDataString+propertiesIntrospection+"</node>", 1)
+	if err := conn.Export(introspect.Introspectable(node), Path, "org.freedesktop.DBus.Introspectable"); err != nil {
+		return nil, fmt.Errorf("export introspection: %w", err)
+	}
+	s.wg.Add(1)
+	go s.emitLoop()
+	reply, err := conn.RequestName(BusName, dbus.NameFlagDoNotQueue)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("request name %s: %w", BusName, err)
+	}
+	if reply != dbus.RequestNameReplyPrimaryOwner {
+		s.Close()
+		return nil, music.Errorf(music.KindUnavailable, "bus name %s is owned by another process", BusName)
+	}
+	s.log.Info().Str("name", BusName).Msg("bus name acquired")
+	return s, nil
+}
+
+// Close releases the name, unexports the object and stops the emitter.
+func (s *Server) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	_, _ = s.conn.ReleaseName(BusName)
+	for _, iface := range []string{Interface, "org.freedesktop.DBus.Properties", "org.freedesktop.DBus.Introspectable"} {
+		_ = s.conn.Export(nil, Path, iface)
+	}
+	return nil
+}
+
+func (s *Server) emitLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case sig := <-s.signals:
+			if err := s.conn.Emit(Path, sig.name, sig.body...); err != nil {
+				s.log.Warn().Err(err).Str("signal", sig.name).Msg("emit failed")
+			}
+		}
+	}
+}
+
+func (s *Server) emit(name string, body ...any) {
+	select {
+	case s.signals <- signal{name, body}:
+	default:
+		// A stuck bus must not stall the core; a later state change
+		// re-announces the properties.
+		s.log.Warn().Str("signal", name).Msg("signal queue full; dropped")
+	}
+}
+
+// StateChanged implements drive.Notifier: PropertiesChanged for what changed.
+func (s *Server) StateChanged(st drive.State) {
+	s.mu.Lock()
+	old := s.last
+	s.last = st
+	s.mu.Unlock()
+	changed := map[string]dbus.Variant{}
+	for name, v := range propValues(st, 0, "") {
+		if ov := propValues(old, 0, "")[name]; ov.String() != v.String() {
+			changed[name] = v
+		}
+	}
+	if len(changed) > 0 {
+		s.emit("org.freedesktop.DBus.Properties.PropertiesChanged", Interface, changed, []string{})
+	}
+}
+
+// QueueUpdated implements drive.Notifier.
+func (s *Server) QueueUpdated(tracks []drive.TrackView) {
+	s.emit(Interface+".QueueUpdated", trackDicts(tracks))
+}
+
+// Played implements drive.Notifier.
+func (s *Server) Played(id music.TrackID, outcome music.Outcome) {
+	s.emit(Interface+".Played", string(id), string(outcome))
+}
+
+// call gives a handler its context: the server's lifetime with a deadline.
+func (s *Server) call() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.opts.CallTimeout)
+}
+
+// methods holds the exported methods (godbus exports every method of the
+// value, so helpers live on Server, not here).
+type methods struct{ s *Server }
+
+const maxLimit = 100
+
+func checkText(name, v string, max int) *dbus.Error {
+	if !utf8.ValidString(v) {
+		return invalid("%s is not valid UTF-8", name)
+	}
+	if len(v) > max {
+		return invalid("%s is longer than %d bytes", name, max)
+	}
+	return nil
+}
+
+func (m methods) Resolve(query string, limit uint32) ([]map[string]dbus.Variant, *dbus.Error) {
+	if err := checkText("query", query, 500); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(query) == "" {
+		return nil, invalid("query is empty")
+	}
+	if limit == 0 || limit > maxLimit {
+		return nil, invalid("limit must be 1..%d, got %d", maxLimit, limit)
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	ts, err := m.s.core.Resolve(ctx, query, int(limit))
+	if err != nil {
+		return nil, m.s.toDBus("Resolve", err)
+	}
+	return trackDicts(ts), nil
+}
+
+func (m methods) Recommend(seed string, count uint32, options map[string]dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+	if err := checkText("seed_id", seed, 200); err != nil {
+		return nil, err
+	}
+	if count == 0 || count > maxLimit {
+		return nil, invalid("count must be 1..%d, got %d", maxLimit, count)
+	}
+	o, derr := parseOptions(options)
+	if derr != nil {
+		return nil, derr
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	ts, err := m.s.core.Recommend(ctx, music.TrackID(seed), int(count), o)
+	if err != nil {
+		return nil, m.s.toDBus("Recommend", err)
+	}
+	return trackDicts(ts), nil
+}
+
+func (m methods) Play(query string) (map[string]dbus.Variant, *dbus.Error) {
+	if err := checkText("query", query, 500); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(query) == "" {
+		return nil, invalid("query is empty")
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	t, err := m.s.core.Play(ctx, query)
+	if err != nil {
+		return nil, m.s.toDBus("Play", err)
+	}
+	return trackDict(t), nil
+}
+
+func (m methods) Feedback(id, kind string) *dbus.Error {
+	if err := checkText("track_id", id, 200); err != nil {
+		return err
+	}
+	if err := checkText("kind", kind, 20); err != nil {
+		return err
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	return m.s.toDBus("Feedback", m.s.core.Feedback(ctx, music.TrackID(id), music.FeedbackKind(kind)))
+}
+
+func (m methods) Explain(id string) (string, *dbus.Error) {
+	if err := checkText("track_id", id, 200); err != nil {
+		return "", err
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	r, err := m.s.core.Explain(ctx, music.TrackID(id))
+	if err != nil {
+		return "", m.s.toDBus("Explain", err)
+	}
+	return r, nil
+}
+
+func (m methods) History(profile string, limit uint32) ([]map[string]dbus.Variant, *dbus.Error) {
+	if err := checkText("profile", profile, 64); err != nil {
+		return nil, err
+	}
+	if limit == 0 || limit > 1000 {
+		return nil, invalid("limit must be 1..1000, got %d", limit)
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	evs, err := m.s.core.History(ctx, profile, int(limit))
+	if err != nil {
+		return nil, m.s.toDBus("History", err)
+	}
+	out := make([]map[string]dbus.Variant, len(evs))
+	for i, e := range evs {
+		out[i] = eventDict(e)
+	}
+	return out, nil
+}
+
+func (m methods) ForgetProfile(profile string, sender dbus.Sender) *dbus.Error {
+	if err := checkText("profile", profile, 64); err != nil {
+		return err
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	if err := m.s.authorize(ctx, sender); err != nil {
+		return m.s.toDBus("ForgetProfile", err)
+	}
+	return m.s.toDBus("ForgetProfile", m.s.core.ForgetProfile(ctx, profile))
+}
+
+// parseOptions checks Recommend's a{sv}: known keys, right types, sane values.
+func parseOptions(in map[string]dbus.Variant) (drive.RecommendOptions, *dbus.Error) {
+	var o drive.RecommendOptions
+	for k, v := range in {
+		switch k {
+		case "mood":
+			s, ok := v.Value().(string)
+			if !ok {
+				return o, invalid("option mood must be a string (s), got %s", v.Signature())
+			}
+			if err := drive.CheckMood(s); err != nil {
+				return o, invalid("option mood: %s", music.MessageOf(err))
+			}
+			o.Mood = &s
+		case "explicit":
+			b, ok := v.Value().(bool)
+			if !ok {
+				return o, invalid("option explicit must be a boolean (b), got %s", v.Signature())
+			}
+			o.Explicit = &b
+		case "explore":
+			d, ok := v.Value().(float64)
+			if !ok {
+				return o, invalid("option explore must be a double (d), got %s", v.Signature())
+			}
+			if math.IsNaN(d) || d < 0 || d > 1 {
+				return o, invalid("option explore must be 0..1, got %v", d)
+			}
+			o.Explore = d
+		case "exclude":
+			ids, ok := v.Value().([]string)
+			if !ok {
+				return o, invalid("option exclude must be an array of strings (as), got %s", v.Signature())
+			}
+			if len(ids) > 1000 {
+				return o, invalid("option exclude has more than 1000 ids")
+			}
+			for _, id := range ids {
+				if err := checkText("exclude id", id, 200); err != nil {
+					return o, err
+				}
+				o.Exclude = append(o.Exclude, music.TrackID(id))
+			}
+		case "profile":
+			p, ok := v.Value().(string)
+			if !ok {
+				return o, invalid("option profile must be a string (s), got %s", v.Signature())
+			}
+			if err := drive.CheckProfile(p); err != nil {
+				return o, invalid("option profile: %s", music.MessageOf(err))
+			}
+			o.Profile = p
+		default:
+			if !utf8.ValidString(k) {
+				return o, invalid("an option name is not valid UTF-8")
+			}
+			return o, invalid("unknown option %q (known: mood, explicit, explore, exclude, profile)", k)
+		}
+	}
+	return o, nil
+}

@@ -1,0 +1,161 @@
+package busapi
+
+import (
+	"context"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/godbus/dbus/v5/introspect"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/drive"
+	"github.com/continuo/continuo/internal/history"
+	"github.com/continuo/continuo/internal/music"
+)
+
+func TestIntrospectionIsTheShippedContract(t *testing.T) {
+	var node introspect.Node
+	require.NoError(t, xml.Unmarshal([]byte(IntrospectXML), &node))
+	require.Len(t, node.Interfaces, 1)
+	ifc := node.Interfaces[0]
+	assert.Equal(t, Interface, ifc.Name)
+	methods := map[string]string{}
+	for _, m := range ifc.Methods {
+		sig := ""
+		for _, a := range m.Args {
+			require.NotEmpty(t, a.Name, "%s: every argument is named", m.Name)
+			sig += a.Direction + ":" + a.Type + " "
+		}
+		methods[m.Name] = sig
+	}
+	assert.Equal(t, map[string]string{
+		"Resolve":       "in:s in:u out:aa{sv} ",
+		"Recommend":     "in:s in:u in:a{sv} out:aa{sv} ",
+		"Play":          "in:s out:a{sv} ",
+		"Feedback":      "in:s in:s ",
+		"Explain":       "in:s out:s ",
+		"History":       "in:s in:u out:aa{sv} ",
+		"ForgetProfile": "in:s ",
+	}, methods)
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "configs", "org.continuo.Recommender1.xml"))
+	require.NoError(t, err)
+	assert.Equal(t, IntrospectXML, string(shipped), "configs/ ships the same contract")
+}
+
+func TestErrorNamesAreAppendOnly(t *testing.T) {
+	// Wire contract: these names never change.
+	want := map[music.Kind]string{
+		music.KindInternal:     "org.continuo.Error.Internal",
+		music.KindNotFound:     "org.continuo.Error.NotFound",
+		music.KindInvalid:      "org.continuo.Error.InvalidArgument",
+		music.KindNoPlayer:     "org.continuo.Error.NoPlayer",
+		music.KindAccessDenied: "org.continuo.Error.AccessDenied",
+		music.KindUnavailable:  "org.continuo.Error.Unavailable",
+	}
+	for k, n := range want {
+		assert.Equal(t, n, errorNames[k])
+	}
+}
+
+func TestAccess(t *testing.T) {
+	groups := func(uid uint32) ([]string, error) {
+		if uid == 1001 {
+			return []string{"users", "continuo"}, nil
+		}
+		return []string{"users"}, nil
+	}
+	a := Access{UIDs: []uint32{1500}, Groups: []string{"continuo"}, lookupGroups: groups}
+	for _, tc := range []struct {
+		uid  uint32
+		want bool
+	}{{0, true}, {1500, true}, {1001, true}, {1002, false}, {65534, false}} {
+		assert.Equal(t, tc.want, a.Allowed(tc.uid), "uid %d", tc.uid)
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	cases := []struct {
+		name string
+		in   map[string]dbus.Variant
+		msg  string
+	}{
+		{"empty", map[string]dbus.Variant{}, ""},
+		{"all", map[string]dbus.Variant{"mood": dbus.MakeVariant("lively"), "explicit": dbus.MakeVariant(true),
+			"explore": dbus.MakeVariant(0.3), "exclude": dbus.MakeVariant([]string{"a", "b"}), "profile": dbus.MakeVariant("anna")}, ""},
+		{"unknown", map[string]dbus.Variant{"speed": dbus.MakeVariant(1)}, `unknown option "speed"`},
+		{"mood type", map[string]dbus.Variant{"mood": dbus.MakeVariant(int32(1))}, "mood must be a string"},
+		{"explore NaN", map[string]dbus.Variant{"explore": dbus.MakeVariant(nan())}, "explore must be 0..1"},
+		{"exclude type", map[string]dbus.Variant{"exclude": dbus.MakeVariant("a")}, "exclude must be an array"},
+		{"exclude utf8", map[string]dbus.Variant{"exclude": dbus.MakeVariant([]string{"\xff"})}, "not valid UTF-8"},
+		{"profile control", map[string]dbus.Variant{"profile": dbus.MakeVariant("a\x01")}, "control character"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseOptions(tc.in)
+			if tc.msg == "" {
+				assert.Nil(t, err)
+				return
+			}
+			require.NotNil(t, err)
+			assert.Equal(t, "org.continuo.Error.InvalidArgument", err.Name)
+			assert.Contains(t, err.Body[0], tc.msg)
+		})
+	}
+}
+
+func nan() float64 { var z float64; return z / z }
+
+var (
+	fuzzOnce sync.Once
+	fuzzSrv  *Server
+)
+
+// fuzzServer is a Server over a real core (embedded catalog, a real SQLite
+// file) but no bus: the handlers are called directly.
+func fuzzServer(tb testing.TB) *Server {
+	fuzzOnce.Do(func() {
+		m, err := drive.LoadModel("", "emu:///{id}")
+		require.NoError(tb, err)
+		dir, err := os.MkdirTemp("", "continuo-fuzz")
+		require.NoError(tb, err)
+		h, err := history.Open(context.Background(), history.Options{Path: filepath.Join(dir, "h.db"), Logger: zerolog.Nop()})
+		require.NoError(tb, err)
+		core := drive.New(drive.Options{Model: m, History: h, Logger: zerolog.Nop()})
+		core.Start(context.Background())
+		fuzzSrv = &Server{core: core, opts: Options{CallTimeout: 5 * time.Second}, log: zerolog.Nop(), ctx: context.Background()}
+	})
+	return fuzzSrv
+}
+
+// FuzzHandlers feeds arbitrary argument values to the method handlers: they
+// must answer with a result or a D-Bus error, never panic.
+func FuzzHandlers(f *testing.F) {
+	f.Add("scene swan lake", uint32(5), "calm", 0.5, "like", "anna")
+	f.Add("", uint32(0), "", -1.0, "", "")
+	f.Add("\xff\xfe", uint32(101), "lively", 2.0, "love", "\x00")
+	f.Add("post malone sunflower", uint32(100), "steady", 0.0, "skip", "default")
+	f.Fuzz(func(t *testing.T, query string, n uint32, mood string, explore float64, kind, profile string) {
+		s := fuzzServer(t)
+		m := methods{s}
+		_, _ = m.Resolve(query, n)
+		opts := map[string]dbus.Variant{"mood": dbus.MakeVariant(mood), "explore": dbus.MakeVariant(explore),
+			"exclude": dbus.MakeVariant([]string{query}), "profile": dbus.MakeVariant(profile)}
+		_, _ = m.Recommend(query, n, opts)
+		_, _ = m.Recommend("", n%20, map[string]dbus.Variant{"mood": dbus.MakeVariant(mood)})
+		_ = m.Feedback(query, kind)
+		_, _ = m.Explain(query)
+		_, _ = m.History(profile, n)
+		_, derr := m.Play(query)
+		if derr != nil {
+			_, known := KindOfName(derr.Name)
+			assert.True(t, known, "error %s is from the table", derr.Name)
+		}
+	})
+}

@@ -1,0 +1,521 @@
+// Package drive is the daemon's core: it follows the active MPRIS player,
+// turns what it plays into history and session context, asks the engine for
+// the continuation and keeps the player's queue filled.
+//
+// One goroutine (run) owns all of this state. The D-Bus API and the
+// connection manager talk to it through do(), which hands the goroutine a
+// function and waits for it with the caller's deadline, so no lock guards the
+// session and nothing else touches the player connection's state.
+package drive
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/mpris"
+	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/player"
+	"github.com/continuo/continuo/internal/recommend"
+	"github.com/continuo/continuo/internal/resolve"
+)
+
+// History is what the core needs of the listening-history store
+// (implemented by *history.Store).
+type History interface {
+	StartSession(ctx context.Context, profile string, at time.Time) (int64, error)
+	EndSession(ctx context.Context, id int64, at time.Time) error
+	Record(ctx context.Context, ev music.PlayEvent) (int64, error)
+	Feedback(ctx context.Context, fb music.Feedback) error
+	Recent(ctx context.Context, profile string, limit int) ([]music.PlayEvent, error)
+	Taste(ctx context.Context, profile string) (music.Taste, error)
+	Forget(ctx context.Context, profile string) error
+}
+
+// Notifier receives what the D-Bus API turns into signals. Methods are called
+// from the core goroutine and must not block.
+type Notifier interface {
+	StateChanged(s State)
+	QueueUpdated(tracks []TrackView)
+	Played(id music.TrackID, outcome music.Outcome)
+}
+
+// Options configure a Core.
+type Options struct {
+	Model   Model
+	History History
+
+	Profile         string        // initial active profile
+	QueueDepth      int           // tracks kept queued ahead
+	SkipSeconds     float64       // a track left before this many seconds...
+	SkipShare       float64       // ...or before this share of its length counts as skipped
+	PreferredPlayer []string      // MPRIS name suffixes in order of preference
+	Players         player.Config // per-player enqueue settings
+	CallTimeout     time.Duration // per outbound call
+	HistoryTimeout  time.Duration // per history write
+	Logger          zerolog.Logger
+	Now             func() time.Time
+}
+
+// Model is the catalog with what is built on it. SIGHUP swaps it as a whole.
+type Model struct {
+	Catalog *catalog.Catalog
+	Engine  *recommend.Engine
+	Index   *resolve.Index
+}
+
+// State is the part of the core's state the API publishes as properties.
+type State struct {
+	ActivePlayer    string
+	ActiveProfile   string
+	QueueDepth      int
+	ExplicitAllowed bool
+	Mood            string
+	Mechanism       string // how the active player is queued into
+	Players         []PlayerInfo
+	Queue           []TrackView
+}
+
+// PlayerInfo describes a followed player for `continuoctl status`.
+type PlayerInfo struct {
+	Name      string
+	Status    string
+	Mechanism string
+}
+
+// TrackView is a track as the API shows it.
+type TrackView struct {
+	Row        int // catalog row, -1 when not in the catalog
+	ID         music.TrackID
+	Title      string
+	Artists    []string
+	Album      string
+	Genres     []string
+	DurationMS int64
+	URI        string
+	Score      float64
+	Reason     string
+	Family     string
+	Valence    float64 // 0..1, NaN unknown
+	Energy     float64
+}
+
+// RecommendOptions are the per-call options of Recommend.
+type RecommendOptions struct {
+	Mood     *string
+	Explicit *bool
+	Explore  float64
+	Exclude  []music.TrackID
+	Profile  string
+}
+
+// Core is the daemon core. Create with New, start with Start, stop with Close.
+type Core struct {
+	opts Options
+	log  zerolog.Logger
+
+	reqs    chan func(*state)
+	clients chan *mpris.Client
+	model   atomic.Pointer[Model] // read anywhere; replaced only on the core goroutine
+	notif   atomic.Pointer[Notifier]
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu   sync.RWMutex // guards snap, the published copy of State
+	snap State
+}
+
+// New builds a Core; nothing runs until Start.
+func New(opts Options) *Core {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.QueueDepth <= 0 {
+		opts.QueueDepth = 3
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 2 * time.Second
+	}
+	if opts.HistoryTimeout <= 0 {
+		opts.HistoryTimeout = 5 * time.Second
+	}
+	if opts.Profile == "" {
+		opts.Profile = "default"
+	}
+	c := &Core{
+		opts:    opts,
+		log:     opts.Logger.With().Str("component", "drive").Logger(),
+		reqs:    make(chan func(*state)),
+		clients: make(chan *mpris.Client),
+	}
+	m := opts.Model
+	c.model.Store(&m)
+	return c
+}
+
+func (c *Core) m() *Model { return c.model.Load() }
+
+// SetNotifier sets (or with nil, clears) who turns state changes into
+// signals: the API server of the current bus connection.
+func (c *Core) SetNotifier(n Notifier) {
+	if n == nil {
+		c.notif.Store(nil)
+		return
+	}
+	c.notif.Store(&n)
+	n.StateChanged(c.State())
+}
+
+func (c *Core) notifier() Notifier {
+	if p := c.notif.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Reload swaps in a new catalog model (SIGHUP). Session tracks are carried
+// over by id; the queue is rebuilt from the new catalog.
+func (c *Core) Reload(ctx context.Context, m Model) error {
+	return c.do(ctx, func(st *state) error {
+		st.remap(&m)
+		c.model.Store(&m)
+		st.refill(ctx)
+		return nil
+	})
+}
+
+// Start runs the core goroutine until Close.
+func (c *Core) Start(ctx context.Context) {
+	ctx, c.cancel = context.WithCancel(ctx)
+	st := newState(c)
+	st.loadTaste(ctx)
+	c.publish(st)
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.run(ctx, st)
+	}()
+}
+
+// Close stops the core, ends the session in history, and waits.
+func (c *Core) Close() error {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.wg.Wait()
+	return nil
+}
+
+// Attach hands the core the MPRIS client of a (new) bus connection. The core
+// follows its events until the client's event channel closes.
+func (c *Core) Attach(ctx context.Context, cl *mpris.Client) error {
+	select {
+	case c.clients <- cl:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// State returns the published state.
+func (c *Core) State() State {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.snap
+}
+
+// do runs fn on the core goroutine and waits for it, or for ctx.
+func (c *Core) do(ctx context.Context, fn func(*state) error) error {
+	res := make(chan error, 1) // buffered: the core never blocks on a caller that gave up
+	select {
+	case c.reqs <- func(st *state) { res <- fn(st) }:
+	case <-ctx.Done():
+		return music.WrapKind(music.KindUnavailable, ctx.Err(), "daemon busy")
+	}
+	select {
+	case err := <-res:
+		return err
+	case <-ctx.Done():
+		return music.WrapKind(music.KindUnavailable, ctx.Err(), "daemon busy")
+	}
+}
+
+func (c *Core) run(ctx context.Context, st *state) {
+	var events <-chan mpris.Event
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			st.shutdown()
+			return
+		case cl := <-c.clients:
+			st.attach(ctx, cl)
+			events = cl.Events()
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				st.detach()
+				break
+			}
+			st.handle(ctx, ev)
+		case fn := <-c.reqs:
+			fn(st)
+		case <-tick.C:
+			st.tick(ctx)
+		}
+		c.publish(st)
+	}
+}
+
+func (c *Core) publish(st *state) {
+	s := st.view()
+	c.mu.Lock()
+	changed := !sameState(c.snap, s)
+	c.snap = s
+	c.mu.Unlock()
+	if n := c.notifier(); changed && n != nil {
+		n.StateChanged(s)
+	}
+}
+
+func sameState(a, b State) bool {
+	if a.ActivePlayer != b.ActivePlayer || a.ActiveProfile != b.ActiveProfile || a.QueueDepth != b.QueueDepth ||
+		a.ExplicitAllowed != b.ExplicitAllowed || a.Mood != b.Mood || a.Mechanism != b.Mechanism ||
+		len(a.Players) != len(b.Players) || len(a.Queue) != len(b.Queue) {
+		return false
+	}
+	for i := range a.Players {
+		if a.Players[i] != b.Players[i] {
+			return false
+		}
+	}
+	for i := range a.Queue {
+		if a.Queue[i].ID != b.Queue[i].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// Resolve finds catalog tracks for a free-text query. It reads only immutable
+// data, so it does not go through the core goroutine.
+func (c *Core) Resolve(ctx context.Context, query string, limit int) ([]TrackView, error) {
+	if err := checkQuery(query); err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > 100 {
+		return nil, music.Errorf(music.KindInvalid, "limit must be 1..100, got %d", limit)
+	}
+	matches := c.m().Index.Search(query, limit)
+	out := make([]TrackView, 0, len(matches))
+	for _, m := range matches {
+		v := c.view(m.Row)
+		v.Score = m.Score
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func checkQuery(q string) error {
+	if len(q) == 0 {
+		return music.Errorf(music.KindInvalid, "query is empty")
+	}
+	if len(q) > 500 {
+		return music.Errorf(music.KindInvalid, "query is longer than 500 bytes")
+	}
+	return nil
+}
+
+// Recommend returns count tracks continuing seed (a catalog id) or, with an
+// empty seed, the current session.
+func (c *Core) Recommend(ctx context.Context, seed music.TrackID, count int, o RecommendOptions) ([]TrackView, error) {
+	if count < 1 || count > 100 {
+		return nil, music.Errorf(music.KindInvalid, "count must be 1..100, got %d", count)
+	}
+	var req recommend.Request
+	err := c.do(ctx, func(st *state) error {
+		var err error
+		req, err = st.request(ctx, seed, count, o)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	picks, err := c.m().Engine.Recommend(req)
+	if err != nil {
+		return nil, fmt.Errorf("recommend: %w", err)
+	}
+	return c.views(picks), nil
+}
+
+// Play resolves query, starts the best match on the active player and queues
+// its continuation: what "play Scène from Swan Lake" becomes.
+func (c *Core) Play(ctx context.Context, query string) (TrackView, error) {
+	if err := checkQuery(query); err != nil {
+		return TrackView{}, err
+	}
+	matches := c.m().Index.Search(query, 1)
+	if len(matches) == 0 {
+		return TrackView{}, music.Errorf(music.KindNotFound, "no track matches the query")
+	}
+	row := matches[0].Row
+	if c.m().Catalog.Tracks[row].URI == "" {
+		return TrackView{}, music.Errorf(music.KindNotFound, "the matching track has no playable URI (set catalog.uri_template)")
+	}
+	var out TrackView
+	err := c.do(ctx, func(st *state) error {
+		var err error
+		out, err = st.play(ctx, row)
+		return err
+	})
+	return out, err
+}
+
+// Feedback records an explicit like, dislike or skip of a track.
+func (c *Core) Feedback(ctx context.Context, id music.TrackID, kind music.FeedbackKind) error {
+	switch kind {
+	case music.Like, music.Dislike, music.Skip:
+	default:
+		return music.Errorf(music.KindInvalid, "feedback kind must be like, dislike or skip, got %q", string(kind))
+	}
+	if _, ok := c.m().Catalog.Lookup(id); !ok {
+		return music.Errorf(music.KindNotFound, "no track with id %q", string(id))
+	}
+	return c.do(ctx, func(st *state) error { return st.feedback(ctx, id, kind) })
+}
+
+// Explain says why a track fits the current session.
+func (c *Core) Explain(ctx context.Context, id music.TrackID) (string, error) {
+	row, ok := c.m().Catalog.Lookup(id)
+	if !ok {
+		return "", music.Errorf(music.KindNotFound, "no track with id %q", string(id))
+	}
+	var req recommend.Request
+	if err := c.do(ctx, func(st *state) error {
+		var err error
+		req, err = st.request(ctx, "", 1, RecommendOptions{})
+		return err
+	}); err != nil {
+		return "", err
+	}
+	return c.m().Engine.Explain(row, req), nil
+}
+
+// History returns a profile's most recent events ("" = active profile).
+func (c *Core) History(ctx context.Context, profile string, limit int) ([]music.PlayEvent, error) {
+	if limit < 1 || limit > 1000 {
+		return nil, music.Errorf(music.KindInvalid, "limit must be 1..1000, got %d", limit)
+	}
+	if profile == "" {
+		profile = c.State().ActiveProfile
+	}
+	if err := CheckProfile(profile); err != nil {
+		return nil, err
+	}
+	evs, err := c.opts.History.Recent(ctx, profile, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	return evs, nil
+}
+
+// ForgetProfile erases a profile's history.
+func (c *Core) ForgetProfile(ctx context.Context, profile string) error {
+	if err := CheckProfile(profile); err != nil {
+		return err
+	}
+	return c.do(ctx, func(st *state) error { return st.forget(ctx, profile) })
+}
+
+// SetProfile switches the active driver profile.
+func (c *Core) SetProfile(ctx context.Context, profile string) error {
+	if err := CheckProfile(profile); err != nil {
+		return err
+	}
+	return c.do(ctx, func(st *state) error { st.setProfile(ctx, profile); return nil })
+}
+
+// SetQueueDepth changes how many tracks are kept queued ahead.
+func (c *Core) SetQueueDepth(ctx context.Context, n int) error {
+	if n < 1 || n > 20 {
+		return music.Errorf(music.KindInvalid, "queue depth must be 1..20, got %d", n)
+	}
+	return c.do(ctx, func(st *state) error { st.depth = n; st.refill(ctx); return nil })
+}
+
+// SetExplicitAllowed turns explicit tracks on or off (off with children aboard).
+func (c *Core) SetExplicitAllowed(ctx context.Context, ok bool) error {
+	return c.do(ctx, func(st *state) error { st.explicit = ok; return nil })
+}
+
+// SetMood steers the mood target: "", calm, steady or lively.
+func (c *Core) SetMood(ctx context.Context, mood string) error {
+	if err := CheckMood(mood); err != nil {
+		return err
+	}
+	return c.do(ctx, func(st *state) error { st.mood = mood; return nil })
+}
+
+// CheckMood validates a mood option.
+func CheckMood(m string) error {
+	switch m {
+	case "", "calm", "steady", "lively":
+		return nil
+	}
+	return music.Errorf(music.KindInvalid, "mood must be calm, steady, lively or empty, got %q", m)
+}
+
+// CheckProfile validates a profile name: 1..64 bytes of printable text.
+func CheckProfile(p string) error {
+	if p == "" || len(p) > 64 {
+		return music.Errorf(music.KindInvalid, "profile name must be 1..64 bytes")
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return music.Errorf(music.KindInvalid, "profile name contains a control character")
+		}
+	}
+	return nil
+}
+
+func (c *Core) views(picks []recommend.Pick) []TrackView {
+	out := make([]TrackView, len(picks))
+	for i, p := range picks {
+		out[i] = c.view(p.Row)
+		out[i].Score = p.Score
+		out[i].Reason = p.Reason
+	}
+	return out
+}
+
+// view describes catalog row i.
+func (c *Core) view(i int) TrackView {
+	cat := c.m().Catalog
+	t := &cat.Tracks[i]
+	genres := append(append([]string(nil), t.Genres...), t.Tags...)
+	v := TrackView{
+		Row: i, ID: t.ID, Title: t.Title, Artists: t.Artists, Album: t.Album, Genres: genres,
+		DurationMS: t.DurationMS, URI: t.URI,
+		Valence: float64(cat.Mood.Row(i)[catalog.MoodValence]*cat.MoodStd[catalog.MoodValence] + cat.MoodMean[catalog.MoodValence]),
+		Energy:  float64(cat.Mood.Row(i)[catalog.MoodEnergy]*cat.MoodStd[catalog.MoodEnergy] + cat.MoodMean[catalog.MoodEnergy]),
+	}
+	if f := int(cat.Family[i]); f < len(cat.Families) {
+		v.Family = cat.Families[f]
+	}
+	return v
+}
+
+// CatalogSize is the number of catalog tracks.
+func (c *Core) CatalogSize() int { return c.m().Catalog.Len() }
+
+// Ping checks that the core goroutine answers (for the systemd watchdog).
+func (c *Core) Ping(ctx context.Context) error {
+	return c.do(ctx, func(*state) error { return nil })
+}

@@ -1,0 +1,570 @@
+package drive
+
+import (
+	"context"
+	"time"
+
+	"github.com/continuo/continuo/internal/mpris"
+	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/player"
+	"github.com/continuo/continuo/internal/recommend"
+)
+
+// sessionWindow is how many played tracks the session context keeps; older
+// plays live on in history and the long-term taste.
+const sessionWindow = 50
+
+// idleGap ends a drive: no playback for this long starts a new session.
+const idleGap = 30 * time.Minute
+
+// current is the track playing on the active player.
+type current struct {
+	meta    mpris.TrackMeta
+	row     int // -1 when not in the catalog
+	started time.Time
+	queued  bool // Continuo started or queued it
+
+	// Position model: pos at posAt, advancing at rate while playing. The
+	// player stops reporting the old track's position once it has moved on,
+	// so the core keeps its own.
+	pos     time.Duration
+	posAt   time.Time
+	rate    float64
+	playing bool
+}
+
+func (c *current) sync(p mpris.PlayerState, now time.Time) {
+	c.pos, c.posAt, c.rate, c.playing = p.PositionNow(now), now, p.Rate, p.Status == "Playing"
+	if c.rate <= 0 {
+		c.rate = 1
+	}
+}
+
+// reached is how far the track got by now.
+func (c *current) reached(now time.Time) time.Duration {
+	if !c.playing {
+		return c.pos
+	}
+	return c.pos + time.Duration(float64(now.Sub(c.posAt))*c.rate)
+}
+
+// queued is a track Continuo added to the player's queue.
+type queuedTrack struct {
+	row int
+	uri string
+}
+
+// state is owned by the core goroutine; nothing else reads or writes it.
+type state struct {
+	c   *Core
+	cl  *mpris.Client
+	enq player.Enqueuer
+
+	active   string // well-known name of the active player
+	profile  string
+	depth    int
+	explicit bool
+	mood     string
+
+	sessionID  int64
+	lastActive time.Time
+	played     []recommend.Played
+	recentIDs  []music.TrackID
+	taste      music.Taste
+
+	cur     *current
+	queue   []queuedTrack // queued ahead on the player (or pending, for a lossy player)
+	expect  string        // URI Continuo just asked the player to play
+	retryAt time.Time     // next refill attempt after a failure
+}
+
+func newState(c *Core) *state {
+	return &state{c: c, profile: c.opts.Profile, depth: c.opts.QueueDepth, explicit: true}
+}
+
+func (st *state) now() time.Time { return st.c.opts.Now() }
+
+func (st *state) hctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), st.c.opts.HistoryTimeout)
+}
+
+func (st *state) view() State {
+	s := State{
+		ActivePlayer: st.active, ActiveProfile: st.profile, QueueDepth: st.depth,
+		ExplicitAllowed: st.explicit, Mood: st.mood,
+	}
+	if st.enq != nil {
+		s.Mechanism = st.enq.Mechanism()
+	}
+	if st.cl != nil {
+		for _, p := range st.cl.Players() {
+			info := PlayerInfo{Name: p.Name, Status: p.Status}
+			if p.Name == st.active {
+				info.Mechanism = s.Mechanism
+			}
+			s.Players = append(s.Players, info)
+		}
+	}
+	for _, q := range st.queue {
+		s.Queue = append(s.Queue, st.c.view(q.row))
+	}
+	return s
+}
+
+func (st *state) attach(ctx context.Context, cl *mpris.Client) {
+	st.cl = cl
+	st.choosePlayer(ctx)
+}
+
+// detach forgets the client of a lost connection; the queue on the player is
+// unknown now, so it is rebuilt when a client is attached again.
+func (st *state) detach() {
+	st.c.log.Warn().Msg("player connection lost; waiting for a new one")
+	st.cl, st.enq, st.active, st.queue = nil, nil, "", nil
+}
+
+func (st *state) handle(ctx context.Context, ev mpris.Event) {
+	switch ev.Kind {
+	case mpris.PlayerAppeared, mpris.PlayerVanished, mpris.StatusChanged:
+		if ev.Kind == mpris.PlayerVanished && ev.Player.Name == st.active {
+			st.finishCurrent(ctx, music.OutcomeStopped)
+		}
+		st.choosePlayer(ctx)
+		if ev.Player.Name == st.active && ev.Kind == mpris.StatusChanged {
+			st.statusChanged(ctx, ev.Player)
+			if st.cur != nil {
+				st.cur.sync(ev.Player, st.now())
+			}
+		}
+	case mpris.TrackChanged:
+		if ev.Player.Name == st.active {
+			st.trackChanged(ctx, ev.Player)
+		}
+	case mpris.Seeked:
+		if st.cur != nil && ev.Player.Name == st.active {
+			st.cur.sync(ev.Player, st.now())
+		}
+	}
+}
+
+// choosePlayer picks the active player; a change resets the queue, which
+// belongs to the old player.
+func (st *state) choosePlayer(ctx context.Context) {
+	if st.cl == nil {
+		return
+	}
+	p, ok := mpris.Choose(st.cl.Players(), st.c.opts.PreferredPlayer)
+	name := ""
+	if ok {
+		name = p.Name
+	}
+	if name == st.active {
+		return
+	}
+	st.finishCurrent(ctx, music.OutcomeStopped)
+	st.active, st.queue, st.enq = name, nil, nil
+	if !ok {
+		st.c.log.Info().Msg("no active player")
+		return
+	}
+	st.enq = player.Choose(st.cl, p, st.c.opts.Players, st.c.log)
+	st.c.log.Info().Str("player", name).Str("mechanism", st.enq.Mechanism()).Bool("lossy", st.enq.Lossy()).Msg("following player")
+	if p.Track.TrackID != "" || p.Track.URL != "" {
+		st.startCurrent(p)
+		st.refill(ctx)
+	}
+}
+
+func (st *state) player() (mpris.PlayerState, bool) {
+	if st.cl == nil {
+		return mpris.PlayerState{}, false
+	}
+	for _, p := range st.cl.Players() {
+		if p.Name == st.active {
+			return p, true
+		}
+	}
+	return mpris.PlayerState{}, false
+}
+
+// trackChanged ends the previous track with its outcome and starts the new one.
+func (st *state) trackChanged(ctx context.Context, p mpris.PlayerState) {
+	st.finishCurrent(ctx, "")
+	if p.Track.TrackID == "" && p.Track.URL == "" {
+		// The player ran out of tracks (mpv --idle, an empty MPD queue):
+		// a lossy player gets the next pending track now.
+		st.playPendingLossy(ctx)
+		return
+	}
+	st.startCurrent(p)
+	st.refill(ctx)
+}
+
+func (st *state) statusChanged(ctx context.Context, p mpris.PlayerState) {
+	if p.Status == "Stopped" && st.enq != nil && st.enq.Lossy() && st.cur != nil && st.nearEnd(p) {
+		st.finishCurrent(ctx, music.OutcomeCompleted)
+		st.playPendingLossy(ctx)
+	}
+}
+
+func (st *state) nearEnd(p mpris.PlayerState) bool {
+	l := st.cur.meta.Length
+	return l > 0 && st.cur.reached(st.now()) >= l-3*time.Second
+}
+
+func (st *state) startCurrent(p mpris.PlayerState) {
+	row := st.c.match(p.Track)
+	cur := &current{meta: p.Track, row: row, started: st.now()}
+	cur.sync(p, st.now())
+	uri := p.Track.URL
+	if uri != "" && uri == st.expect {
+		cur.queued = true
+		st.expect = ""
+	}
+	for i, q := range st.queue {
+		if uri != "" && q.uri == uri {
+			cur.queued = true
+			st.queue = append(st.queue[:0:0], st.queue[i+1:]...)
+			break
+		}
+	}
+	st.cur = cur
+	st.c.log.Debug().Str("title", p.Track.Title).Int("row", row).Bool("queued", cur.queued).Msg("track started")
+}
+
+// finishCurrent records the current track's play. outcome "" means: decide
+// from how far it got.
+func (st *state) finishCurrent(ctx context.Context, outcome music.Outcome) {
+	cur := st.cur
+	if cur == nil {
+		return
+	}
+	st.cur = nil
+	pos := cur.reached(st.now())
+	if cur.meta.Length > 0 && pos > cur.meta.Length {
+		pos = cur.meta.Length
+	}
+	if outcome == "" {
+		outcome = st.outcome(pos, cur.meta.Length)
+	}
+	st.ensureSession(ctx)
+	ev := music.PlayEvent{
+		Profile: st.profile, Session: st.sessionID, Title: cur.meta.Title, Genres: cur.meta.Genres,
+		URL: cur.meta.URL, Player: shortName(st.active), StartedAt: cur.started,
+		PositionMS: pos.Milliseconds(), DurationMS: cur.meta.Length.Milliseconds(), Outcome: outcome, Queued: cur.queued,
+	}
+	if len(cur.meta.Artists) > 0 {
+		ev.Artist = cur.meta.Artists[0]
+	}
+	if cur.row >= 0 {
+		t := &st.c.m().Catalog.Tracks[cur.row]
+		ev.TrackID = t.ID
+		ev.Artist = t.PrimaryArtist()
+		st.recentIDs = appendWindow(st.recentIDs, t.ID)
+	}
+	st.played = appendWindow(st.played, recommend.Played{Row: cur.row, Genres: cur.meta.Genres, Outcome: outcome})
+	st.lastActive = st.now()
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	if _, err := st.c.opts.History.Record(hctx, ev); err != nil {
+		// History is best effort for the car: recommending goes on from memory.
+		st.c.log.Error().Err(err).Msg("recording a play failed; continuing from memory")
+	}
+	if n := st.c.notifier(); n != nil {
+		n.Played(ev.TrackID, outcome)
+	}
+	st.c.log.Info().Str("outcome", string(outcome)).Int64("position_ms", ev.PositionMS).Bool("in_catalog", cur.row >= 0).Msg("play recorded")
+}
+
+// outcome classifies a play that ended at pos of length: skipped when left
+// before SkipSeconds or before SkipShare of its length, whichever comes first.
+func (st *state) outcome(pos, length time.Duration) music.Outcome {
+	threshold := time.Duration(st.c.opts.SkipSeconds * float64(time.Second))
+	if length > 0 {
+		if share := time.Duration(st.c.opts.SkipShare * float64(length)); share < threshold || threshold == 0 {
+			threshold = share
+		}
+	}
+	if pos < threshold {
+		return music.OutcomeSkipped
+	}
+	return music.OutcomeCompleted
+}
+
+func appendWindow[T any](s []T, v T) []T {
+	s = append(s, v)
+	if len(s) > sessionWindow {
+		s = append(s[:0:0], s[len(s)-sessionWindow:]...)
+	}
+	return s
+}
+
+func shortName(bus string) string {
+	const prefix = "org.mpris.MediaPlayer2."
+	if len(bus) > len(prefix) && bus[:len(prefix)] == prefix {
+		return bus[len(prefix):]
+	}
+	return bus
+}
+
+// ensureSession starts a drive in history when none is open or after a long
+// idle gap.
+func (st *state) ensureSession(ctx context.Context) {
+	now := st.now()
+	if st.sessionID != 0 && now.Sub(st.lastActive) < idleGap {
+		return
+	}
+	st.endSession(ctx)
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	id, err := st.c.opts.History.StartSession(hctx, st.profile, now)
+	if err != nil {
+		st.c.log.Error().Err(err).Msg("starting a session in history failed")
+		return
+	}
+	st.sessionID, st.lastActive = id, now
+}
+
+func (st *state) endSession(ctx context.Context) {
+	if st.sessionID == 0 {
+		return
+	}
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	if err := st.c.opts.History.EndSession(hctx, st.sessionID, st.now()); err != nil {
+		st.c.log.Error().Err(err).Msg("ending a session in history failed")
+	}
+	st.sessionID = 0
+}
+
+func (st *state) loadTaste(ctx context.Context) {
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	t, err := st.c.opts.History.Taste(hctx, st.profile)
+	if err != nil {
+		st.c.log.Error().Err(err).Msg("loading the profile's taste failed; starting without it")
+		t = music.Taste{}
+	}
+	st.taste = t
+}
+
+func (st *state) setProfile(ctx context.Context, profile string) {
+	if profile == st.profile {
+		return
+	}
+	st.finishCurrent(ctx, music.OutcomeStopped)
+	st.endSession(ctx)
+	st.profile = profile
+	st.played, st.recentIDs = nil, nil
+	st.loadTaste(ctx)
+	st.c.log.Debug().Str("profile", profile).Msg("profile switched")
+	st.c.log.Info().Msg("active profile switched")
+}
+
+func (st *state) forget(ctx context.Context, profile string) error {
+	if profile == st.profile {
+		st.cur = nil // its play must not be written back after the erase
+		st.endSession(ctx)
+		st.played, st.recentIDs, st.taste = nil, nil, music.Taste{}
+	}
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	if err := st.c.opts.History.Forget(hctx, profile); err != nil {
+		return err
+	}
+	st.c.log.Info().Msg("a profile was forgotten")
+	return nil
+}
+
+func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.FeedbackKind) error {
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	err := st.c.opts.History.Feedback(hctx, music.Feedback{Profile: st.profile, TrackID: id, Kind: kind, At: st.now()})
+	if err != nil {
+		st.c.log.Error().Err(err).Msg("recording feedback failed; applying it to this drive only")
+	}
+	row, _ := st.c.m().Catalog.Lookup(id)
+	fb := recommend.Played{Row: row, Outcome: music.OutcomeCompleted, Feedback: kind}
+	if kind == music.Skip {
+		fb.Outcome, fb.Feedback = music.OutcomeSkipped, ""
+	}
+	// Feedback enters the session context at once; tracks already queued on
+	// the player stay (not every mechanism can remove them), and every later
+	// refill uses the new context.
+	st.played = appendWindow(st.played, fb)
+	return nil
+}
+
+// request builds an engine request from the session.
+func (st *state) request(ctx context.Context, seed music.TrackID, n int, o RecommendOptions) (recommend.Request, error) {
+	req := recommend.Request{
+		Session: append([]recommend.Played(nil), st.played...), N: n, Mood: st.mood, Explicit: st.explicit,
+		Explore: o.Explore, RandSeed: uint64(st.now().UnixNano()),
+	}
+	if st.taste.Tracks != nil {
+		t := st.taste
+		req.Taste = &t
+	}
+	if seed != "" {
+		row, ok := st.c.m().Catalog.Lookup(seed)
+		if !ok {
+			return req, music.Errorf(music.KindNotFound, "no track with id %q", string(seed))
+		}
+		req.Seeds = []int{row}
+	} else if st.cur != nil && st.cur.row >= 0 {
+		req.Session = append(req.Session, recommend.Played{Row: st.cur.row, Outcome: music.OutcomePlaying})
+	} else if st.cur != nil {
+		req.Session = append(req.Session, recommend.Played{Row: -1, Genres: st.cur.meta.Genres, Outcome: music.OutcomePlaying})
+	}
+	if o.Mood != nil {
+		req.Mood = *o.Mood
+	}
+	if o.Explicit != nil {
+		req.Explicit = *o.Explicit
+	}
+	if o.Profile != "" && o.Profile != st.profile {
+		hctx, cancel := st.hctx(ctx)
+		defer cancel()
+		t, err := st.c.opts.History.Taste(hctx, o.Profile)
+		if err != nil {
+			return req, err
+		}
+		req.Taste = &t
+	}
+	req.Exclude = append(append(req.Exclude, st.recentIDs...), o.Exclude...)
+	for _, q := range st.queue {
+		req.Exclude = append(req.Exclude, st.c.m().Catalog.Tracks[q.row].ID)
+	}
+	if st.cur != nil && st.cur.row >= 0 {
+		req.Exclude = append(req.Exclude, st.c.m().Catalog.Tracks[st.cur.row].ID)
+	}
+	return req, nil
+}
+
+// play starts catalog row on the active player and queues its continuation.
+func (st *state) play(ctx context.Context, row int) (TrackView, error) {
+	if st.enq == nil {
+		return TrackView{}, music.Errorf(music.KindNoPlayer, "no MPRIS player is running")
+	}
+	uri := st.c.m().Catalog.Tracks[row].URI
+	cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+	defer cancel()
+	st.finishCurrent(ctx, "")
+	st.queue = nil
+	if err := st.enq.PlayNow(cctx, uri); err != nil {
+		return TrackView{}, music.WrapKind(music.KindNoPlayer, err, "the player did not start the track")
+	}
+	st.expect = uri
+	// The asked-for track anchors the session: the driver changed the subject.
+	st.played = appendWindow(st.played, recommend.Played{Row: row, Outcome: music.OutcomePlaying, Feedback: music.Like})
+	v := st.c.view(row)
+	v.Reason = "you asked for it"
+	st.retryAt = time.Time{}
+	return v, nil
+}
+
+// refill keeps depth tracks queued ahead on the active player. A lossy player
+// (OpenUri) gets one pending track, played when the current one ends.
+func (st *state) refill(ctx context.Context) {
+	if st.enq == nil || st.cur == nil || st.now().Before(st.retryAt) {
+		return
+	}
+	want := st.depth
+	if st.enq.Lossy() {
+		want = 1
+	}
+	if len(st.queue) >= want {
+		return
+	}
+	req, err := st.request(ctx, "", want-len(st.queue), RecommendOptions{})
+	if err != nil {
+		st.c.log.Error().Err(err).Msg("building the continuation request failed")
+		return
+	}
+	picks, err := st.c.m().Engine.Recommend(req)
+	if err != nil {
+		st.c.log.Error().Err(err).Msg("recommending the continuation failed")
+		return
+	}
+	added := false
+	for _, p := range picks {
+		uri := st.c.m().Catalog.Tracks[p.Row].URI
+		if uri == "" {
+			continue // never queue a track the player cannot play
+		}
+		if !st.enq.Lossy() {
+			cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+			err := st.enq.Enqueue(cctx, uri)
+			cancel()
+			if err != nil {
+				st.c.log.Warn().Err(err).Str("mechanism", st.enq.Mechanism()).Msg("enqueue failed; retrying later")
+				st.retryAt = st.now().Add(5 * time.Second)
+				break
+			}
+		}
+		st.queue = append(st.queue, queuedTrack{row: p.Row, uri: uri})
+		added = true
+	}
+	if n := st.c.notifier(); added && n != nil {
+		n.QueueUpdated(st.view().Queue)
+	}
+}
+
+// playPendingLossy starts the pending track on a player that cannot queue.
+func (st *state) playPendingLossy(ctx context.Context) {
+	if st.enq == nil || !st.enq.Lossy() || len(st.queue) == 0 {
+		return
+	}
+	next := st.queue[0]
+	st.queue = st.queue[1:]
+	cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+	defer cancel()
+	if err := st.enq.PlayNow(cctx, next.uri); err != nil {
+		st.c.log.Warn().Err(err).Msg("starting the next track failed")
+		return
+	}
+	st.expect = next.uri
+	st.c.log.Info().Str("mechanism", st.enq.Mechanism()).Msg("started the next track (lossy: gap between tracks)")
+}
+
+// tick runs once a second: retries a failed refill, and ends the current
+// track of a lossy player that stopped near its end without a signal.
+func (st *state) tick(ctx context.Context) {
+	if st.cur == nil || st.enq == nil {
+		return
+	}
+	if len(st.queue) < st.depth {
+		st.refill(ctx)
+	}
+}
+
+func (st *state) shutdown() {
+	ctx := context.Background()
+	st.finishCurrent(ctx, music.OutcomeStopped)
+	st.endSession(ctx)
+}
+
+// remap moves row numbers of the session from the current catalog to m's.
+func (st *state) remap(m *Model) {
+	old := st.c.m().Catalog
+	conv := func(row int) int {
+		if row < 0 {
+			return -1
+		}
+		r, ok := m.Catalog.Lookup(old.Tracks[row].ID)
+		if !ok {
+			return -1
+		}
+		return r
+	}
+	for i := range st.played {
+		if st.played[i].Row >= 0 && st.played[i].Genres == nil {
+			st.played[i].Genres = old.Tracks[st.played[i].Row].Genres
+		}
+		st.played[i].Row = conv(st.played[i].Row)
+	}
+	if st.cur != nil {
+		st.cur.row = conv(st.cur.row)
+	}
+	st.queue = nil
+}
