@@ -355,6 +355,11 @@ func (c *Core) Recommend(ctx context.Context, seed music.TrackID, count int, o R
 	return c.views(picks), nil
 }
 
+// minPlayScore is the search score below which Play refuses to guess: about
+// 1.0 means every query word matched; an all-typo query that is right scores
+// about 0.6, "zzyzx beatles" about 0.4 (measured on the full catalog).
+const minPlayScore = 0.5
+
 // Play resolves query, starts the best match on the active player and queues
 // its continuation: what "play Scène from Swan Lake" becomes.
 func (c *Core) Play(ctx context.Context, query string) (TrackView, error) {
@@ -362,8 +367,8 @@ func (c *Core) Play(ctx context.Context, query string) (TrackView, error) {
 		return TrackView{}, err
 	}
 	matches := c.m().Index.Search(query, 1)
-	if len(matches) == 0 {
-		return TrackView{}, music.Errorf(music.KindNotFound, "no track matches the query")
+	if len(matches) == 0 || matches[0].Score < minPlayScore {
+		return TrackView{}, music.Errorf(music.KindNotFound, "no track matches the query well enough to play it")
 	}
 	row := matches[0].Row
 	if c.m().Catalog.Tracks[row].URI == "" {

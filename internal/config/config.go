@@ -1,0 +1,304 @@
+// Package config owns continuod's configuration file: the TOML schema, its
+// defaults, and validation that names the offending key and value.
+//
+// Parse starts from Default, so a file only states what it changes; keys
+// the schema does not know are errors, not silently ignored, because a
+// misspelt key in a car is a setting nobody notices is missing. Every key is
+// documented, with its default, unit and reason, in configs/continuo.toml.
+//
+// Only cmd/* imports this package; the other packages take their own small
+// Options structs, filled by the daemon's main.
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/continuo/continuo/internal/music"
+)
+
+// Config is the whole configuration of continuod.
+type Config struct {
+	Bus      Bus                     `toml:"bus"`
+	Database Database                `toml:"database"`
+	Catalog  Catalog                 `toml:"catalog"`
+	Queue    Queue                   `toml:"queue"`
+	Playback Playback                `toml:"playback"`
+	Players  map[string]PlayerConfig `toml:"players"` // by MPRIS name suffix, e.g. "mpv"
+	Profile  Profile                 `toml:"profile"`
+	Access   Access                  `toml:"access"`
+	Log      Log                     `toml:"log"`
+}
+
+// Bus says which D-Bus to join: "session", "system" or an address such as
+// "unix:path=/run/dbus/system_bus_socket". The daemon resolves the two
+// names itself (it never uses godbus's shared connections).
+type Bus struct {
+	Address string `toml:"address"`
+}
+
+// Database configures the listening history store and its retention.
+type Database struct {
+	Path                string        `toml:"path"`
+	MaxAge              time.Duration `toml:"max_age"` // TOML: a Go duration string, "8760h"
+	MaxEventsPerProfile int           `toml:"max_events_per_profile"`
+	MaxBytes            int64         `toml:"max_bytes"`
+}
+
+// Catalog says which catalog to load and how to make its tracks playable.
+type Catalog struct {
+	Path        string `toml:"path"`         // snapshot file; "" = embedded default
+	URITemplate string `toml:"uri_template"` // "{id}" is replaced by the track id
+}
+
+// Queue configures how far ahead Continuo queues.
+type Queue struct {
+	Depth int `toml:"depth"`
+}
+
+// Playback configures how plays are judged and which player is driven.
+//
+// A play counts as skipped when the track changes before
+// min(SkipThresholdSeconds, SkipThresholdShare × track length), whichever
+// point comes first; when the length is unknown, SkipThresholdSeconds alone.
+// So a 40-second interlude played for 25 s is not a skip, and neither is a
+// 10-minute symphony left after 3 minutes.
+type Playback struct {
+	SkipThresholdSeconds float64  `toml:"skip_threshold_seconds"`
+	SkipThresholdShare   float64  `toml:"skip_threshold_share"`
+	PreferredPlayers     []string `toml:"preferred_players"`
+}
+
+// PlayerConfig holds the side channels for one player, used where MPRIS
+// cannot queue a track (mpv-mpris has no TrackList).
+type PlayerConfig struct {
+	MPVSocket   string `toml:"mpv_socket"`    // mpv --input-ipc-server path
+	MPDAddress  string `toml:"mpd_address"`   // host:port or a unix socket path
+	MPDMusicDir string `toml:"mpd_music_dir"` // MPD's music_directory, to map file:// URIs
+}
+
+// Profile configures driver profiles.
+type Profile struct {
+	Default string `toml:"default"`
+}
+
+// Access lists who may make privileged calls (ForgetProfile, setting
+// properties) besides root; the D-Bus policy is the first gate.
+type Access struct {
+	PrivilegedUIDs   []uint32 `toml:"privileged_uids"`
+	PrivilegedGroups []string `toml:"privileged_groups"`
+}
+
+// Log configures the daemon's logger (see internal/logging).
+type Log struct {
+	Level  string `toml:"level"`  // trace, debug, info, warn, error
+	Format string `toml:"format"` // auto, json, console
+}
+
+// Limits enforced by Validate.
+const (
+	MinQueueDepth = 1
+	MaxQueueDepth = 20
+	// MinDatabaseBytes keeps max_bytes from being set so low that the
+	// store would prune every event it records.
+	MinDatabaseBytes = 1 << 20
+	maxProfileLen    = 64
+)
+
+// Default returns the configuration used when no file is given; Parse
+// starts from it. configs/continuo.toml spells out the same values, except
+// bus.address, which is "system" there for the system unit.
+func Default() Config {
+	return Config{
+		Bus: Bus{Address: "session"},
+		Database: Database{
+			Path:                "/var/lib/continuo/history.db",
+			MaxAge:              365 * 24 * time.Hour,
+			MaxEventsPerProfile: 200_000,
+			MaxBytes:            64 << 20,
+		},
+		Queue: Queue{Depth: 3},
+		Playback: Playback{
+			SkipThresholdSeconds: 30,
+			SkipThresholdShare:   0.5,
+			PreferredPlayers:     []string{"continuo_emu", "mpv", "mpd"},
+		},
+		Players: map[string]PlayerConfig{},
+		Profile: Profile{Default: "default"},
+		Access:  Access{PrivilegedUIDs: []uint32{0}, PrivilegedGroups: []string{"continuo"}},
+		Log:     Log{Level: "info", Format: "auto"},
+	}
+}
+
+// Load reads and validates the config file at path.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	return Parse(f, path)
+}
+
+// Parse reads a TOML config from r over Default and validates it. name (a
+// file name) prefixes error messages. Errors from bad content are
+// music.KindInvalid.
+func Parse(r io.Reader, name string) (Config, error) {
+	cfg := Default()
+	md, err := toml.NewDecoder(r).Decode(&cfg)
+	if err != nil {
+		// toml's errors already say "line N" and which key.
+		return Config{}, music.WrapKind(music.KindInvalid, err, "%s", name)
+	}
+	if undec := md.Undecoded(); len(undec) > 0 {
+		keys := make([]string, len(undec))
+		for i, k := range undec {
+			keys[i] = k.String()
+		}
+		return Config{}, music.Errorf(music.KindInvalid, "%s: unknown key %s", name, strings.Join(keys, ", "))
+	}
+	if cfg.Players == nil {
+		cfg.Players = map[string]PlayerConfig{}
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return cfg, nil
+}
+
+// invalid builds the error for a bad value: `key: why, got value`.
+func invalid(key string, value any, why string) error {
+	return music.Errorf(music.KindInvalid, "%s: %s, got %#v", key, why, value)
+}
+
+// playerName is an MPRIS bus name suffix: D-Bus name elements are ASCII
+// letters, digits, "_" and "-", dot-separated (instance suffixes).
+var playerName = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+
+// Validate checks every value and returns all problems at once, each naming
+// its key and value; each is music.KindInvalid.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key string, value any, why string) { errs = append(errs, invalid(key, value, why)) }
+
+	switch a := c.Bus.Address; {
+	case a == "session", a == "system":
+	case strings.Contains(a, ":") && !strings.ContainsAny(a, " \t\n"):
+		// A D-Bus address: transport:key=value,...; godbus checks the rest
+		// when connecting.
+	default:
+		bad("bus.address", a, `must be "session", "system" or a D-Bus address such as "unix:path=/run/dbus/system_bus_socket"`)
+	}
+
+	if c.Database.Path == "" {
+		bad("database.path", c.Database.Path, "must not be empty")
+	}
+	if c.Database.MaxAge < time.Hour {
+		bad("database.max_age", c.Database.MaxAge.String(), "must be at least 1h")
+	}
+	if c.Database.MaxEventsPerProfile < 1 {
+		bad("database.max_events_per_profile", c.Database.MaxEventsPerProfile, "must be at least 1")
+	}
+	if c.Database.MaxBytes < MinDatabaseBytes {
+		bad("database.max_bytes", c.Database.MaxBytes, fmt.Sprintf("must be at least %d (1 MiB)", MinDatabaseBytes))
+	}
+
+	if t := c.Catalog.URITemplate; t != "" {
+		if !strings.Contains(t, "{id}") {
+			bad("catalog.uri_template", t, `must contain "{id}"`)
+		} else if !strings.Contains(t, "://") {
+			bad("catalog.uri_template", t, `must be a URI such as "file:///media/music/{id}.ogg"`)
+		}
+	}
+
+	if d := c.Queue.Depth; d < MinQueueDepth || d > MaxQueueDepth {
+		bad("queue.depth", d, fmt.Sprintf("must be %d..%d", MinQueueDepth, MaxQueueDepth))
+	}
+
+	if s := c.Playback.SkipThresholdSeconds; !(s >= 0 && s <= 600) {
+		bad("playback.skip_threshold_seconds", s, "must be 0..600")
+	}
+	if s := c.Playback.SkipThresholdShare; !(s >= 0 && s <= 1) {
+		bad("playback.skip_threshold_share", s, "must be 0..1")
+	}
+	for i, p := range c.Playback.PreferredPlayers {
+		if !playerName.MatchString(p) {
+			bad(fmt.Sprintf("playback.preferred_players[%d]", i), p, "must be an MPRIS name suffix such as \"mpv\"")
+		} else if slices.Index(c.Playback.PreferredPlayers, p) != i {
+			bad(fmt.Sprintf("playback.preferred_players[%d]", i), p, "is listed twice")
+		}
+	}
+
+	names := make([]string, 0, len(c.Players))
+	for name := range c.Players {
+		names = append(names, name)
+	}
+	slices.Sort(names) // stable error order
+	for _, name := range names {
+		p := c.Players[name]
+		key := "players." + name
+		if !playerName.MatchString(name) {
+			bad(key, name, "table name must be an MPRIS name suffix such as \"mpv\"")
+		}
+		if p.MPDAddress != "" && !strings.HasPrefix(p.MPDAddress, "/") && !strings.Contains(p.MPDAddress, ":") {
+			bad(key+".mpd_address", p.MPDAddress, `must be "host:port" or an absolute socket path`)
+		}
+		if p.MPVSocket != "" && !strings.HasPrefix(p.MPVSocket, "/") {
+			bad(key+".mpv_socket", p.MPVSocket, "must be an absolute path")
+		}
+		if p.MPDMusicDir != "" && !strings.HasPrefix(p.MPDMusicDir, "/") {
+			bad(key+".mpd_music_dir", p.MPDMusicDir, "must be an absolute path")
+		}
+	}
+
+	if p := c.Profile.Default; p == "" || len(p) > maxProfileLen || strings.ContainsFunc(p, isControl) {
+		bad("profile.default", p, fmt.Sprintf("must be 1..%d bytes of printable text", maxProfileLen))
+	}
+
+	for i, g := range c.Access.PrivilegedGroups {
+		if g == "" || strings.ContainsAny(g, ": \t\n") {
+			bad(fmt.Sprintf("access.privileged_groups[%d]", i), g, "must be a group name")
+		}
+	}
+
+	if !slices.Contains(Levels, strings.ToLower(c.Log.Level)) {
+		bad("log.level", c.Log.Level, "must be one of "+strings.Join(Levels, ", "))
+	}
+	if !slices.Contains(Formats, c.Log.Format) {
+		bad("log.format", c.Log.Format, "must be one of "+strings.Join(Formats, ", "))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return problems(errs)
+}
+
+// problems are all the errors Validate found, on one line (one journal
+// entry), each still reachable with errors.Is/As and music.KindOf.
+type problems []error
+
+func (p problems) Error() string {
+	msgs := make([]string, len(p))
+	for i, err := range p {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (p problems) Unwrap() []error { return p }
+
+// Levels and Formats are the accepted log.level and log.format values
+// (internal/logging implements them).
+var (
+	Levels  = []string{"trace", "debug", "info", "warn", "error"}
+	Formats = []string{"auto", "json", "console"}
+)
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
