@@ -120,7 +120,18 @@ func (st *state) attach(ctx context.Context, cl *mpris.Client) {
 // unknown now, so it is rebuilt when a client is attached again.
 func (st *state) detach() {
 	st.c.log.Warn().Msg("player connection lost; waiting for a new one")
-	st.cl, st.enq, st.active, st.queue = nil, nil, "", nil
+	st.closeEnqueuer()
+	st.cl, st.active, st.queue = nil, "", nil
+}
+
+// closeEnqueuer releases the mechanism's own connection (mpv IPC, MPD).
+func (st *state) closeEnqueuer() {
+	if c, ok := st.enq.(player.Closer); ok {
+		if err := c.Close(); err != nil {
+			st.c.log.Debug().Err(err).Msg("closing the enqueue mechanism")
+		}
+	}
+	st.enq = nil
 }
 
 func (st *state) handle(ctx context.Context, ev mpris.Event) {
@@ -144,6 +155,11 @@ func (st *state) handle(ctx context.Context, ev mpris.Event) {
 		if st.cur != nil && ev.Player.Name == st.active {
 			st.cur.sync(ev.Player, st.now())
 		}
+	case mpris.MetadataChanged:
+		// Same track, fuller metadata (mpv sends the length late).
+		if st.cur != nil && ev.Player.Name == st.active {
+			st.cur.meta = ev.Player.Track
+		}
 	}
 }
 
@@ -162,7 +178,8 @@ func (st *state) choosePlayer(ctx context.Context) {
 		return
 	}
 	st.finishCurrent(ctx, music.OutcomeStopped)
-	st.active, st.queue, st.enq = name, nil, nil
+	st.closeEnqueuer()
+	st.active, st.queue = name, nil
 	if !ok {
 		st.c.log.Info().Msg("no active player")
 		return
@@ -542,6 +559,7 @@ func (st *state) shutdown() {
 	ctx := context.Background()
 	st.finishCurrent(ctx, music.OutcomeStopped)
 	st.endSession(ctx)
+	st.closeEnqueuer()
 }
 
 // remap moves row numbers of the session from the current catalog to m's.
