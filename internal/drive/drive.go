@@ -410,6 +410,15 @@ func (c *Core) Explain(ctx context.Context, id music.TrackID) (string, error) {
 	}); err != nil {
 		return "", err
 	}
+	// A track explains itself against the rest of the drive: while it
+	// plays it is part of the session, and "like itself" says nothing.
+	ctxTracks := req.Session[:0:0]
+	for _, p := range req.Session {
+		if p.Row != row {
+			ctxTracks = append(ctxTracks, p)
+		}
+	}
+	req.Session = ctxTracks
 	return c.m().Engine.Explain(row, req), nil
 }
 

@@ -50,8 +50,10 @@ func (c *current) reached(now time.Time) time.Duration {
 
 // queued is a track Continuo added to the player's queue.
 type queuedTrack struct {
-	row int
-	uri string
+	row    int
+	uri    string
+	score  float64
+	reason string // why it was picked, in the context of that moment
 }
 
 // state is owned by the core goroutine; nothing else reads or writes it.
@@ -106,7 +108,9 @@ func (st *state) view() State {
 		}
 	}
 	for _, q := range st.queue {
-		s.Queue = append(s.Queue, st.c.view(q.row))
+		v := st.c.view(q.row)
+		v.Score, v.Reason = q.score, q.reason
+		s.Queue = append(s.Queue, v)
 	}
 	return s
 }
@@ -519,7 +523,7 @@ func (st *state) refill(ctx context.Context) {
 				break
 			}
 		}
-		st.queue = append(st.queue, queuedTrack{row: p.Row, uri: uri})
+		st.queue = append(st.queue, queuedTrack{row: p.Row, uri: uri, score: p.Score, reason: p.Reason})
 		added = true
 	}
 	if n := st.c.notifier(); added && n != nil {

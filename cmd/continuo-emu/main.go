@@ -1,0 +1,221 @@
+// Command continuo-emu is the emulated head unit: an MPRIS2 player
+// (org.mpris.MediaPlayer2.continuo_emu) that plays silently over a virtual
+// clock, and, with --script, a scripted drive against a running continuod
+// whose transcript it prints. See docs/emulator.md.
+//
+// Exit status: 0 success, 1 a failed drive or expectation, 2 bad usage or
+// an invalid script.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/rs/zerolog"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/emulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+type config struct {
+	bus        string
+	speed      float64
+	script     string
+	json       bool
+	plot       string
+	waitDaemon time.Duration
+	logLevel   string
+}
+
+// usageError marks errors that exit with status 2.
+type usageError struct{ error }
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("continuo-emu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.bus, "bus", "session", `D-Bus to join: "session" ($DBUS_SESSION_BUS_ADDRESS) or an address`)
+	fs.Float64Var(&c.speed, "speed", emulator.DefaultSpeed, "virtual time per real time (120: a 4-minute track takes 2 s)")
+	fs.StringVar(&c.script, "script", "", "drive script to run (docs/emulator.md); without it, be a player until SIGINT/SIGTERM")
+	fs.BoolVar(&c.json, "json", false, "print the transcript as one JSON object per line")
+	fs.StringVar(&c.plot, "plot", "", "write the drive's mood trajectory to this .svg or .png file")
+	fs.DurationVar(&c.waitDaemon, "wait-daemon", 10*time.Second, "how long to wait for org.continuo.Recommender1 before the drive")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return c, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	case c.speed <= 0 || c.speed > 1e6:
+		return c, usageError{fmt.Errorf("--speed %v: want 0 < speed <= 1000000", c.speed)}
+	case c.waitDaemon < 0:
+		return c, usageError{fmt.Errorf("--wait-daemon %v: want >= 0", c.waitDaemon)}
+	case c.script == "" && (c.json || c.plot != ""):
+		return c, usageError{errors.New("--json and --plot need --script")}
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "continuo-emu:", err)
+		return exitUsage
+	}
+	log, err := newLogger(stderr, cfg.logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "continuo-emu:", err)
+		return exitUsage
+	}
+	if err := emulate(ctx, cfg, stdout, log); err != nil {
+		fmt.Fprintln(stderr, "continuo-emu:", err)
+		if errors.As(err, new(usageError)) {
+			return exitUsage
+		}
+		return exitFailed
+	}
+	return exitOK
+}
+
+// errDriveFailed reports failed expectations (already in the transcript).
+var errDriveFailed = errors.New("drive failed: an expectation did not hold")
+
+// emulate builds the parts in order, runs the drive (or waits to be
+// stopped) and closes them in reverse.
+func emulate(ctx context.Context, cfg config, stdout io.Writer, log zerolog.Logger) error {
+	var script *emulator.Script
+	if cfg.script != "" {
+		s, err := readScript(cfg.script)
+		if err != nil {
+			return usageError{err}
+		}
+		script = s
+	}
+	addr, err := busAddress(cfg.bus)
+	if err != nil {
+		return usageError{err}
+	}
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		return fmt.Errorf("connect to D-Bus: %w", err)
+	}
+	defer conn.Close()
+
+	var lib emulator.Library
+	if cat, err := catalog.Default(); err != nil {
+		log.Warn().Err(err).Msg("no catalog: every track plays as unknown")
+	} else {
+		lib = catalogLibrary(cat)
+	}
+	player := emulator.NewPlayer(emulator.Options{
+		Clock:   emulator.NewScaledClock(cfg.speed),
+		Library: lib,
+		Logger:  log,
+	})
+	defer player.Close()
+	if err := player.Export(conn); err != nil {
+		return err
+	}
+	defer func() {
+		if err := player.Unexport(conn); err != nil {
+			log.Warn().Err(err).Msg("release bus name")
+		}
+	}()
+	log.Info().Str("name", emulator.BusName).Float64("speed", cfg.speed).Msg("player ready")
+
+	if script == nil {
+		<-ctx.Done()
+		log.Info().Msg("stopping")
+		return nil
+	}
+	return drive(ctx, cfg, script, conn, player, stdout, log)
+}
+
+func drive(ctx context.Context, cfg config, script *emulator.Script, conn *dbus.Conn, player *emulator.Player, stdout io.Writer, log zerolog.Logger) error {
+	wctx, cancel := context.WithTimeout(ctx, cfg.waitDaemon)
+	err := emulator.WaitForName(wctx, conn, emulator.ServiceName)
+	cancel()
+	if err != nil {
+		return err
+	}
+	res, runErr := emulator.Run(ctx, script, emulator.RunOptions{Conn: conn, Player: player, Logger: log})
+	if res != nil {
+		if err := emulator.WriteTranscript(stdout, res, cfg.json); err != nil {
+			return err
+		}
+		if cfg.plot != "" {
+			if err := emulator.WritePlot(cfg.plot, res); err != nil {
+				return err
+			}
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if res.Failed() {
+		return errDriveFailed
+	}
+	return nil
+}
+
+func readScript(path string) (*emulator.Script, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open script: %w", err)
+	}
+	defer f.Close()
+	return emulator.ParseScript(path, f)
+}
+
+// busAddress resolves --bus; "session" never falls back to autolaunch.
+func busAddress(flagValue string) (string, error) {
+	if flagValue != "session" {
+		return flagValue, nil
+	}
+	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	if addr == "" {
+		return "", errors.New("--bus session: DBUS_SESSION_BUS_ADDRESS is not set (give --bus ADDRESS)")
+	}
+	return addr, nil
+}
+
+// newLogger writes JSON lines to stderr, or a console format on a terminal.
+func newLogger(stderr io.Writer, level string) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		return zerolog.Nop(), fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	out := stderr
+	if f, ok := stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			out = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+		}
+	}
+	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
+}

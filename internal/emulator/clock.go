@@ -1,0 +1,194 @@
+package emulator
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock is the emulator's notion of time. The player measures positions and
+// schedules track ends with it, and the drive runner lets time pass with it,
+// so a whole drive can run faster than real time (ScaledClock) or be stepped
+// deterministically by a test (ManualClock).
+type Clock interface {
+	// Now returns the current virtual time.
+	Now() time.Time
+	// AfterFunc calls f once d of virtual time has passed, on a goroutine
+	// the clock chooses. Stop on the returned Timer cancels it.
+	AfterFunc(d time.Duration, f func()) Timer
+	// Sleep lets d of virtual time pass, or returns ctx's error. On a
+	// ManualClock it advances the clock itself: the one who sleeps drives
+	// time, which keeps tests free of real waits.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// Timer is a pending AfterFunc call.
+type Timer interface {
+	// Stop cancels the call. It reports whether it did so; false means the
+	// call has already run or is running.
+	Stop() bool
+}
+
+// ScaledClock is virtual time running Speed times faster than the wall
+// clock, starting at the wall-clock time of its creation.
+type ScaledClock struct {
+	speed float64
+	start time.Time // wall clock at creation; also virtual time zero
+}
+
+// DefaultSpeed makes a 4-minute track pass in 2 seconds.
+const DefaultSpeed = 120
+
+// NewScaledClock returns a clock running speed times faster than real time.
+// A speed <= 0 means DefaultSpeed.
+func NewScaledClock(speed float64) *ScaledClock {
+	if speed <= 0 {
+		speed = DefaultSpeed
+	}
+	return &ScaledClock{speed: speed, start: time.Now()}
+}
+
+// Speed returns the factor of virtual over real time.
+func (c *ScaledClock) Speed() float64 { return c.speed }
+
+// Now implements Clock.
+func (c *ScaledClock) Now() time.Time {
+	elapsed := time.Since(c.start)
+	return c.start.Add(time.Duration(float64(elapsed) * c.speed))
+}
+
+// Real converts a virtual duration into the wall-clock duration it takes.
+func (c *ScaledClock) Real(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / c.speed)
+}
+
+// AfterFunc implements Clock with a wall-clock timer of d/speed.
+func (c *ScaledClock) AfterFunc(d time.Duration, f func()) Timer {
+	return time.AfterFunc(c.Real(d), f)
+}
+
+// Sleep implements Clock.
+func (c *ScaledClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(c.Real(d))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ManualClock is a clock for tests: time stands still until Advance (or
+// Sleep) moves it, and due timers run synchronously inside Advance, in
+// deadline order, each seeing Now() equal to its own deadline.
+type ManualClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	seq    uint64
+	timers []*manualTimer
+}
+
+type manualTimer struct {
+	c    *ManualClock
+	at   time.Time
+	seq  uint64 // tie-break: timers due at the same instant run in creation order
+	f    func()
+	done bool
+}
+
+// NewManualClock returns a clock stopped at start.
+func NewManualClock(start time.Time) *ManualClock {
+	return &ManualClock{now: start}
+}
+
+// Now implements Clock.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// AfterFunc implements Clock. A non-positive d is due at the next Advance.
+func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d < 0 {
+		d = 0
+	}
+	c.seq++
+	t := &manualTimer{c: c, at: c.now.Add(d), seq: c.seq, f: f}
+	c.timers = append(c.timers, t)
+	return t
+}
+
+// Stop implements Timer.
+func (t *manualTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	if t.done {
+		return false
+	}
+	t.done = true
+	t.c.remove(t)
+	return true
+}
+
+// remove drops t from the pending list; c.mu must be held.
+func (c *ManualClock) remove(t *manualTimer) {
+	for i, x := range c.timers {
+		if x == t {
+			c.timers = append(c.timers[:i], c.timers[i+1:]...)
+			return
+		}
+	}
+}
+
+// Advance moves time forward by d, running every timer that falls due on
+// the way, including timers those callbacks create. Callbacks run without
+// the clock's lock held, so they may use the clock.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	target := c.now.Add(max(d, 0))
+	c.mu.Unlock()
+	for {
+		c.mu.Lock()
+		sort.Slice(c.timers, func(i, j int) bool {
+			a, b := c.timers[i], c.timers[j]
+			if !a.at.Equal(b.at) {
+				return a.at.Before(b.at)
+			}
+			return a.seq < b.seq
+		})
+		if len(c.timers) == 0 || c.timers[0].at.After(target) {
+			c.now = target
+			c.mu.Unlock()
+			return
+		}
+		t := c.timers[0]
+		c.timers = c.timers[1:]
+		t.done = true
+		if t.at.After(c.now) {
+			c.now = t.at
+		}
+		c.mu.Unlock()
+		t.f()
+	}
+}
+
+// Sleep implements Clock by advancing the clock by d.
+func (c *ManualClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	return nil
+}
+
+// Pending returns the number of timers not yet run or stopped.
+func (c *ManualClock) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}

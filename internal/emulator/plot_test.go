@@ -1,0 +1,61 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/xml"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/music"
+)
+
+func plotResult() *Result {
+	nan := math.NaN()
+	return &Result{Script: "testdata/drives/swan-lake.drive", Tracks: []Entry{
+		{Index: 1, Title: "Scene", Family: "classical", Valence: 0.2, Energy: 0.3, Outcome: music.OutcomeCompleted},
+		{Index: 2, Title: "Waltz", Family: "classical", Valence: 0.5, Energy: 0.4, Outcome: music.OutcomeSkipped},
+		{Index: 3, Title: "Rap", Family: "hip hop", Valence: 0.6, Energy: 0.9, Outcome: music.OutcomeCompleted},
+		{Index: 4, Title: "Unknown", Valence: nan, Energy: nan, Outcome: music.OutcomePlaying},
+	}}
+}
+
+func TestWritePlotSVG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drive.svg")
+	require.NoError(t, WritePlot(path, plotResult()))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var root struct {
+		XMLName xml.Name
+	}
+	require.NoError(t, xml.NewDecoder(bytes.NewReader(data)).Decode(&root))
+	assert.Equal(t, "svg", root.XMLName.Local)
+	assert.Contains(t, string(data), "Mood trajectory: swan-lake.drive")
+	assert.Contains(t, string(data), "hip hop", "the legend names the families")
+}
+
+func TestWritePlotPNG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drive.PNG")
+	require.NoError(t, WritePlot(path, plotResult()))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	require.NoError(t, err)
+	assert.Positive(t, cfg.Width)
+	assert.Greater(t, cfg.Width, cfg.Height, "landscape, 8x5 in")
+}
+
+func TestWritePlotEmptyAndBad(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, WritePlot(filepath.Join(dir, "empty.svg"), &Result{Script: "x"}))
+	err := WritePlot(filepath.Join(dir, "x.pdf"), plotResult())
+	assert.Equal(t, music.KindInvalid, music.KindOf(err))
+	err = WritePlot(filepath.Join(dir, "missing", "x.svg"), plotResult())
+	assert.Error(t, err)
+}
