@@ -11,6 +11,7 @@ package drive
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -317,7 +318,7 @@ func (c *Core) Resolve(ctx context.Context, query string, limit int) ([]TrackVie
 	out := make([]TrackView, 0, len(matches))
 	for _, m := range matches {
 		v := c.view(m.Row)
-		v.Score = m.Score
+		v.Score, v.Reason = m.Score, "matches the query"
 		out = append(out, v)
 	}
 	return out, nil
@@ -513,7 +514,12 @@ func (c *Core) views(picks []recommend.Pick) []TrackView {
 func (c *Core) view(i int) TrackView {
 	cat := c.m().Catalog
 	t := &cat.Tracks[i]
-	genres := append(append([]string(nil), t.Genres...), t.Tags...)
+	genres := make([]string, 0, len(t.Genres)+len(t.Tags))
+	for _, g := range append(t.Genres[:len(t.Genres):len(t.Genres)], t.Tags...) {
+		if !slices.Contains(genres, g) {
+			genres = append(genres, g)
+		}
+	}
 	v := TrackView{
 		Row: i, ID: t.ID, Title: t.Title, Artists: t.Artists, Album: t.Album, Genres: genres,
 		DurationMS: t.DurationMS, URI: t.URI,

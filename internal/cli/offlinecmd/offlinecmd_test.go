@@ -1,0 +1,122 @@
+package offlinecmd_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/cli/offlinecmd"
+	"github.com/continuo/continuo/internal/cli/output"
+	"github.com/continuo/continuo/internal/eval"
+)
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = offlinecmd.Run(context.Background(), args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestRecommendSwanLakeQuery(t *testing.T) {
+	code, out, errOut := run(t, "recommend", "--json", "--offline", "--query", "scene swan lake tchaikovsky", "-n", "10")
+	require.Equal(t, output.ExitOK, code, errOut)
+	var doc output.Recommendation
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	require.NotNil(t, doc.Seed)
+	assert.Contains(t, strings.ToLower(doc.Seed.Title), "swan lake")
+	require.Len(t, doc.Tracks, 10)
+	artists := map[string]bool{}
+	for _, tr := range doc.Tracks {
+		assert.Equal(t, "classical", tr.Family, "%s — %v", tr.Title, tr.Artists)
+		assert.NotContains(t, []string{"hip hop", "pop"}, tr.Family)
+		assert.NotEmpty(t, tr.Reason)
+		assert.NotEmpty(t, tr.ID)
+		require.NotEmpty(t, tr.Artists)
+		artists[tr.Artists[0]] = true
+	}
+	assert.GreaterOrEqual(t, len(artists), 7)
+}
+
+func TestRecommendTable(t *testing.T) {
+	c, err := catalog.Default()
+	require.NoError(t, err)
+	id := string(c.Tracks[0].ID)
+	code, out, errOut := run(t, "recommend", "--offline", "--seed", id, "-n", "5", "--mood", "calm", "--no-explicit")
+	require.Equal(t, output.ExitOK, code, errOut)
+	assert.Contains(t, out, "seed: "+c.Tracks[0].Title)
+	assert.Contains(t, out, "REASON")
+	assert.Equal(t, 5+3, strings.Count(out, "\n"), "seed line, blank, header, five rows:\n%s", out)
+}
+
+func TestRecommendErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.snap")
+	require.NoError(t, os.WriteFile(bad, []byte("not a snapshot"), 0o600))
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no command", nil, output.ExitUsage, "want recommend or eval"},
+		{"unknown command", []string{"frobnicate"}, output.ExitUsage, "unknown command"},
+		{"neither seed nor query", []string{"recommend", "--offline"}, output.ExitUsage, "exactly one"},
+		{"both seed and query", []string{"recommend", "--offline", "--seed", "x", "--query", "y"}, output.ExitUsage, "exactly one"},
+		{"bad count", []string{"recommend", "--offline", "--query", "swan lake", "-n", "0"}, output.ExitUsage, "-n 0"},
+		{"bad flag", []string{"recommend", "--offline", "--colour"}, output.ExitUsage, "colour"},
+		{"stray argument", []string{"recommend", "--offline", "--query", "x", "extra"}, output.ExitUsage, "extra"},
+		{"unknown seed", []string{"recommend", "--offline", "--seed", "no-such-id"}, output.ExitError, "no-such-id"},
+		{"bad mood", []string{"recommend", "--offline", "--query", "swan lake", "--mood", "furious"}, output.ExitError, "furious"},
+		{"bad catalog file", []string{"recommend", "--offline", "--catalog", bad, "--query", "x"}, output.ExitError, "load catalog"},
+		{"missing catalog file", []string{"eval", "--catalog", filepath.Join(t.TempDir(), "nope")}, output.ExitError, "load catalog"},
+		{"missing playlists", []string{"eval", "--playlists", filepath.Join(t.TempDir(), "nope.csv")}, output.ExitError, "playlists"},
+		{"bad seeds", []string{"eval", "--seeds", "0"}, output.ExitUsage, "--seeds"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(t, tc.args...)
+			assert.Equal(t, tc.code, code, "stdout %q stderr %q", out, errOut)
+			assert.Contains(t, errOut, tc.msg)
+		})
+	}
+}
+
+func TestEvalJSON(t *testing.T) {
+	pl, err := filepath.Abs("../../../testdata/catalog/playlists.csv")
+	require.NoError(t, err)
+	code, out, errOut := run(t, "eval", "--json", "--seeds", "60", "--playlists", pl)
+	require.Equal(t, output.ExitOK, code, errOut)
+	var doc struct {
+		eval.Report
+		SwanLake *output.Recommendation `json:"swan_lake"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, 60, doc.Seeds)
+	assert.Positive(t, doc.Playlists)
+	require.Len(t, doc.Methods, 4)
+	m := map[string]eval.Metrics{}
+	for _, x := range doc.Methods {
+		m[x.Method] = x
+	}
+	assert.Greater(t, m["engine"].Coherence, m["genre-random"].Coherence)
+	assert.Greater(t, m["engine"].Coherence, m["random"].Coherence)
+	assert.Greater(t, m["engine"].HitRate, m["popular"].HitRate)
+	assert.Greater(t, m["engine"].HitRate, m["random"].HitRate)
+	require.NotNil(t, doc.SwanLake)
+	assert.Len(t, doc.SwanLake.Tracks, 10)
+}
+
+func TestEvalTable(t *testing.T) {
+	code, out, errOut := run(t, "eval", "--seeds", "20")
+	require.Equal(t, output.ExitOK, code, errOut)
+	for _, want := range []string{"engine", "random", "popular", "genre-random", "no --playlists", "Swan Lake:"} {
+		assert.Contains(t, out, want)
+	}
+}

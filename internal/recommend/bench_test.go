@@ -1,0 +1,146 @@
+package recommend_test
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/recommend"
+	"github.com/continuo/continuo/internal/recommend/synthcat"
+)
+
+// Benchmarks run on the default catalog and on synthetic catalogs of 100k
+// and 1M rows resampled from it with noise (synthcat.Resample), so the
+// feature distributions are the real ones. Run:
+//
+//	go test ./internal/recommend -run '^$' -bench . -benchmem -benchtime 2s
+//
+// BenchmarkSweep is the physical floor: one Gemv per space over the same
+// matrices, nothing else. The ratio Recommend/Sweep is the engine's overhead.
+
+var benchSizes = []int{0, 100_000, 1_000_000} // 0: the default catalog itself
+
+var (
+	benchMu   sync.Mutex
+	benchCats = map[int]*catalog.Catalog{}
+	sinkPicks []recommend.Pick
+	sinkF     float32
+)
+
+func benchCatalog(b *testing.B, n int) *catalog.Catalog {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if c, ok := benchCats[n]; ok {
+		return c
+	}
+	def, err := catalog.Default()
+	if err != nil {
+		b.Fatalf("default catalog: %v", err)
+	}
+	c := def
+	if n > 0 {
+		c = synthcat.Resample(def, n, 1)
+	}
+	benchCats[n] = c
+	return c
+}
+
+func sizeName(c *catalog.Catalog) string { return fmt.Sprintf("N=%d", c.Len()) }
+
+func BenchmarkRecommend(b *testing.B) {
+	for _, n := range benchSizes {
+		c := benchCatalog(b, n)
+		b.Run(sizeName(c), func(b *testing.B) { benchRecommend(b, c) })
+	}
+}
+
+func benchRecommend(b *testing.B, c *catalog.Catalog) {
+	e := recommend.New(c, recommend.Options{})
+	if err := e.Err(); err != nil {
+		b.Fatal(err)
+	}
+	// A typical drive: a seed, five plays of which one skipped, ten wanted.
+	step := c.Len() / 7
+	req := recommend.Request{Seeds: []int{step}, N: 10, Session: []recommend.Played{
+		{Row: 2 * step, Outcome: music.OutcomeCompleted}, {Row: 3 * step, Outcome: music.OutcomeCompleted},
+		{Row: 4 * step, Outcome: music.OutcomeSkipped}, {Row: 5 * step, Outcome: music.OutcomeCompleted},
+		{Row: 6 * step, Outcome: music.OutcomePlaying},
+	}}
+	if _, err := e.Recommend(req); err != nil { // warm the scratch pool
+		b.Fatal(err)
+	}
+	// Per iteration: wall time, and the CPU time of this thread, which
+	// leaves out time the OS gave to other processes on a busy machine.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	wall := make([]time.Duration, 0, b.N)
+	cpu := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0, c0 := time.Now(), threadCPU()
+		sinkPicks, _ = e.Recommend(req)
+		cpu = append(cpu, threadCPU()-c0)
+		wall = append(wall, time.Since(t0))
+	}
+	b.StopTimer()
+	var total time.Duration
+	for _, d := range cpu {
+		total += d
+	}
+	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(p99(wall).Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(p99(cpu).Nanoseconds()), "p99-cpu-ns")
+}
+
+func p99(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	return d[(len(d)*99)/100]
+}
+
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+func BenchmarkSweep(b *testing.B) {
+	for _, n := range benchSizes {
+		c := benchCatalog(b, n)
+		b.Run(sizeName(c), func(b *testing.B) { benchSweep(b, c) })
+	}
+}
+
+// benchSweep reads the same embedding memory as one Recommend: one Gemv
+// over the genre matrix and one over the mood matrix.
+func benchSweep(b *testing.B, c *catalog.Catalog) {
+	g := make([]float32, c.Len())
+	m := make([]float32, c.Len())
+	q := make([]float32, c.Genre.Cols)
+	q[0] = 1
+	t := make([]float32, catalog.MoodDims)
+	t[1] = 1
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	c0 := threadCPU()
+	for i := 0; i < b.N; i++ {
+		if err := c.Genre.Scores(q, g); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Mood.Scores(t, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	sinkF = g[0] + m[0]
+}

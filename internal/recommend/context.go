@@ -1,0 +1,331 @@
+package recommend
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/music"
+)
+
+// Context weights: how strongly each kind of evidence pulls (positive) or
+// pushes (negative) the genre context and the mood target. Explicit seeds
+// are the driver's stated intent and dominate; the session decays per step
+// so the most recent track counts most; long-term taste is a weak prior.
+const (
+	seedWeight     = 2.0
+	sessionDecay   = 0.75 // weight multiplier per step back in the session
+	completeWeight = 1.0
+	stoppedWeight  = 0.5
+	likeWeight     = 1.6
+	skipWeight     = -0.6
+	dislikeWeight  = -1.5
+	tasteTotal     = 0.4 // total pull of the long-term taste, split by its weights
+	maxSession     = 200 // only this many most recent session tracks shape the context
+
+	skipArtistPenalty    = 0.5 // × Weights.SkippedArtist, per skip (capped at 3)
+	dislikeArtistPenalty = 2.0 // × Weights.SkippedArtist
+)
+
+// why says where the reason's anchor came from.
+type why int
+
+const (
+	whyNone why = iota
+	whySeed
+	whySession
+	whyTaste
+	whyCold
+)
+
+// reqContext is what a request means in the catalog's spaces.
+type reqContext struct {
+	anchor      int // row named in reasons, -1 none
+	anchorWhy   why
+	last        int     // row the next track follows (transitions), -1 none
+	tagEvidence bool    // positive evidence from tracks not in the catalog (genre tags)
+	moodW       float32 // effective mood weight
+	genreW      float32 // effective genre weight
+	lambda      float32 // MMR trade-off
+	tn2         float32 // Σ w_d t_d², the weighted squared norm of the mood target
+	posW        float32 // total positive evidence of catalog tracks
+	negW        float32 // total negative evidence
+	famW        float32 // positive evidence of other tracks with a known family
+}
+
+type cand struct {
+	row   int32
+	score float32
+}
+
+type tasteEntry struct {
+	row int32
+	w   float32
+}
+
+// scratch is the per-request working memory, reused through the pool.
+type scratch struct {
+	g, m      []float32                 // per-row genre cosine and mood dot product
+	gq, tmp   []float32                 // genre context, temporary vector
+	mt        [catalog.MoodDims]float32 // mood target
+	mq        [catalog.MoodDims]float32 // mood query: target scaled by the dimension weights
+	neg       [catalog.MoodDims]float32
+	fam       []float32 // per genre family: share of positive evidence, then its bonus
+	heap      []cand
+	redund    []float32
+	taken     []bool
+	picks     []int     // rows picked so far, in order
+	scores    []float32 // their shortlist scores
+	taste     []tasteEntry
+	banned    map[int32]struct{}
+	artistPen map[int32]float32
+	liked     map[int32]struct{}
+}
+
+func newScratch(n, gdim, k, families int) *scratch {
+	return &scratch{
+		fam: make([]float32, families),
+		g:   make([]float32, n), m: make([]float32, n),
+		gq: make([]float32, gdim), tmp: make([]float32, gdim),
+		heap:      make([]cand, 0, k),
+		redund:    make([]float32, 0, k),
+		taken:     make([]bool, 0, k),
+		picks:     make([]int, 0, MaxN),
+		scores:    make([]float32, 0, MaxN),
+		banned:    make(map[int32]struct{}),
+		artistPen: make(map[int32]float32),
+		liked:     make(map[int32]struct{}),
+	}
+}
+
+func (s *scratch) reset() {
+	clear(s.gq)
+	clear(s.fam)
+	s.mt = [catalog.MoodDims]float32{}
+	s.neg = [catalog.MoodDims]float32{}
+	s.heap = s.heap[:0]
+	s.picks = s.picks[:0]
+	s.scores = s.scores[:0]
+	s.taste = s.taste[:0]
+	clear(s.banned)
+	clear(s.artistPen)
+	clear(s.liked)
+}
+
+// buildContext turns the request's evidence into the genre context (s.gq,
+// L2-normalised), the mood target (s.mt), banned rows, artist penalties and
+// liked artists. It reports whether any positive evidence exists; when none
+// does the caller starts cold.
+func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
+	c := e.cat
+	cx := reqContext{anchor: -1, last: -1}
+	var posW, negW float32
+	var famW float32 // positive evidence of tracks not in the catalog, by family
+	anchorW := float32(0)
+
+	addRow := func(row int, w float32) {
+		g := c.Genre.Row(row)
+		for j := range s.gq {
+			s.gq[j] += w * g[j]
+		}
+		m := c.Mood.Row(row)
+		if w > 0 {
+			posW += w
+			s.fam[c.Family[row]] += w
+			for j := range s.mt {
+				s.mt[j] += w * m[j]
+			}
+		} else {
+			negW -= w
+			for j := range s.neg {
+				s.neg[j] -= w * m[j]
+			}
+		}
+	}
+
+	for _, r := range req.Seeds {
+		addRow(r, seedWeight)
+		s.banned[int32(r)] = struct{}{}
+		if cx.anchor < 0 {
+			cx.anchor, cx.anchorWhy, anchorW = r, whySeed, seedWeight
+		}
+	}
+
+	sess := req.Session
+	for _, p := range sess { // every played track is banned, however old
+		if p.Row >= 0 {
+			s.banned[int32(p.Row)] = struct{}{}
+		}
+	}
+	if len(sess) > maxSession {
+		sess = sess[len(sess)-maxSession:]
+	}
+	decay := float32(1)
+	for i := len(sess) - 1; i >= 0; i-- {
+		p := sess[i]
+		w := float32(completeWeight)
+		switch {
+		case p.Feedback == music.Like:
+			w = likeWeight
+		case p.Feedback == music.Dislike:
+			w = dislikeWeight
+		case p.Feedback == music.Skip || p.Outcome == music.OutcomeSkipped:
+			w = skipWeight
+		case p.Outcome == music.OutcomeStopped:
+			w = stoppedWeight
+		}
+		w *= decay
+		decay *= sessionDecay
+		if p.Row < 0 {
+			if len(p.Genres) > 0 {
+				if c.Tags.Embed(p.Genres, s.tmp) { // nil-safe; false when nothing maps
+					for j := range s.gq {
+						s.gq[j] += w * s.tmp[j]
+					}
+					if w > 0 {
+						cx.tagEvidence = true
+						if f := c.FamilyOf(p.Genres); f >= 0 && f < len(s.fam) {
+							s.fam[f] += w
+							famW += w
+						}
+					}
+				}
+			}
+			continue
+		}
+		addRow(p.Row, w)
+		a := c.Artist[p.Row]
+		switch {
+		case p.Feedback == music.Like:
+			s.liked[a] = struct{}{}
+		case p.Feedback == music.Dislike:
+			s.artistPen[a] += dislikeArtistPenalty * e.w.SkippedArtist
+		case w < 0:
+			s.artistPen[a] = min(s.artistPen[a]+skipArtistPenalty*e.w.SkippedArtist, 3*skipArtistPenalty*e.w.SkippedArtist)
+		}
+		if w > 0 && cx.last < 0 {
+			cx.last = p.Row
+		}
+		if w > anchorW {
+			cx.anchor, cx.anchorWhy, anchorW = p.Row, whySession, w
+		}
+	}
+	if cx.last < 0 && len(req.Seeds) > 0 {
+		cx.last = req.Seeds[len(req.Seeds)-1]
+	}
+
+	if t := req.Taste; t != nil {
+		for id, w := range t.Tracks {
+			row, ok := e.lookup(id)
+			if !ok || w == 0 || math.IsNaN(w) || math.IsInf(w, 0) {
+				continue
+			}
+			s.taste = append(s.taste, tasteEntry{int32(row), float32(w)})
+		}
+		// Map order is random; sum in row order so results are reproducible.
+		slices.SortFunc(s.taste, func(a, b tasteEntry) int { return cmp.Compare(a.row, b.row) })
+		var sum, best float32
+		for _, te := range s.taste {
+			sum += max(te.w, -te.w)
+		}
+		for _, te := range s.taste {
+			w := tasteTotal * te.w / sum
+			addRow(int(te.row), w)
+			if te.w > 0 && te.w/sum > 0.05 {
+				s.liked[c.Artist[te.row]] = struct{}{}
+			}
+			if te.w > best && (cx.anchor < 0 || cx.anchorWhy == whyTaste) {
+				cx.anchor, cx.anchorWhy, best = int(te.row), whyTaste, te.w // the favourite names the reasons
+			}
+		}
+		for name, w := range t.SkippedArtists {
+			if a, ok := e.artistIdx[catalog.NormalizeName(name)]; ok && w > 0 && !math.IsInf(w, 0) {
+				s.artistPen[a] = max(s.artistPen[a], min(float32(w), 3)*skipArtistPenalty*e.w.SkippedArtist)
+			}
+		}
+	}
+	for _, id := range req.Exclude {
+		if r, ok := e.lookup(id); ok {
+			s.banned[int32(r)] = struct{}{}
+		}
+	}
+
+	cx.posW, cx.negW, cx.famW = posW, negW, famW
+	if posW == 0 && !cx.tagEvidence {
+		return cx, false
+	}
+	e.finishContext(req, s, &cx)
+	return cx, true
+}
+
+// finishContext normalises the genre context, averages the mood target,
+// pushes it away from skipped tracks and applies the mood steering.
+func (e *Engine) finishContext(req *Request, s *scratch, cx *reqContext) {
+	posW, negW := cx.posW, cx.negW
+	normalize(s.gq)
+	if posW > 0 {
+		for j := range s.mt {
+			s.mt[j] /= posW
+		}
+		if negW > 0 {
+			// Move the target away from the skipped tracks' mean, by at most half
+			// a standard deviation per dimension.
+			f := min(negW/posW, 1) * 0.5
+			for j := range s.mt {
+				d := s.mt[j] - s.neg[j]/negW
+				s.mt[j] += f * clamp(d, -1, 1)
+			}
+		}
+	}
+	cx.genreW = e.w.Genre * float32(1-0.5*req.Explore)
+	cx.moodW = e.w.Mood
+	switch req.Mood {
+	case MoodCalm:
+		s.mt[catalog.MoodEnergy] -= 1.0
+		s.mt[catalog.MoodLoudness] -= 0.7
+		s.mt[catalog.MoodTempo] -= 0.5
+		s.mt[catalog.MoodAcousticness] += 0.5
+		cx.moodW *= 2.5
+	case MoodLively:
+		s.mt[catalog.MoodEnergy] += 1.0
+		s.mt[catalog.MoodLoudness] += 0.7
+		s.mt[catalog.MoodTempo] += 0.5
+		s.mt[catalog.MoodDanceability] += 0.6
+		cx.moodW *= 2.5
+	case MoodSteady:
+		cx.moodW *= 3 // a tighter kernel around the context's own mood
+	}
+	cx.lambda = float32(0.75 - 0.45*req.Explore)
+	var t2 float32
+	for j, v := range s.mt {
+		s.mq[j] = e.moodW[j] * v
+		t2 += e.moodW[j] * v * v
+	}
+	cx.tn2 = t2
+	// Family agreement: a bonus for each family by its share of the positive
+	// evidence, so a Swan Lake seed keeps to classical even where the genre
+	// space puts film scores or ambient piano close by.
+	if total := cx.posW + cx.famW; total > 0 {
+		b := e.w.Family * float32(1-0.5*req.Explore) / total
+		for f := range s.fam {
+			s.fam[f] *= b
+		}
+	}
+}
+
+func normalize(v []float32) {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(s))
+	for i := range v {
+		v[i] *= inv
+	}
+}
+
+func clamp(v, lo, hi float32) float32 { return max(lo, min(hi, v)) }

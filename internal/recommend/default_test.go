@@ -1,0 +1,120 @@
+package recommend_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/recommend"
+)
+
+// Tests on the real embedded catalog: the behaviour a driver notices.
+
+func defaultCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	c, err := catalog.Default()
+	require.NoError(t, err)
+	return c
+}
+
+// swanLakeScene finds the famous Act 2 Scène (Tchaikovsky) in the catalog.
+func swanLakeScene(t *testing.T, c *catalog.Catalog) int {
+	t.Helper()
+	for i := range c.Tracks {
+		tr := &c.Tracks[i]
+		title := strings.ToLower(tr.Title)
+		if strings.Contains(title, "swan lake") && strings.Contains(title, "scene") &&
+			strings.Contains(strings.ToLower(tr.PrimaryArtist()), "tchaikovsky") {
+			return i
+		}
+	}
+	t.Fatal("no Swan Lake scene in the default catalog")
+	return -1
+}
+
+func TestDefaultCatalogSwanLake(t *testing.T) {
+	c := defaultCatalog(t)
+	e := recommend.New(c, recommend.Options{})
+	seed := swanLakeScene(t, c)
+	classical := uint8(slices.Index(c.Families, "classical"))
+	for _, mood := range []string{"", recommend.MoodCalm, recommend.MoodSteady, recommend.MoodLively} {
+		t.Run("mood="+mood, func(t *testing.T) {
+			ps, err := e.Recommend(recommend.Request{Seeds: []int{seed}, N: 10, Mood: mood})
+			require.NoError(t, err)
+			require.Len(t, ps, 10)
+			artists := map[int32]bool{}
+			for _, p := range ps {
+				assert.Equal(t, "classical", c.Families[c.Family[p.Row]], "%s by %s", c.Tracks[p.Row].Title, c.Tracks[p.Row].PrimaryArtist())
+				artists[c.Artist[p.Row]] = true
+			}
+			assert.GreaterOrEqual(t, len(artists), 7, "distinct artists")
+			assert.Equal(t, 10, countFamily(c, ps, classical))
+		})
+	}
+	ex := e.Explain(firstOther(c, classical, seed), recommend.Request{Seeds: []int{seed}})
+	assert.Contains(t, ex, "same genre family as Swan Lake, Op. 20")
+	assert.Contains(t, ex, "classical")
+}
+
+func firstOther(c *catalog.Catalog, fam uint8, not int) int {
+	for i := range c.Len() {
+		if c.Family[i] == fam && i != not {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestDefaultCatalogTrackNotInCatalog(t *testing.T) {
+	c := defaultCatalog(t)
+	e := recommend.New(c, recommend.Options{})
+	tests := []struct {
+		genres []string
+		family string
+	}{
+		{[]string{"Klassik"}, "classical"},
+		{[]string{"classical", "romantic era"}, "classical"},
+		{[]string{"Hip-Hop"}, "hip hop"},
+		{[]string{"bebop"}, "jazz"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.genres, ","), func(t *testing.T) {
+			if c.FamilyOf(tc.genres) < 0 {
+				t.Skipf("catalog maps %v to no family", tc.genres)
+			}
+			ps, err := e.Recommend(recommend.Request{N: 10, Explicit: true, Session: []recommend.Played{
+				{Row: -1, Genres: tc.genres, Outcome: music.OutcomeCompleted},
+			}})
+			require.NoError(t, err)
+			require.Len(t, ps, 10)
+			n := 0
+			for _, p := range ps {
+				if c.Families[c.Family[p.Row]] == tc.family {
+					n++
+				}
+			}
+			assert.GreaterOrEqual(t, n, 8, "picks in %s", tc.family)
+			assert.Contains(t, ps[0].Reason, "fits the genres just played")
+		})
+	}
+}
+
+func TestDefaultCatalogColdStart(t *testing.T) {
+	c := defaultCatalog(t)
+	e := recommend.New(c, recommend.Options{})
+	a, err := e.Recommend(recommend.Request{N: 10})
+	require.NoError(t, err)
+	b, err := e.Recommend(recommend.Request{N: 10})
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+	assert.GreaterOrEqual(t, countFamily(c, a, c.Family[a[0].Row]), 9)
+	assert.LessOrEqual(t, maxPerArtistIn10(c, a), 2)
+	for _, p := range a {
+		assert.NotEqual(t, music.ExplicitYes, c.Tracks[p.Row].Explicit)
+	}
+}

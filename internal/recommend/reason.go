@@ -1,0 +1,149 @@
+package recommend
+
+import (
+	"hash/fnv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/music"
+)
+
+// Explain returns the reason the engine would give for row under req, for
+// any row (also rows it would not pick). It never fails: a bad request or
+// row gives a short description of the problem instead.
+func (e *Engine) Explain(row int, req Request) string {
+	if req.N < 1 || req.N > MaxN {
+		req.N = 1
+	}
+	if err := e.validate(&req); err != nil {
+		return "no reason: " + err.Error()
+	}
+	if row < 0 || row >= e.n {
+		return "not in the catalog"
+	}
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	s.reset()
+	cx, ok := e.buildContext(&req, s)
+	if !ok {
+		if a := e.coldStart(&req, s); a >= 0 {
+			e.addAnchor(s, &cx, a)
+			e.finishContext(&req, s, &cx)
+		}
+	}
+	return e.reason(row, &req, &cx, s)
+}
+
+// reason builds the short human reason for a pick, from the genre family
+// names and mood words.
+func (e *Engine) reason(row int, req *Request, cx *reqContext, s *scratch) string {
+	c := e.cat
+	t := &c.Tracks[row]
+	fam := c.Families[c.Family[row]]
+	mood := e.moodWords(row)
+	if _, ok := s.liked[c.Artist[row]]; ok && t.PrimaryArtist() != "" {
+		return "like " + t.PrimaryArtist() + " you liked; " + fam + ", " + mood
+	}
+	if cx.anchor < 0 {
+		return "fits the genres just played: " + fam + "; " + mood
+	}
+	if row == cx.anchor && cx.anchorWhy == whyCold {
+		return "popular in the catalog: " + fam + "; " + mood
+	}
+	title := anchorLabel(&c.Tracks[cx.anchor])
+	if cx.anchorWhy == whyTaste {
+		return "in the vein of " + title + ", a favourite: " + fam + "; " + mood
+	}
+	if c.Family[row] == c.Family[cx.anchor] {
+		return "same genre family as " + title + ": " + fam + "; " + mood
+	}
+	return "close in genre to " + title + " (" + c.Families[c.Family[cx.anchor]] + "): " + fam + "; " + mood
+}
+
+// moodPhrases[energy][valence] are the mood words of a pick: constants, so
+// building a reason allocates once whatever the mood.
+var moodPhrases = [3][3]string{
+	{"calm, low energy, melancholic", "calm, low energy", "calm, low energy, upbeat"},
+	{"steady, medium energy, melancholic", "steady, medium energy", "steady, medium energy, upbeat"},
+	{"lively, high energy, melancholic", "lively, high energy", "lively, high energy, upbeat"},
+}
+
+// moodWords describes a row's energy and valence on their raw 0..1 scale.
+func (e *Engine) moodWords(row int) string {
+	energy := RawMood(e.cat, row, catalog.MoodEnergy)
+	valence := RawMood(e.cat, row, catalog.MoodValence)
+	ei, vi := 1, 1
+	switch {
+	case energy < 0.35:
+		ei = 0
+	case energy >= 0.65:
+		ei = 2
+	}
+	switch {
+	case valence < 0.3:
+		vi = 0
+	case valence > 0.7:
+		vi = 2
+	}
+	return moodPhrases[ei][vi]
+}
+
+// RawMood returns mood dimension dim of row on the feature's own scale
+// (raw = z·MoodStd + MoodMean), e.g. energy and valence in 0..1.
+func RawMood(c *catalog.Catalog, row, dim int) float64 {
+	z := c.Mood.Row(row)[dim]
+	return float64(z*c.MoodStd[dim] + c.MoodMean[dim])
+}
+
+// anchorLabel is a track's title as a reason names it: without a leading
+// "Composer: " that repeats the artist ("Tchaikovsky: Swan Lake, …" becomes
+// "Swan Lake, …"), clipped to 48 characters.
+func anchorLabel(t *music.Track) string {
+	title := t.Title
+	if i := strings.Index(title, ": "); i > 0 && i < len(title)-2 {
+		if strings.Contains(strings.ToLower(strings.Join(t.Artists, " ")), strings.ToLower(title[:i])) {
+			title = title[i+2:]
+		}
+	}
+	return clip(title, 48)
+}
+
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// normText lowercases and collapses whitespace, for grouping names.
+func normText(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+// titleStem is the name of the work a title belongs to: the part before the
+// first ':', ',', '(', '[' or " - ", so "Swan Lake, Op. 20, Act 2: No. 10
+// Scène" and "Swan Lake, Op. 20: Act I" are both "swan lake", and movements
+// of one symphony share a stem.
+func titleStem(title string) string {
+	t := strings.ToLower(title)
+	cut := len(t)
+	for _, sep := range []string{":", ",", "(", "[", " - ", " – ", " / "} {
+		if i := strings.Index(t, sep); i > 0 && i < cut {
+			cut = i
+		}
+	}
+	t = strings.TrimFunc(t[:cut], func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+	if t == "" {
+		return strings.ToLower(title)
+	}
+	return t
+}
+
+func hashString(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}

@@ -1,0 +1,398 @@
+// Package recommend owns ranking: it turns what the driver asked for and what
+// this drive has played (seeds, session, likes, skips, long-term taste) into a
+// context in the catalog's genre and mood spaces, scores every catalog row
+// against it with one Gemv per space, shortlists the best rows, adds
+// transition smoothness from the last track, and re-ranks the shortlist with
+// Maximal Marginal Relevance so a list is coherent but not repetitive. Every
+// pick carries a short human reason.
+//
+// The engine is pure and deterministic: no I/O, no clock, randomness only from
+// Request.RandSeed. An *Engine is immutable after New and safe for concurrent
+// use; per-request buffers come from a sync.Pool so steady-state allocations
+// do not grow with the catalog.
+package recommend
+
+import (
+	"math"
+	"sync"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/music"
+)
+
+// MaxN is the largest list one request may ask for.
+const MaxN = 100
+
+// Mood steering values of Request.Mood.
+const (
+	MoodAny    = ""
+	MoodCalm   = "calm"
+	MoodSteady = "steady"
+	MoodLively = "lively"
+)
+
+// Weights are the coefficients of the scoring function (see docs/recommend.md).
+// The zero value of a field means "use the default".
+type Weights struct {
+	Genre      float32 // cosine between a row and the genre context, -1..1
+	Mood       float32 // minus the mean squared z-distance to the mood target
+	Transition float32 // energy/tempo closeness and key compatibility to the last track, 0..1
+	Popularity float32 // popularity/100
+	SameArtist float32 // penalty: same primary artist as the last track
+	// SkippedArtist scales the penalty of artists skipped or disliked in this
+	// session and in the long-term taste.
+	SkippedArtist float32
+	// Family is the bonus for a row in the genre family of the context
+	// (scaled by the family's share of the evidence).
+	Family float32
+}
+
+// MoodDimWeights weight the mood dimensions in the mood distance (they sum
+// to 1). Valence and energy carry the "feel" a listener notices first and
+// dominate; the other dimensions keep the texture (acoustic or not, sung or
+// not, loud or not) from drifting. Tuned on the offline evaluation
+// (docs/recommend.md): with valence and energy at 4 and the rest at 0.1–0.5
+// the mood distance to the seed fell from 0.39× to 0.31× the genre-random
+// baseline's on the default catalog at unchanged coherence and playlist hits.
+var MoodDimWeights = func() [catalog.MoodDims]float32 {
+	w := [catalog.MoodDims]float32{
+		catalog.MoodValence: 4, catalog.MoodEnergy: 4, catalog.MoodDanceability: 0.5,
+		catalog.MoodAcousticness: 0.5, catalog.MoodInstrumentalness: 0.3, catalog.MoodSpeechiness: 0.3,
+		catalog.MoodLoudness: 0.5, catalog.MoodTempo: 0.3, catalog.MoodMode: 0.1,
+	}
+	var s float32
+	for _, v := range w {
+		s += v
+	}
+	for i := range w {
+		w[i] /= s
+	}
+	return w
+}()
+
+// DefaultWeights are the weights tuned on the offline evaluation (docs/recommend.md).
+var DefaultWeights = Weights{
+	Genre:         1.0,
+	Mood:          0.5,
+	Transition:    0.08,
+	Popularity:    0.01,
+	SameArtist:    0.10,
+	SkippedArtist: 0.40,
+	Family:        0.3,
+}
+
+// Options configure an Engine. The zero value is usable.
+type Options struct {
+	Weights Weights
+	// MoodDimWeights replaces the package's MoodDimWeights when set (they
+	// are rescaled to sum to 1).
+	MoodDimWeights *[catalog.MoodDims]float32
+	// Shortlist is how many rows survive the full-catalog scoring into
+	// transition scoring and MMR re-ranking; default 300.
+	Shortlist int
+}
+
+// Engine ranks catalog rows. Create it with New.
+type Engine struct {
+	cat  *catalog.Catalog
+	w    Weights
+	k    int
+	err  error // why the catalog cannot be used, reported by every Recommend
+	n    int
+	gdim int
+
+	moodNorm2 []float32 // Σ w_d x_d² per row, for distances via dot products
+	moodW     [catalog.MoodDims]float32
+	prior     []float32 // popularity prior, already weighted
+	explicit  []bool    // ExplicitYes
+	album     []uint64  // hash of primary artist + album, 0 when no album
+	stem      []uint64  // hash of primary artist + title stem ("swan lake")
+	artistIdx map[string]int32
+	byID      map[music.TrackID]int32 // only when the catalog has no id index
+
+	coldAnchors [4]int // per mood steering value: the cold-start anchor row
+
+	pool sync.Pool
+}
+
+// Played is one track of the current drive, oldest first.
+type Played struct {
+	Row      int      // catalog row, -1 when not in catalog
+	Genres   []string // for tracks not in the catalog (player-reported xesam:genre)
+	Outcome  music.Outcome
+	Feedback music.FeedbackKind // "" or like/dislike (skip also accepted)
+}
+
+// Request is one recommendation request.
+type Request struct {
+	Seeds    []int // explicit seed rows (e.g. Recommend(seed_id)); may be empty
+	Session  []Played
+	Taste    *music.Taste // long-term profile; nil = none
+	N        int
+	Mood     string // "", "calm", "steady", "lively"
+	Explicit bool   // allow explicit tracks
+	Explore  float64
+	Exclude  []music.TrackID
+	RandSeed uint64
+}
+
+// Pick is one recommended row.
+type Pick struct {
+	Row    int
+	Score  float64
+	Reason string
+}
+
+// New prepares an engine for cat. Problems with the catalog (nil, empty,
+// malformed matrices) do not panic: every Recommend returns them as errors.
+func New(cat *catalog.Catalog, opts Options) *Engine {
+	e := &Engine{cat: cat, w: opts.Weights, k: opts.Shortlist, moodW: MoodDimWeights}
+	e.w = withDefaults(e.w)
+	if w := opts.MoodDimWeights; w != nil {
+		var sum float32
+		for _, v := range w {
+			sum += max(v, 0)
+		}
+		if sum > 0 {
+			for d, v := range w {
+				e.moodW[d] = max(v, 0) / sum
+			}
+		}
+	}
+	if e.k <= 0 {
+		e.k = 300
+	}
+	if e.err = checkCatalog(cat); e.err != nil {
+		return e
+	}
+	e.n = cat.Len()
+	e.gdim = cat.Genre.Cols
+	e.prepare()
+	e.pool.New = func() any { return newScratch(e.n, e.gdim, e.k, len(cat.Families)) }
+	return e
+}
+
+func withDefaults(w Weights) Weights {
+	d := DefaultWeights
+	if w.Genre != 0 {
+		d.Genre = w.Genre
+	}
+	if w.Mood != 0 {
+		d.Mood = w.Mood
+	}
+	if w.Transition != 0 {
+		d.Transition = w.Transition
+	}
+	if w.Popularity != 0 {
+		d.Popularity = w.Popularity
+	}
+	if w.SameArtist != 0 {
+		d.SameArtist = w.SameArtist
+	}
+	if w.SkippedArtist != 0 {
+		d.SkippedArtist = w.SkippedArtist
+	}
+	if w.Family != 0 {
+		d.Family = w.Family
+	}
+	return d
+}
+
+// checkCatalog validates shapes before gonum can panic on them.
+func checkCatalog(c *catalog.Catalog) error {
+	if c == nil {
+		return music.Errorf(music.KindUnavailable, "recommend: no catalog")
+	}
+	n := c.Len()
+	if n == 0 {
+		return music.Errorf(music.KindUnavailable, "recommend: catalog is empty")
+	}
+	switch {
+	case c.Genre.Rows != n || c.Genre.Cols <= 0 || len(c.Genre.Data) != n*c.Genre.Cols:
+		return music.Errorf(music.KindInternal, "recommend: genre matrix is %dx%d with %d values for %d tracks",
+			c.Genre.Rows, c.Genre.Cols, len(c.Genre.Data), n)
+	case c.Mood.Rows != n || c.Mood.Cols != catalog.MoodDims || len(c.Mood.Data) != n*catalog.MoodDims:
+		return music.Errorf(music.KindInternal, "recommend: mood matrix is %dx%d with %d values for %d tracks",
+			c.Mood.Rows, c.Mood.Cols, len(c.Mood.Data), n)
+	case len(c.Artist) != n || len(c.Family) != n:
+		return music.Errorf(music.KindInternal, "recommend: %d artist and %d family entries for %d tracks",
+			len(c.Artist), len(c.Family), n)
+	}
+	for i, a := range c.Artist {
+		if a < 0 || int(a) >= len(c.Artists) {
+			return music.Errorf(music.KindInternal, "recommend: row %d: artist index %d out of %d", i, a, len(c.Artists))
+		}
+	}
+	for i, f := range c.Family {
+		if int(f) >= len(c.Families) {
+			return music.Errorf(music.KindInternal, "recommend: row %d: family index %d out of %d", i, f, len(c.Families))
+		}
+	}
+	return nil
+}
+
+// prepare precomputes per-row values that every request needs.
+func (e *Engine) prepare() {
+	c := e.cat
+	n := e.n
+	e.moodNorm2 = make([]float32, n)
+	e.prior = make([]float32, n)
+	e.explicit = make([]bool, n)
+	e.album = make([]uint64, n)
+	e.stem = make([]uint64, n)
+	for i := range n {
+		row := c.Mood.Row(i)
+		var s float32
+		for d, v := range row {
+			s += e.moodW[d] * v * v
+		}
+		e.moodNorm2[i] = s
+		t := &c.Tracks[i]
+		pop := float32(0.3) // unknown popularity: below the median, above obscure
+		if t.Popularity >= 0 {
+			pop = float32(t.Popularity) / 100
+		}
+		e.prior[i] = e.w.Popularity * pop
+		e.explicit[i] = t.Explicit == music.ExplicitYes
+		artist := uint64(c.Artist[i]) + 1
+		if t.Album != "" {
+			e.album[i] = hashString(normText(t.Album)) ^ artist*0x9E3779B97F4A7C15
+		}
+		e.stem[i] = hashString(titleStem(t.Title)) ^ artist*0x9E3779B97F4A7C15
+	}
+	e.artistIdx = make(map[string]int32, len(c.Artists))
+	for i, a := range c.Artists {
+		e.artistIdx[catalog.NormalizeName(a)] = int32(i)
+	}
+	// A catalog assembled by hand (tests, synthetic benchmarks) may lack the
+	// id index that Build and Load fill; keep our own then.
+	if _, ok := c.Lookup(c.Tracks[0].ID); !ok {
+		e.byID = make(map[music.TrackID]int32, n)
+		for i := range c.Tracks {
+			e.byID[c.Tracks[i].ID] = int32(i)
+		}
+	}
+	for m, mood := range []string{MoodAny, MoodCalm, MoodSteady, MoodLively} {
+		e.coldAnchors[m] = e.coldAnchor(mood)
+	}
+}
+
+func (e *Engine) lookup(id music.TrackID) (int, bool) {
+	if e.byID != nil {
+		i, ok := e.byID[id]
+		return int(i), ok
+	}
+	return e.cat.Lookup(id)
+}
+
+// Catalog returns the engine's catalog.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// Err reports why the engine cannot recommend (nil when it can).
+func (e *Engine) Err() error { return e.err }
+
+// coldAnchor picks the start of a drive with no context: the most popular
+// track of the family with the most popular tracks (sum of popularity of its
+// 50 most popular rows), among rows that fit the mood steering. Deterministic:
+// ties go to the lower row.
+func (e *Engine) coldAnchor(mood string) int {
+	c := e.cat
+	fits := func(i int) bool {
+		z := c.Mood.Row(i)
+		switch mood {
+		case MoodCalm:
+			return z[catalog.MoodEnergy] < -0.5
+		case MoodLively:
+			return z[catalog.MoodEnergy] > 0.5
+		}
+		return true
+	}
+	const top = 50
+	best := make([][]float32, len(c.Families)) // per family, the top popularities
+	for i := range e.n {
+		if !fits(i) || e.explicit[i] {
+			continue
+		}
+		f := c.Family[i]
+		p := e.prior[i]
+		l := best[f]
+		if len(l) < top {
+			best[f] = append(l, p)
+			continue
+		}
+		// replace the smallest
+		mi := 0
+		for j := range l {
+			if l[j] < l[mi] {
+				mi = j
+			}
+		}
+		if p > l[mi] {
+			l[mi] = p
+		}
+	}
+	fam, famScore := -1, float32(-1)
+	for f, l := range best {
+		var s float32
+		for _, p := range l {
+			s += p
+		}
+		if len(l) > 0 && s > famScore {
+			fam, famScore = f, s
+		}
+	}
+	anchor, pop := 0, float32(-1)
+	for i := range e.n {
+		if (fam < 0 || int(c.Family[i]) == fam) && fits(i) && !e.explicit[i] && e.prior[i] > pop {
+			anchor, pop = i, e.prior[i]
+		}
+	}
+	if pop < 0 && mood != MoodAny { // nothing fits the steering: fall back
+		return e.coldAnchors[0]
+	}
+	return anchor
+}
+
+// validate checks a request and normalises its options.
+func (e *Engine) validate(req *Request) error {
+	if e.err != nil {
+		return e.err
+	}
+	if req.N < 1 || req.N > MaxN {
+		return music.Errorf(music.KindInvalid, "recommend: count %d out of range 1..%d", req.N, MaxN)
+	}
+	switch req.Mood {
+	case MoodAny, MoodCalm, MoodSteady, MoodLively:
+	default:
+		return music.Errorf(music.KindInvalid, "recommend: mood %q: want calm, steady, lively or empty", req.Mood)
+	}
+	for _, s := range req.Seeds {
+		if s < 0 || s >= e.n {
+			return music.Errorf(music.KindNotFound, "recommend: seed row %d not in catalog of %d tracks", s, e.n)
+		}
+	}
+	for i, p := range req.Session {
+		if p.Row < -1 || p.Row >= e.n {
+			return music.Errorf(music.KindNotFound, "recommend: session track %d: row %d not in catalog of %d tracks", i, p.Row, e.n)
+		}
+	}
+	if math.IsNaN(req.Explore) || req.Explore < 0 {
+		req.Explore = 0
+	}
+	if req.Explore > 1 {
+		req.Explore = 1
+	}
+	return nil
+}
+
+func moodIndex(m string) int {
+	switch m {
+	case MoodCalm:
+		return 1
+	case MoodSteady:
+		return 2
+	case MoodLively:
+		return 3
+	}
+	return 0
+}

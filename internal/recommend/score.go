@@ -1,0 +1,361 @@
+package recommend
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/continuo/continuo/internal/catalog"
+)
+
+// Recommend returns up to req.N picks, best first. It returns fewer only
+// when the catalog has fewer allowed tracks. Errors: KindInvalid for a bad
+// count or mood, KindNotFound for seed or session rows outside the catalog,
+// KindUnavailable for an empty catalog.
+func (e *Engine) Recommend(req Request) ([]Pick, error) {
+	if err := e.validate(&req); err != nil {
+		return nil, err
+	}
+	s := e.pool.Get().(*scratch)
+	defer e.pool.Put(s)
+	s.reset()
+
+	picks := make([]Pick, 0, req.N)
+	cx, ok := e.buildContext(&req, s)
+	if !ok {
+		// Cold start: no positive evidence. Begin with a popular anchor that
+		// fits the mood and continue from it, so the list is coherent.
+		a := e.coldStart(&req, s)
+		if a < 0 {
+			return picks, nil
+		}
+		e.addAnchor(s, &cx, a)
+		e.finishContext(&req, s, &cx)
+		picks = append(picks, Pick{Row: a, Score: 1, Reason: e.reason(a, &req, &cx, s)})
+		s.picks = append(s.picks, a)
+		s.scores = append(s.scores, 1)
+	}
+	if len(picks) < req.N {
+		if err := e.rank(&req, s, &cx, req.N-len(picks)); err != nil {
+			return nil, err
+		}
+		for i := len(picks); i < len(s.picks); i++ {
+			r := s.picks[i]
+			picks = append(picks, Pick{Row: r, Score: float64(s.scores[i]), Reason: e.reason(r, &req, &cx, s)})
+		}
+	}
+	return picks, nil
+}
+
+// coldStart returns the cold-start anchor for the request's mood, or the
+// most popular allowed row of its family when that one is banned.
+func (e *Engine) coldStart(req *Request, s *scratch) int {
+	a := e.coldAnchors[moodIndex(req.Mood)]
+	if e.allowed(req, s, a) {
+		return a
+	}
+	best, pop := -1, float32(-1)
+	fam := e.cat.Family[a]
+	for pass := 0; pass < 2 && best < 0; pass++ {
+		for i := range e.n {
+			if (pass == 1 || e.cat.Family[i] == fam) && e.prior[i] > pop && e.allowed(req, s, i) {
+				best, pop = i, e.prior[i]
+			}
+		}
+	}
+	return best
+}
+
+func (e *Engine) allowed(req *Request, s *scratch, row int) bool {
+	if e.explicit[row] && !req.Explicit {
+		return false
+	}
+	if _, b := s.banned[int32(row)]; b {
+		return false
+	}
+	return e.artistPenalty(s, row) < 0.5*dislikeArtistPenalty*e.w.SkippedArtist
+}
+
+func (e *Engine) artistPenalty(s *scratch, row int) float32 {
+	if len(s.artistPen) == 0 {
+		return 0
+	}
+	return s.artistPen[e.cat.Artist[row]]
+}
+
+// addAnchor makes row the context's only positive evidence.
+func (e *Engine) addAnchor(s *scratch, cx *reqContext, row int) {
+	g := e.cat.Genre.Row(row)
+	for j := range s.gq {
+		s.gq[j] += g[j]
+	}
+	copy(s.mt[:], e.cat.Mood.Row(row))
+	s.fam[e.cat.Family[row]] += 1
+	cx.posW = 1
+	cx.anchor, cx.anchorWhy, cx.last = row, whyCold, row
+	s.banned[int32(row)] = struct{}{}
+}
+
+// rank scores every row, shortlists the best e.k, adds transition
+// smoothness and re-ranks with MMR, appending need rows to s.picks.
+func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error {
+	c := e.cat
+	if err := c.Genre.Scores(s.gq, s.g); err != nil {
+		return fmt.Errorf("recommend: genre scores: %w", err)
+	}
+	if err := c.Mood.Scores(s.mq[:], s.m); err != nil {
+		return fmt.Errorf("recommend: mood scores: %w", err)
+	}
+
+	// Full pass: score = wg·cos(genre) − wm·Σ_d w_d(x_d−t_d)² + family bonus
+	// + popularity prior, with the weighted squared distance from dot
+	// products: Σw_d x_d² − 2x·(w⊙t) + Σw_d t_d².
+	// Filters and penalties are looked at only for rows that would enter the
+	// shortlist, which after the first few thousand rows is rare.
+	gw, mw := cx.genreW, cx.moodW
+	tn2 := cx.tn2
+	lastArtist := int32(-1)
+	if cx.last >= 0 {
+		lastArtist = c.Artist[cx.last]
+	}
+	h := s.heap[:0]
+	k := e.k
+	g, m, n2, prior, fam := s.g, s.m[:len(s.g)], e.moodNorm2[:len(s.g)], e.prior[:len(s.g)], c.Family[:len(s.g)]
+	fb := s.fam
+	for i := range g {
+		sc := gw*g[i] + mw*(2*m[i]-n2[i]-tn2) + prior[i] + fb[fam[i]]
+		if len(h) == k && sc <= h[0].score {
+			continue
+		}
+		if e.explicit[i] && !req.Explicit {
+			continue
+		}
+		if _, b := s.banned[int32(i)]; b {
+			continue
+		}
+		a := c.Artist[i]
+		if len(s.artistPen) > 0 {
+			sc -= s.artistPen[a]
+		}
+		if a == lastArtist {
+			sc -= e.w.SameArtist
+		}
+		if len(h) < k {
+			h = heapPush(h, cand{int32(i), sc})
+		} else if sc > h[0].score {
+			h[0] = cand{int32(i), sc}
+			heapDown(h, 0)
+		}
+	}
+	s.heap = h
+
+	// Shortlist: best first, ties by row so the order is reproducible.
+	slices.SortFunc(h, func(a, b cand) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return cmp.Compare(a.row, b.row)
+	})
+	if cx.last >= 0 && e.w.Transition > 0 {
+		for i := range h {
+			h[i].score += e.w.Transition * e.transition(cx.last, int(h[i].row))
+		}
+	}
+	if req.Explore > 0 {
+		rng := rand.New(rand.NewPCG(req.RandSeed, 0x636f6e74696e756f))
+		for i := range h {
+			h[i].score += float32(req.Explore) * 0.15 * rng.Float32()
+		}
+	}
+	e.mmr(req, s, cx, need)
+	return nil
+}
+
+// mmr re-ranks the shortlist by Maximal Marginal Relevance (Carbonell &
+// Goldstein, "The use of MMR, diversity-based reranking for reordering
+// documents and producing summaries", SIGIR 1998): repeatedly take
+//
+//	argmax_i  λ·rel(i) − (1−λ)·max_{j picked} red(i, j)
+//
+// where rel is the shortlist score scaled to 0..1 and red is the redundancy
+// of two tracks (same album or same work: 1, same artist: 0.5). The seeds and
+// the last track count as picked at half weight, so a Swan Lake seed does not
+// bring back nine more Swan Lake numbers. On top, at most two tracks by one
+// artist in any ten consecutive picks, unless nothing else is left.
+func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
+	h := s.heap
+	if len(h) == 0 {
+		return
+	}
+	hi, lo := h[0].score, h[0].score
+	for _, c := range h {
+		hi, lo = max(hi, c.score), min(lo, c.score)
+	}
+	span := hi - lo
+	if span <= 0 {
+		span = 1
+	}
+	s.redund = s.redund[:len(h)]
+	s.taken = s.taken[:len(h)]
+	clear(s.redund)
+	clear(s.taken)
+	prior := func(r int) {
+		for i := range h {
+			s.redund[i] = max(s.redund[i], 0.5*e.redundancy(int(h[i].row), r))
+		}
+	}
+	for _, r := range req.Seeds {
+		prior(r)
+	}
+	if cx.last >= 0 {
+		prior(cx.last)
+	}
+	for _, r := range s.picks { // cold-start anchor
+		for i := range h {
+			s.redund[i] = max(s.redund[i], e.redundancy(int(h[i].row), r))
+		}
+	}
+	lambda := cx.lambda
+	for added := 0; added < need; added++ {
+		best := -1
+		for strict := true; best < 0; strict = false {
+			bestObj := float32(math.Inf(-1))
+			for i, c := range h {
+				if s.taken[i] || (strict && e.artistFull(s, int(c.row))) {
+					continue
+				}
+				obj := lambda*(c.score-lo)/span - (1-lambda)*s.redund[i]
+				if obj > bestObj {
+					best, bestObj = i, obj
+				}
+			}
+			if !strict {
+				break
+			}
+		}
+		if best < 0 {
+			return // shortlist exhausted
+		}
+		s.taken[best] = true
+		r := int(h[best].row)
+		s.picks = append(s.picks, r)
+		s.scores = append(s.scores, h[best].score)
+		for i := range h {
+			if !s.taken[i] {
+				s.redund[i] = max(s.redund[i], e.redundancy(int(h[i].row), r))
+			}
+		}
+	}
+}
+
+// artistFull reports whether row's artist already has two tracks among the
+// last nine picks (so a tenth would make three in ten).
+func (e *Engine) artistFull(s *scratch, row int) bool {
+	a := e.cat.Artist[row]
+	n := 0
+	for i := len(s.picks) - 1; i >= 0 && i >= len(s.picks)-9; i-- {
+		if e.cat.Artist[s.picks[i]] == a {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// redundancy of two rows for MMR.
+func (e *Engine) redundancy(a, b int) float32 {
+	switch {
+	case e.stem[a] == e.stem[b], e.album[a] != 0 && e.album[a] == e.album[b]:
+		return 1
+	case e.cat.Artist[a] == e.cat.Artist[b]:
+		return 0.5
+	}
+	return 0
+}
+
+// transition is how smoothly row follows last, 0..1: closeness of energy
+// and tempo (Gaussian kernel on the standardised values) and harmonic
+// compatibility of their keys.
+func (e *Engine) transition(last, row int) float32 {
+	a, b := e.cat.Mood.Row(last), e.cat.Mood.Row(row)
+	de := a[catalog.MoodEnergy] - b[catalog.MoodEnergy]
+	dt := a[catalog.MoodTempo] - b[catalog.MoodTempo]
+	smooth := float32(math.Exp(-float64(de*de+dt*dt) / 2))
+	fa, fb := &e.cat.Tracks[last].Features, &e.cat.Tracks[row].Features
+	return 0.6*smooth + 0.4*KeyCompatibility(fa.Key, fa.Mode, fb.Key, fb.Mode)
+}
+
+// KeyCompatibility rates how well key b follows key a, 0..1, by the circle
+// of fifths with relative major/minor keys on the same position (the rule
+// DJs call harmonic mixing, e.g. the Camelot wheel): same key 1, relative
+// major/minor 0.9, one step on the circle 0.8, falling to 0.2 at the
+// tritone. Unknown key or mode gives a neutral 0.5.
+func KeyCompatibility(keyA, modeA, keyB, modeB int8) float32 {
+	if keyA < 0 || keyA > 11 || keyB < 0 || keyB > 11 || modeA < 0 || modeA > 1 || modeB < 0 || modeB > 1 {
+		return 0.5
+	}
+	pos := func(k, mode int8) int {
+		if mode == 0 { // minor: use the relative major (three semitones up)
+			k = (k + 3) % 12
+		}
+		return int(k) * 7 % 12 // pitch class to position on the circle of fifths
+	}
+	d := pos(keyA, modeA) - pos(keyB, modeB)
+	if d < 0 {
+		d = -d
+	}
+	d = min(d, 12-d) // 0..6 steps around the circle
+	if d == 0 {
+		if modeA == modeB {
+			return 1
+		}
+		return 0.9
+	}
+	score := 0.8 - 0.6*float32(d-1)/5 // one step 0.8 … tritone 0.2
+	if modeA != modeB {
+		score -= 0.1
+	}
+	return score
+}
+
+// heapPush and heapDown keep a min-heap on score (ties: higher row is
+// "smaller", so lower rows survive), the K best seen so far.
+func heapPush(h []cand, c cand) []cand {
+	h = append(h, c)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	return h
+}
+
+func heapDown(h []cand, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		j := l
+		if r := l + 1; r < len(h) && less(h[r], h[l]) {
+			j = r
+		}
+		if !less(h[j], h[i]) {
+			return
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}
+
+func less(a, b cand) bool {
+	if a.score != b.score {
+		return a.score < b.score
+	}
+	return a.row > b.row
+}
