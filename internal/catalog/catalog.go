@@ -3,7 +3,10 @@
 // the genre space and the mood space, writing and loading fast snapshots, and
 // the default catalog embedded in the daemon.
 //
-// A *Catalog is immutable once built and safe for concurrent reads.
+// A *Catalog is immutable once built and safe for concurrent reads. The one
+// exception is ApplyURITemplate, which must run before the catalog is shared
+// (on a Clone of Default()). docs/catalog.md describes sources, validation,
+// the genre and mood spaces, the families and the snapshot format.
 package catalog
 
 import (

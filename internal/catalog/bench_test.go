@@ -1,0 +1,130 @@
+package catalog
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/continuo/continuo/internal/embed"
+)
+
+// sharedData is the public data (/work/shared/data in the development
+// tree); CONTINUO_SHARED_DATA overrides it. Benchmarks that need the full
+// catalog skip without it.
+func sharedData(tb testing.TB) string {
+	dir := os.Getenv("CONTINUO_SHARED_DATA")
+	if dir == "" {
+		dir = "../../../shared/data"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tracks_multigenre.csv")); err != nil {
+		tb.Skipf("shared data not found in %s (set CONTINUO_SHARED_DATA)", dir)
+	}
+	return dir
+}
+
+func fullSources(dir string) []string {
+	return []string{
+		filepath.Join(dir, "tracks_multigenre.csv"),
+		filepath.Join(dir, "spotify_songs_playlists.csv"),
+		filepath.Join(dir, "spotify_artist_genres_w_features.csv"),
+		filepath.Join(dir, "spotify_genre_audio_features.csv"),
+		filepath.Join(dir, "raw", "richard-ch__Spotify-Popularity-Predictor"),
+	}
+}
+
+var (
+	sinkN int
+	sinkF float32
+)
+
+// fullSnapshot builds the full catalog from the shared data and returns its
+// snapshot bytes. The catalog itself is dropped before the timed part, so
+// the garbage collector does not rescan it while loads are measured (the
+// daemon loads into an empty heap).
+func fullSnapshot(b *testing.B) []byte {
+	dir := sharedData(b)
+	c, _, err := Build(BuildOptions{Sources: fullSources(dir)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := encodeSnapshot(&buf, c); err != nil {
+		b.Fatal(err)
+	}
+	c = nil
+	runtime.GC()
+	return buf.Bytes()
+}
+
+// BenchmarkLoadSnapshot loads the full public catalog (~176k tracks) from
+// an uncompressed snapshot file, as the daemon does at start.
+func BenchmarkLoadSnapshot(b *testing.B) {
+	raw := fullSnapshot(b)
+	path := filepath.Join(b.TempDir(), "full.snap")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(raw))/1e6, "MB")
+	raw = nil
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := Load(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinkN = got.Len()
+	}
+}
+
+// BenchmarkDecodeFull is BenchmarkLoadSnapshot without the file read.
+func BenchmarkDecodeFull(b *testing.B) {
+	raw := fullSnapshot(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := decodeSnapshot(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinkN = got.Len()
+	}
+}
+
+// BenchmarkDecodeDefault decodes the embedded default catalog (gunzip included).
+func BenchmarkDecodeDefault(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := decodeSnapshot(defaultSnapshot)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinkN = c.Len()
+	}
+}
+
+// BenchmarkBuildFull builds the full catalog from the shared data.
+func BenchmarkBuildFull(b *testing.B) {
+	dir := sharedData(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, _, err := Build(BuildOptions{Sources: fullSources(dir)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sinkN = c.Len()
+	}
+}
+
+// BenchmarkEmbedUnseen maps a player's unseen genre string.
+func BenchmarkEmbedUnseen(b *testing.B) {
+	c, err := Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := make([]float32, c.Tags.Dims())
+	for b.Loop() {
+		c.Tags.Embed([]string{"Romantic Era Classical"}, dst)
+	}
+	sinkF = embed.Dot(dst, dst)
+}

@@ -1,0 +1,103 @@
+package catalog
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/continuo/continuo/internal/embed"
+	"github.com/continuo/continuo/internal/music"
+)
+
+// defaultSnapshot is the embedded default catalog: a gzipped snapshot of a
+// stratified sample of the public data with its genre space learned from all
+// of it. Regenerate with (from the repository root):
+//
+//	go run ./internal/catalog/cmd/mkdefault -data ../shared/data -out internal/catalog/default.snap.gz -playlists testdata/catalog/playlists.csv
+//
+//go:embed default.snap.gz
+var defaultSnapshot []byte
+
+var (
+	defaultOnce sync.Once
+	defaultCat  *Catalog
+	defaultErr  error
+)
+
+// Default returns the embedded default catalog, decoded once. Callers share
+// it and must not modify it (ApplyURITemplate works on a Clone).
+func Default() (*Catalog, error) {
+	defaultOnce.Do(func() {
+		defaultCat, defaultErr = decodeSnapshot(defaultSnapshot)
+		if defaultErr != nil {
+			defaultErr = fmt.Errorf("default catalog: %w", defaultErr)
+		}
+	})
+	return defaultCat, defaultErr
+}
+
+// Subset returns a catalog of the given rows (in that order, duplicates
+// dropped) sharing c's genre space, families and mood scaling.
+func (c *Catalog) Subset(rows []int) *Catalog {
+	seen := make(map[int]bool, len(rows))
+	keep := make([]int, 0, len(rows))
+	for _, r := range rows {
+		if r >= 0 && r < len(c.Tracks) && !seen[r] {
+			seen[r] = true
+			keep = append(keep, r)
+		}
+	}
+	s := &Catalog{
+		Tracks:   make([]music.Track, len(keep)),
+		Genre:    embed.NewMatrix(len(keep), c.Genre.Cols),
+		Mood:     embed.NewMatrix(len(keep), MoodDims),
+		Artist:   make([]int32, len(keep)),
+		Family:   make([]uint8, len(keep)),
+		Families: append([]string(nil), c.Families...),
+		Tags:     c.Tags,
+		MoodMean: c.MoodMean,
+		MoodStd:  c.MoodStd,
+	}
+	artists := map[int32]int32{}
+	for i, r := range keep {
+		s.Tracks[i] = c.Tracks[r]
+		copy(s.Genre.Row(i), c.Genre.Row(r))
+		copy(s.Mood.Row(i), c.Mood.Row(r))
+		s.Family[i] = c.Family[r]
+		a, ok := artists[c.Artist[r]]
+		if !ok {
+			a = int32(len(s.Artists))
+			artists[c.Artist[r]] = a
+			s.Artists = append(s.Artists, c.Artists[c.Artist[r]])
+		}
+		s.Artist[i] = a
+	}
+	s.reindex()
+	return s
+}
+
+// Clone returns a copy of c whose Tracks can be modified (URIs); the
+// matrices and the genre space are shared, as they are read-only.
+func (c *Catalog) Clone() *Catalog {
+	cp := *c
+	cp.Tracks = append([]music.Track(nil), c.Tracks...)
+	cp.reindex()
+	return &cp
+}
+
+// ApplyURITemplate sets URI = tmpl with "{id}" replaced by the track id for
+// every row without a URI, and rebuilds the URI index. It modifies c: call
+// it before sharing the catalog (on a Clone of Default()).
+func ApplyURITemplate(c *Catalog, tmpl string) error {
+	if !strings.Contains(tmpl, "{id}") {
+		return music.Errorf(music.KindInvalid, "uri template %q has no {id}", tmpl)
+	}
+	for i := range c.Tracks {
+		if c.Tracks[i].URI == "" {
+			c.Tracks[i].URI = strings.ReplaceAll(tmpl, "{id}", string(c.Tracks[i].ID))
+		}
+	}
+	c.reindex()
+	return nil
+}

@@ -1,0 +1,266 @@
+// Package catalogcmd implements `continuoctl catalog`: building a catalog
+// snapshot from source files (the public datasets or an OEM's native
+// export) and inspecting a snapshot.
+package catalogcmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/cli/output"
+	"github.com/continuo/continuo/internal/embed"
+)
+
+const usage = `usage:
+  continuoctl catalog build --out FILE [--strict] [--json] SOURCE...
+      SOURCE is a CSV or JSONL file, or a directory of them; the kind of each
+      file is detected from its header (docs/catalog.md). Lenient by default:
+      invalid rows are skipped and counted; --strict stops at the first one.
+  continuoctl catalog inspect [--json] FILE
+`
+
+// Run executes a catalog subcommand and returns the process exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return output.ExitUsage
+	}
+	switch args[0] {
+	case "build":
+		return build(ctx, args[1:], stdout, stderr)
+	case "inspect":
+		return inspect(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return output.ExitOK
+	}
+	fmt.Fprintf(stderr, "catalog: unknown command %q\n%s", args[0], usage)
+	return output.ExitUsage
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("catalog "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	return fs
+}
+
+// parseInterleaved parses flags that may follow positional arguments
+// ("build a.csv --out x"), as the flag package stops at the first one.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// BuildResult is the JSON document of `catalog build --json`.
+type BuildResult struct {
+	Out       string                 `json:"out"`
+	Tracks    int                    `json:"tracks"`
+	Artists   int                    `json:"artists"`
+	Labels    int                    `json:"labels"`
+	Tags      int                    `json:"tags"`
+	Dims      int                    `json:"dims"`
+	Skipped   map[string]int         `json:"skipped"`
+	Merged    int                    `json:"merged"`
+	Problems  []string               `json:"problems"`
+	Sources   []catalog.SourceReport `json:"sources"`
+	BuildMS   int64                  `json:"build_ms"`
+	SizeBytes int64                  `json:"size_bytes"`
+}
+
+func build(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("build", stderr)
+	out := fs.String("out", "", "snapshot file to write")
+	strict := fs.Bool("strict", false, "fail on the first invalid row")
+	jsonOut := fs.Bool("json", false, "print the report as JSON")
+	gz := fs.Bool("gzip", false, "gzip the snapshot (as the embedded default)")
+	sources, err := parseInterleaved(fs, args)
+	if err != nil {
+		return output.ExitUsage
+	}
+	if *out == "" || len(sources) == 0 {
+		fmt.Fprint(stderr, "catalog build: need --out FILE and at least one SOURCE\n", usage)
+		return output.ExitUsage
+	}
+	if err := ctx.Err(); err != nil {
+		fmt.Fprintln(stderr, "catalog build:", err)
+		return output.ExitError
+	}
+	start := time.Now()
+	c, rep, err := catalog.Build(catalog.BuildOptions{Sources: sources, Strict: *strict})
+	if err != nil {
+		// One line naming file and line (the error says "file:line: ...").
+		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
+		return output.ExitError
+	}
+	write := catalog.WriteSnapshot
+	if *gz {
+		write = catalog.WriteSnapshotGzip
+	}
+	if err := write(*out, c); err != nil {
+		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
+		return output.ExitError
+	}
+	elapsed := time.Since(start)
+	res := BuildResult{
+		Out: *out, Tracks: rep.Tracks, Artists: rep.Artists, Labels: rep.Labels, Tags: rep.Tags,
+		Dims: c.Tags.Dims(), Skipped: rep.Skipped, Merged: rep.Merged, Problems: rep.Problems,
+		Sources: rep.Sources, BuildMS: elapsed.Milliseconds(), SizeBytes: fileSize(*out),
+	}
+	if *jsonOut {
+		if err := output.JSON(stdout, res); err != nil {
+			return output.ExitError
+		}
+		return output.ExitOK
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d tracks, %d artists, %d labels, %d tags, %d dims, %d bytes in %s\n",
+		*out, res.Tracks, res.Artists, res.Labels, res.Tags, res.Dims, res.SizeBytes, elapsed.Round(time.Millisecond))
+	rows := [][]string{}
+	for _, s := range rep.Sources {
+		rows = append(rows, []string{s.Path, s.Kind, strconv.Itoa(s.Rows), strconv.Itoa(s.Kept)})
+	}
+	output.Table(stdout, []string{"SOURCE", "KIND", "ROWS", "KEPT"}, rows)
+	if len(rep.Skipped) > 0 {
+		fmt.Fprintln(stdout)
+		rows = rows[:0]
+		for _, r := range rep.Reasons() {
+			rows = append(rows, []string{r, strconv.Itoa(rep.Skipped[r])})
+		}
+		output.Table(stdout, []string{"SKIPPED", "ROWS"}, rows)
+		for _, p := range rep.Problems {
+			fmt.Fprintln(stdout, "  "+p)
+		}
+	}
+	return output.ExitOK
+}
+
+// Inspection is the JSON document of `catalog inspect --json`.
+type Inspection struct {
+	File     string         `json:"file"`
+	Tracks   int            `json:"tracks"`
+	Artists  int            `json:"artists"`
+	Genres   map[string]int `json:"genres"`   // label -> tracks
+	Families map[string]int `json:"families"` // family -> tracks
+	Tags     int            `json:"tags"`
+	Dims     int            `json:"dims"`
+	MoodDims int            `json:"mood_dims"`
+	WithURI  int            `json:"with_uri"`
+	Problems []string       `json:"problems"` // e.g. rows without a genre vector
+}
+
+func inspect(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("inspect", stderr)
+	jsonOut := fs.Bool("json", false, "print JSON")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return output.ExitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprint(stderr, "catalog inspect: need exactly one FILE\n", usage)
+		return output.ExitUsage
+	}
+	c, err := catalog.Load(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "catalog inspect:", oneLine(err))
+		return output.ExitError
+	}
+	in := Inspect(pos[0], c)
+	if *jsonOut {
+		if err := output.JSON(stdout, in); err != nil {
+			return output.ExitError
+		}
+		return output.ExitOK
+	}
+	fmt.Fprintf(stdout, "%s: %d tracks, %d artists, %d labels, %d tags, genre dims %d, mood dims %d, %d with URI\n\n",
+		in.File, in.Tracks, in.Artists, len(in.Genres), in.Tags, in.Dims, in.MoodDims, in.WithURI)
+	output.Table(stdout, []string{"FAMILY", "TRACKS"}, countRows(in.Families))
+	fmt.Fprintln(stdout)
+	output.Table(stdout, []string{"GENRE", "TRACKS"}, countRows(in.Genres))
+	for _, p := range in.Problems {
+		fmt.Fprintln(stdout, "problem:", p)
+	}
+	return output.ExitOK
+}
+
+// Inspect summarises a catalog.
+func Inspect(file string, c *catalog.Catalog) Inspection {
+	in := Inspection{
+		File: file, Tracks: c.Len(), Artists: len(c.Artists), Genres: c.LabelCounts(),
+		Families: map[string]int{}, Tags: c.Tags.Len(), Dims: c.Tags.Dims(), MoodDims: catalog.MoodDims,
+		Problems: []string{},
+	}
+	noGenre := 0
+	for i := range c.Tracks {
+		in.Families[c.Families[c.Family[i]]]++
+		if c.Tracks[i].URI != "" {
+			in.WithURI++
+		}
+		if g := c.Genre.Row(i); embed.Dot(g, g) == 0 {
+			noGenre++
+		}
+	}
+	if noGenre > 0 {
+		in.Problems = append(in.Problems, fmt.Sprintf("%d tracks without a genre vector", noGenre))
+	}
+	if err := c.Genre.Check(); err != nil {
+		in.Problems = append(in.Problems, err.Error())
+	}
+	if err := c.Mood.Check(); err != nil {
+		in.Problems = append(in.Problems, err.Error())
+	}
+	return in
+}
+
+// countRows sorts a count map by count, descending, then by name.
+func countRows(m map[string]int) [][]string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if m[keys[a]] != m[keys[b]] {
+			return m[keys[a]] > m[keys[b]]
+		}
+		return keys[a] < keys[b]
+	})
+	rows := make([][]string, len(keys))
+	for i, k := range keys {
+		rows[i] = []string{k, strconv.Itoa(m[k])}
+	}
+	return rows
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
+}
+
+// oneLine keeps an error message on one line for the terminal.
+func oneLine(err error) string {
+	msg := err.Error()
+	for i := 0; i < len(msg); i++ {
+		if msg[i] == '\n' {
+			return msg[:i]
+		}
+	}
+	return msg
+}
