@@ -50,14 +50,16 @@ fuzz:
 
 # Regenerate the embedded default catalog from the shared datasets.
 catalog:
-	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED)
+	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED) -out internal/catalog/default.snap.gz -playlists testdata/catalog/playlists.csv
 
 # The full catalog snapshot (~151k tracks) from every shared dataset.
 full-catalog: build
 	@mkdir -p $(OUT)
 	$(BIN)/continuoctl catalog build --out $(OUT)/full.catalog \
 	  $(SHARED)/tracks_multigenre.csv $(SHARED)/spotify_songs_playlists.csv \
-	  $(SHARED)/spotify_artist_genres_w_features.csv $(SHARED)/spotify_genre_audio_features.csv
+	  $(SHARED)/spotify_artist_genres_w_features.csv $(SHARED)/spotify_genre_audio_features.csv \
+	  $(SHARED)/raw/richard-ch__Spotify-Popularity-Predictor
+	$(BIN)/continuoctl catalog inspect $(OUT)/full.catalog | head -20
 
 eval: build
 	$(BIN)/continuoctl eval
