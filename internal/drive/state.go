@@ -208,17 +208,22 @@ func (st *state) player() (mpris.PlayerState, bool) {
 	return mpris.PlayerState{}, false
 }
 
-// trackChanged ends the previous track with its outcome and starts the new one.
+// trackChanged ends the previous track with its outcome and starts the new
+// one. The continuation is queued first and the finished play written to
+// history after: the queue is what the driver hears.
 func (st *state) trackChanged(ctx context.Context, p mpris.PlayerState) {
-	st.finishCurrent(ctx, "")
+	ev, ended := st.endCurrent("")
 	if p.Track.TrackID == "" && p.Track.URL == "" {
 		// The player ran out of tracks (mpv --idle, an empty MPD queue):
 		// a lossy player gets the next pending track now.
 		st.playPendingLossy(ctx)
-		return
+	} else {
+		st.startCurrent(p)
+		st.refill(ctx)
 	}
-	st.startCurrent(p)
-	st.refill(ctx)
+	if ended {
+		st.record(ctx, ev)
+	}
 }
 
 func (st *state) statusChanged(ctx context.Context, p mpris.PlayerState) {
@@ -256,9 +261,19 @@ func (st *state) startCurrent(p mpris.PlayerState) {
 // finishCurrent records the current track's play. outcome "" means: decide
 // from how far it got.
 func (st *state) finishCurrent(ctx context.Context, outcome music.Outcome) {
+	if ev, ok := st.endCurrent(outcome); ok {
+		st.record(ctx, ev)
+	}
+}
+
+// endCurrent ends the current track in the session (what the next refill
+// sees) and returns its play event for record. The two are apart so that a
+// track change can queue the continuation before the history write, whose
+// fsync would otherwise sit in the queue latency.
+func (st *state) endCurrent(outcome music.Outcome) (music.PlayEvent, bool) {
 	cur := st.cur
 	if cur == nil {
-		return
+		return music.PlayEvent{}, false
 	}
 	st.cur = nil
 	pos := cur.reached(st.now())
@@ -268,9 +283,8 @@ func (st *state) finishCurrent(ctx context.Context, outcome music.Outcome) {
 	if outcome == "" {
 		outcome = st.outcome(pos, cur.meta.Length)
 	}
-	st.ensureSession(ctx)
 	ev := music.PlayEvent{
-		Profile: st.profile, Session: st.sessionID, Title: cur.meta.Title, Genres: cur.meta.Genres,
+		Profile: st.profile, Title: cur.meta.Title, Genres: cur.meta.Genres,
 		URL: cur.meta.URL, Player: shortName(st.active), StartedAt: cur.started,
 		PositionMS: pos.Milliseconds(), DurationMS: cur.meta.Length.Milliseconds(), Outcome: outcome, Queued: cur.queued,
 	}
@@ -284,6 +298,13 @@ func (st *state) finishCurrent(ctx context.Context, outcome music.Outcome) {
 		st.recentIDs = appendWindow(st.recentIDs, t.ID)
 	}
 	st.played = appendWindow(st.played, recommend.Played{Row: cur.row, Genres: cur.meta.Genres, Outcome: outcome})
+	return ev, true
+}
+
+// record writes a play ended by endCurrent to history and signals it.
+func (st *state) record(ctx context.Context, ev music.PlayEvent) {
+	st.ensureSession(ctx)
+	ev.Session = st.sessionID
 	st.lastActive = st.now()
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
@@ -292,9 +313,9 @@ func (st *state) finishCurrent(ctx context.Context, outcome music.Outcome) {
 		st.c.log.Error().Err(err).Msg("recording a play failed; continuing from memory")
 	}
 	if n := st.c.notifier(); n != nil {
-		n.Played(ev.TrackID, outcome)
+		n.Played(ev.TrackID, ev.Outcome)
 	}
-	st.c.log.Info().Str("outcome", string(outcome)).Int64("position_ms", ev.PositionMS).Bool("in_catalog", cur.row >= 0).Msg("play recorded")
+	st.c.log.Info().Str("outcome", string(ev.Outcome)).Int64("position_ms", ev.PositionMS).Bool("in_catalog", ev.TrackID != "").Msg("play recorded")
 }
 
 // outcome classifies a play that ended at pos of length: skipped when left
@@ -398,13 +419,23 @@ func (st *state) forget(ctx context.Context, profile string) error {
 }
 
 func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.FeedbackKind) error {
+	row, _ := st.c.m().Catalog.Lookup(id)
+	if kind == music.Skip && st.cur != nil && st.cur.row == row && st.cl != nil {
+		// "Skip this" about the playing track: the player moves on, and the
+		// play is recorded once, as skipped, when the track changes.
+		cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+		defer cancel()
+		if err := st.cl.Next(cctx, st.active); err != nil {
+			return music.WrapKind(music.KindNoPlayer, err, "the player did not skip")
+		}
+		return nil
+	}
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
 	err := st.c.opts.History.Feedback(hctx, music.Feedback{Profile: st.profile, TrackID: id, Kind: kind, At: st.now()})
 	if err != nil {
 		st.c.log.Error().Err(err).Msg("recording feedback failed; applying it to this drive only")
 	}
-	row, _ := st.c.m().Catalog.Lookup(id)
 	fb := recommend.Played{Row: row, Outcome: music.OutcomeCompleted, Feedback: kind}
 	if kind == music.Skip {
 		fb.Outcome, fb.Feedback = music.OutcomeSkipped, ""
@@ -548,14 +579,40 @@ func (st *state) playPendingLossy(ctx context.Context) {
 	st.c.log.Info().Str("mechanism", st.enq.Mechanism()).Msg("started the next track (lossy: gap between tracks)")
 }
 
-// tick runs once a second: retries a failed refill, and ends the current
-// track of a lossy player that stopped near its end without a signal.
+// tick runs once a second: checks the position of a track whose player
+// does not say it is playing, and retries a failed refill.
 func (st *state) tick(ctx context.Context) {
 	if st.cur == nil || st.enq == nil {
 		return
 	}
+	st.probePosition(ctx)
 	if len(st.queue) < st.depth {
 		st.refill(ctx)
+	}
+}
+
+// probePosition reads the Position of the current track while its player
+// reports anything but Playing or Paused. mpv-mpris says "Stopped" all
+// along while it plays a file loaded over its IPC, so without this every
+// track on mpv would count as skipped at 0 ms. Position is the ground truth:
+// if it moved past what the core assumed, the track is playing. A player
+// that is really stopped does not advance, so nothing changes for it.
+func (st *state) probePosition(ctx context.Context) {
+	cur := st.cur
+	p, ok := st.player()
+	if !ok || p.Status == mpris.StatusPlaying || p.Status == mpris.StatusPaused || !p.Track.SameTrack(cur.meta) {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+	defer cancel()
+	pos, err := st.cl.Position(cctx, st.active)
+	if err != nil {
+		st.c.log.Debug().Err(err).Msg("reading the position of a player that does not say it plays")
+		return
+	}
+	now := st.now()
+	if pos > cur.reached(now) {
+		cur.pos, cur.posAt, cur.playing = pos, now, true
 	}
 }
 
