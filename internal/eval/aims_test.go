@@ -57,7 +57,7 @@ func checkAims(t *testing.T, c *catalog.Catalog, playlists string) {
 		}
 		require.NotEmpty(t, lists, "no playlist has more than 5 tracks in the catalog")
 	}
-	methods := append([]eval.Method{eval.Engine(recommend.New(c, recommend.Options{}))}, eval.Baselines(c)...)
+	methods := append([]eval.Method{eval.Engine(recommend.New(c, recommend.Options{})), eval.EngineNoFamilyBonus(c)}, eval.Baselines(c)...)
 	rep, err := eval.Run(c, methods, eval.Options{Seeds: 500, RandSeed: 1, Playlists: lists})
 	require.NoError(t, err)
 	var buf bytes.Buffer
@@ -69,6 +69,13 @@ func checkAims(t *testing.T, c *catalog.Catalog, playlists string) {
 		m[x.Method] = x
 	}
 	eng := m["engine"]
+	// The ablation: the family bonus raises the curated-family coherence that
+	// coherence@10 counts; the genre space alone should still be far above
+	// random and match a raw genre label of the seed more often than not.
+	abl := m[eval.NoFamilyBonus]
+	assert.LessOrEqual(t, abl.Coherence, eng.Coherence, "coherence without the family bonus")
+	assert.Greater(t, abl.Coherence, 5*m["random"].Coherence, "coherence without the family bonus vs random")
+	assert.Greater(t, abl.LabelMatch, 0.5, "label match without the family bonus")
 	assert.GreaterOrEqual(t, eng.Coherence, 0.95, "coherence@10")
 	assert.GreaterOrEqual(t, eng.DistinctArtists, 8.0, "distinct artists in 10")
 	assert.LessOrEqual(t, eng.MoodFromSeed, m["genre-random"].MoodFromSeed/3, "mood distance vs genre-random")

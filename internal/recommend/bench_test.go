@@ -22,8 +22,8 @@ import (
 //
 //	go test ./internal/recommend -run '^$' -bench . -benchmem -benchtime 2s
 //
-// BenchmarkSweep is the physical floor: one Gemv per space over the same
-// matrices, nothing else. The ratio Recommend/Sweep is the engine's overhead.
+// BenchmarkSweep is the physical floor: one embed.Matrix.Scores per space
+// over the same matrices, nothing else. The ratio Recommend/Sweep is the engine's overhead.
 
 var benchSizes = []int{0, 100_000, 1_000_000} // 0: the default catalog itself
 
@@ -120,8 +120,8 @@ func BenchmarkSweep(b *testing.B) {
 	}
 }
 
-// benchSweep reads the same embedding memory as one Recommend: one Gemv
-// over the genre matrix and one over the mood matrix.
+// benchSweep reads the same embedding memory as one Recommend: one Scores
+// call over the genre matrix and one over the mood matrix.
 func benchSweep(b *testing.B, c *catalog.Catalog) {
 	g := make([]float32, c.Len())
 	m := make([]float32, c.Len())

@@ -26,6 +26,15 @@ const (
 
 	skipArtistPenalty    = 0.5 // × Weights.SkippedArtist, per skip (capped at 3)
 	dislikeArtistPenalty = 2.0 // × Weights.SkippedArtist
+
+	// Diversity across the drive (see mmr): at most maxPerArtist tracks by
+	// one artist in any artistWindow consecutive tracks; no work repeated
+	// within the recentTracks most recent distinct tracks, the seeds and up
+	// to queuedTracks tracks queued ahead.
+	artistWindow = 10
+	maxPerArtist = 2
+	recentTracks = 20
+	queuedTracks = 10
 )
 
 // why says where the reason's anchor came from.
@@ -75,6 +84,10 @@ type scratch struct {
 	heap      []cand
 	redund    []float32
 	taken     []bool
+	workHit   []bool // per shortlist row: its work is in recent or the picks
+	recent    []int  // distinct rows just heard or queued, oldest first (session tail, seeds, queue)
+	nSession  int    // how many rows of recent come from the session
+	pieces    map[uint64]struct{}
 	picks     []int     // rows picked so far, in order
 	scores    []float32 // their shortlist scores
 	taste     []tasteEntry
@@ -91,6 +104,9 @@ func newScratch(n, gdim, k, families int) *scratch {
 		heap:      make([]cand, 0, k),
 		redund:    make([]float32, 0, k),
 		taken:     make([]bool, 0, k),
+		workHit:   make([]bool, 0, k),
+		recent:    make([]int, 0, recentTracks+queuedTracks+4),
+		pieces:    make(map[uint64]struct{}),
 		picks:     make([]int, 0, MaxN),
 		scores:    make([]float32, 0, MaxN),
 		banned:    make(map[int32]struct{}),
@@ -108,6 +124,8 @@ func (s *scratch) reset() {
 	s.picks = s.picks[:0]
 	s.scores = s.scores[:0]
 	s.taste = s.taste[:0]
+	s.recent = s.recent[:0]
+	clear(s.pieces)
 	clear(s.banned)
 	clear(s.artistPen)
 	clear(s.liked)
@@ -153,11 +171,13 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	}
 
 	sess := req.Session
-	for _, p := range sess { // every played track is banned, however old
+	for _, p := range sess { // every played track and piece is banned, however old
 		if p.Row >= 0 {
 			s.banned[int32(p.Row)] = struct{}{}
+			s.pieces[e.piece[p.Row]] = struct{}{}
 		}
 	}
+	e.collectRecent(req, s)
 	if len(sess) > maxSession {
 		sess = sess[len(sess)-maxSession:]
 	}
@@ -329,3 +349,38 @@ func normalize(v []float32) {
 }
 
 func clamp(v, lo, hi float32) float32 { return max(lo, min(hi, v)) }
+
+// collectRecent fills s.recent, the tracks the diversity rules look back on,
+// oldest first: the last recentTracks distinct catalog rows of the session,
+// the seeds, and the last queuedTracks excluded rows that are not in the
+// session (what the caller has queued ahead). Seeds and queued rows also ban
+// their pieces. It runs after the session rows and seeds are banned and
+// before Exclude is.
+func (e *Engine) collectRecent(req *Request, s *scratch) {
+	for i := len(req.Session) - 1; i >= 0 && len(s.recent) < recentTracks; i-- {
+		if r := req.Session[i].Row; r >= 0 && !slices.Contains(s.recent, r) {
+			s.recent = append(s.recent, r)
+		}
+	}
+	slices.Reverse(s.recent)
+	s.nSession = len(s.recent)
+	for _, r := range req.Seeds {
+		s.pieces[e.piece[r]] = struct{}{}
+		if !slices.Contains(s.recent, r) {
+			s.recent = append(s.recent, r)
+		}
+	}
+	start := len(s.recent)
+	for i := len(req.Exclude) - 1; i >= 0 && len(s.recent)-start < queuedTracks; i-- {
+		r, ok := e.lookup(req.Exclude[i])
+		if !ok {
+			continue
+		}
+		if _, inSession := s.banned[int32(r)]; inSession || slices.Contains(s.recent[start:], r) {
+			continue
+		}
+		s.recent = append(s.recent, r)
+		s.pieces[e.piece[r]] = struct{}{}
+	}
+	slices.Reverse(s.recent[start:])
+}

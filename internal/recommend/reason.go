@@ -3,7 +3,6 @@ package recommend
 import (
 	"hash/fnv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/continuo/continuo/internal/catalog"
@@ -121,25 +120,6 @@ func clip(s string, n int) string {
 // normText lowercases and collapses whitespace, for grouping names.
 func normText(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
-}
-
-// titleStem is the name of the work a title belongs to: the part before the
-// first ':', ',', '(', '[' or " - ", so "Swan Lake, Op. 20, Act 2: No. 10
-// Scène" and "Swan Lake, Op. 20: Act I" are both "swan lake", and movements
-// of one symphony share a stem.
-func titleStem(title string) string {
-	t := strings.ToLower(title)
-	cut := len(t)
-	for _, sep := range []string{":", ",", "(", "[", " - ", " – ", " / "} {
-		if i := strings.Index(t, sep); i > 0 && i < cut {
-			cut = i
-		}
-	}
-	t = strings.TrimFunc(t[:cut], func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
-	if t == "" {
-		return strings.ToLower(title)
-	}
-	return t
 }
 
 func hashString(s string) uint64 {

@@ -1,10 +1,13 @@
 // Package recommend owns ranking: it turns what the driver asked for and what
 // this drive has played (seeds, session, likes, skips, long-term taste) into a
 // context in the catalog's genre and mood spaces, scores every catalog row
-// against it with one Gemv per space, shortlists the best rows, adds
-// transition smoothness from the last track, and re-ranks the shortlist with
-// Maximal Marginal Relevance so a list is coherent but not repetitive. Every
-// pick carries a short human reason.
+// against it with one pass per space (embed.Matrix.Scores), shortlists the
+// best rows, adds transition smoothness from the last track, and re-ranks the
+// shortlist with Maximal Marginal Relevance so a list is coherent but not
+// repetitive. Diversity rules hold across a drive, not only within one list:
+// no other recording of a piece already heard, no work repeated within the
+// recent tracks, at most two tracks by one artist in any ten. Every pick
+// carries a short human reason.
 //
 // The engine is pure and deterministic: no I/O, no clock, randomness only from
 // Request.RandSeed. An *Engine is immutable after New and safe for concurrent
@@ -32,7 +35,9 @@ const (
 )
 
 // Weights are the coefficients of the scoring function (see docs/recommend.md).
-// The zero value of a field means "use the default".
+// The zero value of a field means "use the default"; a negative value
+// switches the term off (it is used as 0), e.g. Family: -1 for the
+// evaluation's ablation without the family bonus.
 type Weights struct {
 	Genre      float32 // cosine between a row and the genre context, -1..1
 	Mood       float32 // minus the mean squared z-distance to the mood target
@@ -106,7 +111,8 @@ type Engine struct {
 	prior     []float32 // popularity prior, already weighted
 	explicit  []bool    // ExplicitYes
 	album     []uint64  // hash of primary artist + album, 0 when no album
-	stem      []uint64  // hash of primary artist + title stem ("swan lake")
+	work      []workKey // the work of the title ("swan lake"), see work.go
+	piece     []uint64  // hash of primary artist + the whole normalised title
 	artistIdx map[string]int32
 	byID      map[music.TrackID]int32 // only when the catalog has no id index
 
@@ -132,6 +138,11 @@ type Request struct {
 	Mood     string // "", "calm", "steady", "lively"
 	Explicit bool   // allow explicit tracks
 	Explore  float64
+	// Exclude are tracks not to pick. Those that are not in Session are
+	// taken to be queued ahead (the daemon excludes what it has queued), so
+	// the last few count for diversity like picks made just before this
+	// list: their artists for the artist cap, their works and pieces for the
+	// same-work rule.
 	Exclude  []music.TrackID
 	RandSeed uint64
 }
@@ -195,6 +206,9 @@ func withDefaults(w Weights) Weights {
 	if w.Family != 0 {
 		d.Family = w.Family
 	}
+	for _, f := range []*float32{&d.Genre, &d.Mood, &d.Transition, &d.Popularity, &d.SameArtist, &d.SkippedArtist, &d.Family} {
+		*f = max(*f, 0)
+	}
 	return d
 }
 
@@ -239,7 +253,8 @@ func (e *Engine) prepare() {
 	e.prior = make([]float32, n)
 	e.explicit = make([]bool, n)
 	e.album = make([]uint64, n)
-	e.stem = make([]uint64, n)
+	e.work = make([]workKey, n)
+	e.piece = make([]uint64, n)
 	for i := range n {
 		row := c.Mood.Row(i)
 		var s float32
@@ -258,7 +273,8 @@ func (e *Engine) prepare() {
 		if t.Album != "" {
 			e.album[i] = hashString(normText(t.Album)) ^ artist*0x9E3779B97F4A7C15
 		}
-		e.stem[i] = hashString(titleStem(t.Title)) ^ artist*0x9E3779B97F4A7C15
+		w, p := workKeys(t.Title, t.Artists)
+		e.work[i], e.piece[i] = w, p^artist*0x9E3779B97F4A7C15
 	}
 	e.artistIdx = make(map[string]int32, len(c.Artists))
 	for i, a := range c.Artists {

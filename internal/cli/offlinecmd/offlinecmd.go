@@ -202,7 +202,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	e := recommend.New(cat, recommend.Options{})
-	methods := append([]eval.Method{eval.Engine(e)}, eval.Baselines(cat)...)
+	methods := append([]eval.Method{eval.Engine(e), eval.EngineNoFamilyBonus(cat)}, eval.Baselines(cat)...)
 	rep, err := eval.Run(cat, methods, eval.Options{Seeds: *seeds, N: *n, RandSeed: *randSeed, Playlists: lists})
 	if err != nil {
 		return err

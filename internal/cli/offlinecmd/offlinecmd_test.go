@@ -100,11 +100,15 @@ func TestEvalJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	assert.Equal(t, 60, doc.Seeds)
 	assert.Positive(t, doc.Playlists)
-	require.Len(t, doc.Methods, 4)
+	require.Len(t, doc.Methods, 5)
 	m := map[string]eval.Metrics{}
 	for _, x := range doc.Methods {
 		m[x.Method] = x
 	}
+	require.Contains(t, m, eval.NoFamilyBonus, "the ablation row")
+	assert.Less(t, m[eval.NoFamilyBonus].Coherence, m["engine"].Coherence, "the family bonus raises family coherence")
+	assert.Positive(t, m["engine"].GenreCosine)
+	assert.Greater(t, m["engine"].LabelMatch, m["random"].LabelMatch)
 	assert.Greater(t, m["engine"].Coherence, m["genre-random"].Coherence)
 	assert.Greater(t, m["engine"].Coherence, m["random"].Coherence)
 	assert.Greater(t, m["engine"].HitRate, m["popular"].HitRate)
@@ -116,7 +120,7 @@ func TestEvalJSON(t *testing.T) {
 func TestEvalTable(t *testing.T) {
 	code, out, errOut := run(t, "eval", "--seeds", "20")
 	require.Equal(t, output.ExitOK, code, errOut)
-	for _, want := range []string{"engine", "random", "popular", "genre-random", "no --playlists", "Swan Lake:"} {
+	for _, want := range []string{"engine", "engine (no family bonus)", "genre cos", "label match", "random", "popular", "genre-random", "no --playlists", "Swan Lake:"} {
 		assert.Contains(t, out, want)
 	}
 }

@@ -1,0 +1,241 @@
+package recommend
+
+import (
+	"hash/fnv"
+	"slices"
+	"strings"
+
+	"github.com/continuo/continuo/internal/catalog"
+)
+
+// Work identity. A classical catalog holds many recordings of one piece
+// ("Tchaikovsky: Swan Lake, Op. 20, Act II: No. 10, Scene. Moderato" by
+// Previn and "Swan Lake, Op. 20, Act 2: No. 10, Scène (Moderato)" by another
+// orchestra) and many pieces of one work (the numbers of a ballet, the
+// movements of a symphony). Playing another recording of what was just heard,
+// or ten numbers of one ballet, is what a listener calls repetition, so the
+// engine compares tracks by two normalised keys of their titles:
+//
+//   - the piece: the whole title;
+//   - the work: the part before the first ':', ',', " - " or " / " ("swan
+//     lake", "symphony 9", "piano concerto 18").
+//
+// Both are taken after folding accents and case (catalog.NormalizeName),
+// dropping a leading "Composer:" that repeats one of the track's artists,
+// dropping parenthesised and bracketed parts ("(Moderato)", "(Suite)",
+// "[Live]"), turning roman numerals into arabic ones ("Act II" = "Act 2"),
+// reading a key ("in B-flat major") as one word, and dropping words that name
+// no work: catalogue markers ("Op.", "No.", "K."), tempo markings
+// ("Moderato", "Allegro ma non troppo"), articles and the artists' own
+// names. The remaining words are compared as sets (order-free), and two
+// tracks are the same piece or work only when their primary artists are the
+// same too.
+
+// workKey is a work as a set of words: a 64-bit signature (each word sets
+// two bits) and the number of words. Two works match when their words are
+// the same set, or when one set of at least two words is contained in the
+// other ("swan lake" in "swan lake piano variation"). The signature makes
+// the containment test one AND; a false match needs the same primary artist
+// and all of the smaller set's bits set by chance, which is rare enough for
+// a diversity rule.
+type workKey struct {
+	sig   uint64
+	words uint8
+}
+
+func (a workKey) matches(b workKey) bool {
+	if a.sig == b.sig && a.words == b.words {
+		return true
+	}
+	if min(a.words, b.words) < 2 {
+		return false
+	}
+	and := a.sig & b.sig
+	return and == a.sig || and == b.sig
+}
+
+// workKeys returns the work and piece keys of a title by artists.
+func workKeys(title string, artists []string) (work workKey, piece uint64) {
+	t := dropBracketed(title)
+	if i := strings.IndexByte(t, ':'); i > 0 && isArtistPrefix(t[:i], artists) {
+		t = t[i+1:]
+	}
+	cut := len(t)
+	for _, sep := range []string{":", ",", " - ", " – ", " — ", " / "} {
+		if i := strings.Index(t, sep); i > 0 && i < cut {
+			cut = i
+		}
+	}
+	names := artistWords(artists)
+	workWords := titleWords(t[:cut], names)
+	for _, w := range workWords {
+		h := hashString(w)
+		work.sig |= 1<<(h&63) | 1<<((h>>6)&63)
+	}
+	work.words = uint8(min(len(workWords), 255))
+	if len(workWords) == 0 {
+		h := hashString(catalog.NormalizeName(title))
+		work = workKey{sig: 1<<(h&63) | 1<<((h>>6)&63), words: 1}
+	}
+	return work, wordsHash(titleWords(t, names), title)
+}
+
+// artistWords are the words of the track's artists, which a title may
+// repeat ("Tchaikovsky Swan Lake Piano Variation") without naming a work.
+func artistWords(artists []string) map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, a := range artists {
+		for _, w := range strings.Fields(catalog.NormalizeName(a)) {
+			m[w] = struct{}{}
+		}
+	}
+	return m
+}
+
+// dropBracketed removes (…), […] and {…} parts, nesting included; an
+// unclosed bracket drops the rest of the title.
+func dropBracketed(s string) string {
+	if !strings.ContainsAny(s, "([{") {
+		return s
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(', '[', '{':
+			depth++
+			b.WriteByte(' ')
+		case ')', ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		default:
+			if depth == 0 {
+				b.WriteRune(r)
+			}
+		}
+	}
+	return b.String()
+}
+
+// isArtistPrefix reports whether every word of prefix is a word of one of
+// the artists ("Tchaikovsky" of "Pyotr Ilyich Tchaikovsky").
+func isArtistPrefix(prefix string, artists []string) bool {
+	words := strings.Fields(catalog.NormalizeName(prefix))
+	if len(words) == 0 || len(words) > 4 {
+		return false
+	}
+	for _, a := range artists {
+		name := " " + catalog.NormalizeName(a) + " "
+		all := true
+		for _, w := range words {
+			if !strings.Contains(name, " "+w+" ") {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// titleWords returns the sorted set of words of s that name a work: folded,
+// roman numerals as arabic, a key ("in E-flat major") as one word so two
+// nocturnes in different keys stay apart, without catalogue markers, tempo
+// markings, articles, single letters and the artists' names.
+func titleWords(s string, names map[string]struct{}) []string {
+	var words []string
+	in := strings.Fields(catalog.NormalizeName(s))
+	for i := 0; i < len(in); i++ {
+		w := in[i]
+		if k, n := keyWord(in[i:]); n > 0 {
+			words = append(words, k)
+			i += n - 1
+			continue
+		}
+		if n, ok := romans[w]; ok {
+			w = n
+		}
+		if _, drop := noWorkWords[w]; drop || (len(w) == 1 && w[0] >= 'a' && w[0] <= 'z') {
+			continue
+		}
+		if _, name := names[w]; name {
+			continue
+		}
+		words = append(words, w)
+	}
+	slices.Sort(words)
+	return slices.Compact(words)
+}
+
+// keyWord recognises a key at the start of words ("in", a note letter,
+// optionally flat/sharp, optionally major/minor) and returns it as one word
+// ("key:e-flat-major") and the number of words it used, or 0.
+func keyWord(words []string) (string, int) {
+	if len(words) < 2 || words[0] != "in" || len(words[1]) != 1 || words[1][0] < 'a' || words[1][0] > 'g' {
+		return "", 0
+	}
+	k, n := "key:"+words[1], 2
+	if n < len(words) && (words[n] == "flat" || words[n] == "sharp") {
+		k += "-" + words[n]
+		n++
+	}
+	if n < len(words) && (words[n] == "major" || words[n] == "minor" || words[n] == "dur" || words[n] == "moll") {
+		k += "-" + words[n]
+		n++
+	}
+	return k, n
+}
+
+// wordsHash hashes a word set; an empty set hashes the folded fallback, so
+// a title like "No. 5" still has a key.
+func wordsHash(words []string, fallback string) uint64 {
+	if len(words) == 0 {
+		return hashString(catalog.NormalizeName(fallback))
+	}
+	h := fnv.New64a()
+	for _, w := range words {
+		h.Write([]byte(w))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+// romans are the roman numerals that number movements, acts and parts
+// (1–20); "i" alone is included because "I. Allegro" is movement one.
+var romans = func() map[string]string {
+	names := []string{"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x",
+		"xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"}
+	m := make(map[string]string, len(names))
+	for i, n := range names {
+		m[n] = itoa(i + 1)
+	}
+	return m
+}()
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return string(rune('0'+n/10)) + string(rune('0'+n%10))
+}
+
+// noWorkWords name no particular work: catalogue markers, keys, tempo
+// markings, articles.
+var noWorkWords = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, w := range strings.Fields(`
+		op opus no nr nos num number bwv kv hob rv th woo
+		in major minor flat sharp dur moll
+		the a an and of
+		allegro allegretto andante andantino adagio adagietto largo larghetto lento
+		moderato presto prestissimo vivace vivo grave maestoso sostenuto cantabile
+		assai molto poco piu meno non troppo ma con brio moto tempo giusto mosso
+		scherzando spiritoso agitato espressivo animato tranquillo quasi sempre
+		remastered remaster version mono stereo`) {
+		m[w] = struct{}{}
+	}
+	return m
+}()
