@@ -79,3 +79,18 @@ func TestDefaultSwanLake(t *testing.T) {
 		assert.False(t, math.IsNaN(float64(c.Mood.Row(swan)[d])))
 	}
 }
+
+func TestDefaultPlaylistsAreInTheDefaultCatalog(t *testing.T) {
+	c, err := Default()
+	require.NoError(t, err)
+	pls, err := DefaultPlaylists()
+	require.NoError(t, err)
+	require.Len(t, pls, 80)
+	for _, p := range pls {
+		require.NotEmpty(t, p.Tracks, p.ID)
+		for _, id := range p.Tracks {
+			_, ok := c.Lookup(id)
+			require.True(t, ok, "playlist %s track %s is in the default catalog", p.ID, id)
+		}
+	}
+}

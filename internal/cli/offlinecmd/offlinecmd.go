@@ -187,15 +187,20 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	var lists []eval.Playlist
-	if *plPath != "" {
-		pls, err := catalog.ReadPlaylists(*plPath)
-		if err != nil {
-			return err
-		}
-		for _, p := range pls {
-			if pl := eval.PlaylistFromIDs(cat, p.Name, p.Tracks); len(pl.Rows) > 5 {
-				lists = append(lists, pl)
-			}
+	var pls []catalog.Playlist
+	switch {
+	case *plPath != "":
+		pls, err = catalog.ReadPlaylists(*plPath)
+	case *catPath == "":
+		// The embedded catalog comes with the playlists sampled into it.
+		pls, err = catalog.DefaultPlaylists()
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range pls {
+		if pl := eval.PlaylistFromIDs(cat, p.Name, p.Tracks); len(pl.Rows) > 5 {
+			lists = append(lists, pl)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -224,7 +229,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
-	if *plPath == "" {
+	if len(pls) == 0 {
 		fmt.Fprintln(stdout, "(no --playlists: playlist metrics not measured)")
 	}
 	if sl := doc.SwanLake; sl != nil {
