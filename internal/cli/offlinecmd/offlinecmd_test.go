@@ -120,7 +120,7 @@ func TestEvalJSON(t *testing.T) {
 func TestEvalTable(t *testing.T) {
 	code, out, errOut := run(t, "eval", "--seeds", "20")
 	require.Equal(t, output.ExitOK, code, errOut)
-	for _, want := range []string{"engine", "engine (no family bonus)", "genre cos", "label match", "random", "popular", "genre-random", "no --playlists", "Swan Lake:"} {
+	for _, want := range []string{"engine", "engine (no family bonus)", "genre cos", "label match", "random", "popular", "genre-random", "80 playlists", "Swan Lake:"} {
 		assert.Contains(t, out, want)
 	}
 }
