@@ -64,5 +64,12 @@ full-catalog: build
 eval: build
 	$(BIN)/continuoctl eval
 
+# mpd-sima 0.18.2's offline Genre plugin and continuod side by side on one
+# generated, tagged MPD library and the same seeds: both queues and their
+# genre coherence. Not in CI; installs mpd-sima from Debian when missing.
+compare-sima:
+	@command -v mpd-sima >/dev/null 2>&1 || $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y mpd-sima
+	CONTINUO_COMPARE_SIMA=1 $(GO) test -count=1 -timeout 10m -run '^TestCompareSima$$' -v ./internal/daemon/
+
 clean:
 	rm -rf $(BIN) $(OUT)

@@ -36,7 +36,7 @@ var (
 )
 
 // testModel loads the embedded catalog once for all tests of the package.
-func testModel(t *testing.T) drive.Model {
+func testModel(t testing.TB) drive.Model {
 	modelOnce.Do(func() { model, modelErr = drive.LoadModel("", "emu:///{id}") })
 	require.NoError(t, modelErr)
 	return model
@@ -53,7 +53,7 @@ type env struct {
 	model  drive.Model
 }
 
-func startDaemon(t *testing.T) *env {
+func startDaemon(t testing.TB) *env {
 	t.Helper()
 	bus := testenv.StartBus(t)
 	m := testModel(t)

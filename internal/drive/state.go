@@ -547,10 +547,19 @@ func (st *state) refill(ctx context.Context) {
 		if !st.enq.Lossy() {
 			cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
 			err := st.enq.Enqueue(cctx, uri)
+			late := cctx.Err() != nil
 			cancel()
 			if err != nil {
 				st.c.log.Warn().Err(err).Str("mechanism", st.enq.Mechanism()).Msg("enqueue failed; retrying later")
 				st.retryAt = st.now().Add(5 * time.Second)
+				if late && ctx.Err() == nil {
+					// No answer in time: the player may well have queued it
+					// (seen with a loaded mpd). Counting it as queued keeps
+					// the retry from queueing it twice; if it was not, the
+					// entry is dropped when a later queued track starts.
+					st.queue = append(st.queue, queuedTrack{row: p.Row, uri: uri})
+					added = true
+				}
 				break
 			}
 		}
