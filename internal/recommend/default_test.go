@@ -118,3 +118,29 @@ func TestDefaultCatalogColdStart(t *testing.T) {
 		assert.NotEqual(t, music.ExplicitYes, c.Tracks[p.Row].Explicit)
 	}
 }
+
+// TestFewArtistsLibraryStaysCoherent: in a library of two composers and a
+// rock band, the artist cap gives way before genre coherence does.
+func TestFewArtistsLibraryStaysCoherent(t *testing.T) {
+	c, err := catalog.Default()
+	require.NoError(t, err)
+	var rows []int
+	for _, name := range []string{"Pyotr Ilyich Tchaikovsky", "Wolfgang Amadeus Mozart", "Metallica"} {
+		n := 0
+		for i := range c.Tracks {
+			if n < 8 && c.Tracks[i].PrimaryArtist() == name {
+				rows = append(rows, i)
+				n++
+			}
+		}
+		require.Equal(t, 8, n, name)
+	}
+	sub := c.Subset(rows)
+	e := recommend.New(sub, recommend.Options{})
+	picks, err := e.Recommend(recommend.Request{Session: []recommend.Played{{Row: 0, Outcome: music.OutcomePlaying, Feedback: music.Like}}, N: 10, Explicit: true})
+	require.NoError(t, err)
+	require.Len(t, picks, 10)
+	for _, p := range picks {
+		assert.NotEqual(t, "Metallica", sub.Tracks[p.Row].PrimaryArtist(), "pick %q", sub.Tracks[p.Row].Title)
+	}
+}

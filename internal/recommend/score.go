@@ -195,8 +195,8 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 // daemon asks for one to three tracks at a time: no work already in s.recent
 // or the list (by the same primary artist: another recording of the piece
 // just played, another number of the same ballet), and at most two tracks by
-// one artist in any ten consecutive tracks of s.recent and the list. Both
-// are relaxed only when the shortlist has nothing else.
+// one artist in any ten consecutive tracks of s.recent and the list. They
+// give way only when the shortlist has nothing else (see passes below).
 func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 	h := s.heap
 	if len(h) == 0 {
@@ -251,12 +251,26 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 		seen(r, 1, true)
 	}
 	lambda := cx.lambda
+	// The rules give way in this order when the shortlist runs out: first
+	// the artist cap (a third Tchaikovsky beats Metallica after Swan Lake in
+	// a library of three artists), then coherence (a genre cosine to the
+	// context under half the shortlist's best), and a repeated work only
+	// when nothing else is left at all.
+	var bestCos float32
+	for _, c := range h {
+		bestCos = max(bestCos, s.g[c.row])
+	}
+	floor := bestCos / 2
+	passes := [...]struct{ work, artist, coherent bool }{
+		{true, true, true}, {true, false, true}, {true, true, false}, {false, false, false},
+	}
 	for added := 0; added < need; added++ {
 		best := -1
-		for strict := true; best < 0; strict = false {
+		for _, p := range passes {
 			bestObj := float32(math.Inf(-1))
 			for i, c := range h {
-				if s.taken[i] || (strict && (s.workHit[i] || e.artistFull(s, int(c.row)))) {
+				if s.taken[i] || (p.work && s.workHit[i]) || (p.coherent && s.g[c.row] < floor) ||
+					(p.artist && e.artistFull(s, int(c.row))) {
 					continue
 				}
 				obj := lambda*(c.score-lo)/span - (1-lambda)*s.redund[i]
@@ -264,7 +278,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 					best, bestObj = i, obj
 				}
 			}
-			if !strict {
+			if best >= 0 {
 				break
 			}
 		}
