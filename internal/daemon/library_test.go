@@ -19,6 +19,7 @@ import (
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/daemon"
 	"github.com/continuo/continuo/internal/drive"
+	"github.com/continuo/continuo/internal/emulator"
 	"github.com/continuo/continuo/internal/history"
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/player"
@@ -38,8 +39,10 @@ const seedQuery = "scene swan lake"
 // library is a directory of audio files, one per catalog track, named
 // <id>.ogg, and the model whose URIs point at them.
 type library struct {
-	dir   string
-	model drive.Model
+	dir     string
+	model   drive.Model
+	seconds float64                   // length of every file...
+	lengths map[music.TrackID]float64 // ...but these
 }
 
 // path is the file of a catalog track.
@@ -147,7 +150,7 @@ func newLibrary(tb testing.TB, rows []int, seconds float64, tagged bool) *librar
 	sub := full.Subset(rows)
 	dir := tb.TempDir()
 	require.NoError(tb, catalog.ApplyURITemplate(sub, "file://"+dir+"/{id}.ogg"))
-	l := &library{dir: dir, model: drive.Model{
+	l := &library{dir: dir, seconds: seconds, lengths: map[music.TrackID]float64{}, model: drive.Model{
 		Catalog: sub,
 		Engine:  recommend.New(sub, recommend.Options{}),
 		Index:   resolve.NewIndex(sub.Tracks),
@@ -170,6 +173,7 @@ func (l *library) setLength(tb testing.TB, id music.TrackID, seconds float64) {
 	tb.Helper()
 	require.NoError(tb, os.Remove(l.path(id)))
 	testenv.Tone(tb, l.path(id), seconds)
+	l.lengths[id] = seconds
 }
 
 // writeTagged runs sox for every track, two at a time (the machine has two
@@ -320,4 +324,22 @@ func (e *env) queueIDs() []music.TrackID {
 func seedID(tb testing.TB) music.TrackID {
 	tb.Helper()
 	return defaultCatalog(tb).Tracks[seedRow(tb)].ID
+}
+
+// emuLibrary lets the emulator play the library's file:// URIs with the
+// lengths of the generated files (the seed's is seedSeconds).
+func (l *library) emuLibrary() emulator.Library {
+	cat := l.model.Catalog
+	return func(uri string) (emulator.Meta, bool) {
+		row, ok := cat.LookupURI(uri)
+		if !ok {
+			return emulator.Meta{}, false
+		}
+		t := &cat.Tracks[row]
+		length := time.Duration(l.seconds * float64(time.Second))
+		if s, ok := l.lengths[t.ID]; ok {
+			length = time.Duration(s * float64(time.Second))
+		}
+		return emulator.Meta{ID: string(t.ID), Title: t.Title, Artists: t.Artists, Genres: t.Genres, Length: length}, true
+	}
 }

@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/continuo/continuo/internal/emulator"
 	"github.com/continuo/continuo/internal/mpd"
 	"github.com/continuo/continuo/internal/mpris"
 	"github.com/continuo/continuo/internal/mpvipc"
@@ -109,6 +111,22 @@ func (p mpdPlayer) queue(ctx context.Context) (music.TrackID, []music.TrackID, e
 	return queueOf(ctx, p)
 }
 
+// emuPlayer reads the emulator's tracklist.
+type emuPlayer struct{ p *emulator.Player }
+
+func (p emuPlayer) playlist(context.Context) ([]music.TrackID, int, error) {
+	cur, ok := p.p.Current()
+	tracks := p.p.Tracks()
+	list, pos := make([]music.TrackID, len(tracks)), -1
+	for i, tr := range tracks {
+		list[i] = fileID(tr.URI)
+		if ok && tr.ID == cur.ID {
+			pos = i
+		}
+	}
+	return list, pos, nil
+}
+
 // queueing starts a real player with a library and continuod following it.
 type queueing struct {
 	name  string
@@ -117,6 +135,16 @@ type queueing struct {
 }
 
 var queueingPlayers = []queueing{
+	// The emulator first: engineers trust it because it passes the same
+	// follow-and-queue test as the real players.
+	{name: "continuo_emu", mech: player.MechTrackList, start: func(t *testing.T, bus *testenv.Bus, lib *library) (player.Config, realPlayer) {
+		conn, err := dbus.Connect(bus.Address)
+		require.NoError(t, err)
+		emu := emulator.NewPlayer(emulator.Options{Clock: emulator.NewScaledClock(1), Library: lib.emuLibrary(), Logger: zerolog.Nop()})
+		require.NoError(t, emu.Export(conn))
+		t.Cleanup(func() { _ = emu.Close(); _ = conn.Close() })
+		return player.Config{}, emuPlayer{emu}
+	}},
 	{name: "mpv", mech: player.MechMPVIPC, start: func(t *testing.T, bus *testenv.Bus, lib *library) (player.Config, realPlayer) {
 		m := testenv.StartMPV(t, bus, testenv.MPVOptions{})
 		ipc := mpvipc.New(m.Socket, deadline)
@@ -131,8 +159,8 @@ var queueingPlayers = []queueing{
 	}},
 }
 
-// TestQueueIntoRealPlayers: "play Scène from Swan Lake" on mpv (JSON IPC
-// loadfile … append) and on mpd (addid). The asked track plays, depth
+// TestQueueIntoRealPlayers: "play Scène from Swan Lake" on the emulator
+// (MPRIS TrackList), mpv (JSON IPC loadfile … append) and mpd (addid). The asked track plays, depth
 // classical continuations are queued behind it without interrupting it, a
 // track played to its end is recorded as completed, one left at once as
 // skipped, and after each change the queue is topped up again.
