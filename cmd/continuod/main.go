@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); reloadOnHUP(hupCtx, f, core, log) }()
 	defer func() { stopHUP(); wg.Wait() }()
-	stopWatchdog := startWatchdog(core, log)
+	stopWatchdog := daemon.Watchdog(core, log)
 	defer stopWatchdog()
 
 	err = daemon.Run(ctx, daemon.Options{
@@ -179,35 +179,4 @@ func reloadOnHUP(ctx context.Context, f flags, core *drive.Core, log zerolog.Log
 		}
 		_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
 	}
-}
-
-// startWatchdog pings systemd's watchdog while the core goroutine answers.
-func startWatchdog(core *drive.Core, log zerolog.Logger) (stop func()) {
-	interval, err := sddaemon.SdWatchdogEnabled(false)
-	if err != nil || interval == 0 {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(interval / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), interval/4)
-				err := core.Ping(ctx)
-				cancel()
-				if err != nil {
-					log.Error().Err(err).Msg("core not answering; withholding the watchdog ping")
-					continue
-				}
-				_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyWatchdog)
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
 }
