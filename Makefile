@@ -34,9 +34,12 @@ demo: build
 	  kill -TERM $$dpid; wait $$dpid; exit $$rc' "$$tmp"; rc=$$?; \
 	echo "plot: $(OUT)/swan-lake.svg   daemon log: $$tmp/continuod.log"; exit $$rc
 
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	$(GO) vet ./...
 	gofmt -l cmd internal | (! grep .)
+	$(GO) run $(STATICCHECK) ./...
 	sh systemd/verify.sh
 
 # Short fuzz runs of every fuzz target (go test allows one target per run).

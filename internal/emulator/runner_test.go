@@ -30,12 +30,12 @@ var drivePlaylist = []emutest.Track{
 
 // drive sets up a private bus with the emulator (manual clock) and the fake
 // daemon, and runs script.
-func drive(t *testing.T, script string, opts func(*emulator.RunOptions)) (*emulator.Result, error, *emutest.Daemon, *emulator.Player) {
+func drive(t *testing.T, script string, opts func(*emulator.RunOptions)) (*emulator.Result, *emutest.Daemon, *emulator.Player, error) {
 	t.Helper()
 	return driveWith(t, emutest.Config{Tracks: drivePlaylist}, script, opts)
 }
 
-func driveWith(t *testing.T, cfg emutest.Config, script string, opts func(*emulator.RunOptions)) (*emulator.Result, error, *emutest.Daemon, *emulator.Player) {
+func driveWith(t *testing.T, cfg emutest.Config, script string, opts func(*emulator.RunOptions)) (*emulator.Result, *emutest.Daemon, *emulator.Player, error) {
 	t.Helper()
 	bus := testenv.StartBus(t)
 	clock := emulator.NewManualClock(time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC))
@@ -63,11 +63,11 @@ func driveWith(t *testing.T, cfg emutest.Config, script string, opts func(*emula
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	res, err := emulator.Run(ctx, s, ro)
-	return res, err, d, p
+	return res, d, p, err
 }
 
 func TestRunDrive(t *testing.T) {
-	res, err, d, _ := drive(t, `
+	res, d, _, err := drive(t, `
 profile anna
 mood calm
 kids on
@@ -133,7 +133,7 @@ listen 2
 // continuod's TrackList mechanism starts a track with AddTrack(uri,
 // current, SetAsCurrent=true); on a stopped emulator that must play.
 func TestRunPlayWithAddTrack(t *testing.T) {
-	res, err, _, p := driveWith(t, emutest.Config{Tracks: drivePlaylist, PlayWithAddTrack: true},
+	res, _, p, err := driveWith(t, emutest.Config{Tracks: drivePlaylist, PlayWithAddTrack: true},
 		"ask \"swan\"\nexpect family classical\nlisten 2\n", nil)
 	require.NoError(t, err)
 	assert.False(t, res.Failed())
@@ -144,7 +144,7 @@ func TestRunPlayWithAddTrack(t *testing.T) {
 }
 
 func TestRunExpectationFails(t *testing.T) {
-	res, err, _, _ := drive(t, "ask \"swan\"\nlisten 3\nexpect family classical\n", nil)
+	res, _, _, err := drive(t, "ask \"swan\"\nlisten 3\nexpect family classical\n", nil)
 	require.NoError(t, err)
 	require.True(t, res.Failed())
 	require.Len(t, res.Checks, 1)
@@ -153,7 +153,7 @@ func TestRunExpectationFails(t *testing.T) {
 }
 
 func TestRunQueueRunsDry(t *testing.T) {
-	res, err, _, p := drive(t, "ask \"swan\"\nlisten 5\n", func(o *emulator.RunOptions) {
+	res, _, p, err := drive(t, "ask \"swan\"\nlisten 5\n", func(o *emulator.RunOptions) {
 		o.WaitTimeout = 500 * time.Millisecond // nothing will come: fail fast
 	})
 	require.Error(t, err)

@@ -12,6 +12,7 @@ package emutest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -157,7 +158,7 @@ func (d *Daemon) queue() error {
 		}
 		current, ok := meta["mpris:trackid"].Value().(dbus.ObjectPath)
 		if !ok {
-			return fmt.Errorf("Metadata without an mpris:trackid")
+			return errors.New("the Metadata has no mpris:trackid")
 		}
 		if err := player.CallWithContext(ctx, emulator.IfaceTrackList+".AddTrack", 0, d.tracks[0].URI(), current, true).Err; err != nil {
 			return fmt.Errorf("AddTrack (play now): %w", err)
