@@ -32,6 +32,12 @@ type BuildOptions struct {
 	// sources (an OEM catalog without artist tags placed in the default
 	// catalog's space).
 	Space *TagSpace
+	// NoPlaylistLabels leaves out the labels a track gets from the playlist
+	// it was found in (playlist_genre, playlist_subgenre). Every track of a
+	// playlist shares them, so they leak playlist membership into the genre
+	// space; evaluation on held-out playlist tracks uses this to measure
+	// without that help.
+	NoPlaylistLabels bool
 	// MaxLineBytes and MaxFieldBytes cap input sizes; 0 means 64 KiB and 4 KiB.
 	MaxLineBytes, MaxFieldBytes int
 	Logger                      zerolog.Logger
@@ -47,6 +53,7 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 		return nil, rep, music.Errorf(music.KindInvalid, "catalog build: no sources")
 	}
 	in := newInputs(opts.Strict, limits{maxLine: opts.MaxLineBytes, maxField: opts.MaxFieldBytes}, rep)
+	in.noPlaylistLabels = opts.NoPlaylistLabels
 	files, err := expandSources(opts.Sources)
 	if err != nil {
 		return nil, rep, err

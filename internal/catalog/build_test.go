@@ -328,3 +328,25 @@ func TestBuildLenientJSONL(t *testing.T) {
 	assert.Equal(t, music.ExplicitYes, c.Tracks[g].Explicit)
 	assert.Equal(t, rep.Sources[0].Path, path, "directories expand to their files")
 }
+
+// TestNoPlaylistLabels: a playlist's genre and subgenre label every track
+// found in it, unless the build leaves them out (leak-free evaluation).
+func TestNoPlaylistLabels(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		noPL   bool
+		labels bool
+	}{{"with playlist labels", false, true}, {"without", true, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, err := Build(BuildOptions{Sources: []string{testdata + "playlists.csv", testdata + "artists.csv"}, NoPlaylistLabels: tc.noPL})
+			require.NoError(t, err)
+			pls, err := ReadPlaylists(testdata + "playlists.csv")
+			require.NoError(t, err)
+			row, ok := c.Lookup(pls[0].Tracks[0])
+			require.True(t, ok)
+			counts := c.LabelCounts()
+			assert.Equal(t, tc.labels, len(counts) > 0, "labels %v", counts)
+			assert.Equal(t, tc.labels, len(c.Tracks[row].Genres) > 0, "genres of a playlist track: %v", c.Tracks[row].Genres)
+		})
+	}
+}

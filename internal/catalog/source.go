@@ -61,9 +61,10 @@ type albumInfo struct {
 
 // inputs collects everything the sources say, keyed for merging.
 type inputs struct {
-	strict bool
-	lim    limits
-	rep    *Report
+	strict           bool
+	noPlaylistLabels bool
+	lim              limits
+	rep              *Report
 
 	tracks []*rawTrack
 	byID   map[music.TrackID]int
@@ -591,7 +592,7 @@ func (in *inputs) playlistRow(r *row) {
 	t.Title, t.Artists = title, []string{artist}
 	t.Album = r.str("track_album_name")
 	for _, g := range []string{r.str("playlist_genre"), r.str("playlist_subgenre")} {
-		if g != "" {
+		if g != "" && !in.noPlaylistLabels {
 			t.Genres = append(t.Genres, g)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 const usage = `usage:
-  continuoctl catalog build --out FILE [--strict] [--json] SOURCE...
+  continuoctl catalog build --out FILE [--strict] [--json] [--gzip] [--no-playlist-labels] SOURCE...
       SOURCE is a CSV or JSONL file, or a directory of them; the kind of each
       file is detected from its header (docs/catalog.md). Lenient by default:
       invalid rows are skipped and counted; --strict stops at the first one.
@@ -90,6 +90,7 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	strict := fs.Bool("strict", false, "fail on the first invalid row")
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	gz := fs.Bool("gzip", false, "gzip the snapshot (as the embedded default)")
+	noPL := fs.Bool("no-playlist-labels", false, "leave out the genre labels tracks get from their playlist (for leak-free playlist evaluation)")
 	sources, err := parseInterleaved(fs, args)
 	if err != nil {
 		return output.ExitUsage
@@ -103,7 +104,7 @@ func build(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return output.ExitError
 	}
 	start := time.Now()
-	c, rep, err := catalog.Build(catalog.BuildOptions{Sources: sources, Strict: *strict})
+	c, rep, err := catalog.Build(catalog.BuildOptions{Sources: sources, Strict: *strict, NoPlaylistLabels: *noPL})
 	if err != nil {
 		// One line naming file and line (the error says "file:line: ...").
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
