@@ -14,6 +14,13 @@ import (
 // plays live on in history and the long-term taste.
 const sessionWindow = 50
 
+// probeTimeout bounds the once-a-second Position read; seekSlack is how far
+// the model may drift from the player's Position before it is resynced.
+const (
+	probeTimeout = 300 * time.Millisecond
+	seekSlack    = 2 * time.Second
+)
+
 // idleGap ends a drive: no playback for this long starts a new session.
 const idleGap = 30 * time.Minute
 
@@ -600,28 +607,32 @@ func (st *state) tick(ctx context.Context) {
 	}
 }
 
-// probePosition reads the Position of the current track while its player
-// reports anything but Playing or Paused. mpv-mpris says "Stopped" all
-// along while it plays a file loaded over its IPC, so without this every
-// track on mpv would count as skipped at 0 ms. Position is the ground truth:
-// if it moved past what the core assumed, the track is playing. A player
-// that is really stopped does not advance, so nothing changes for it.
+// probePosition re-reads the Position of the current track once a second,
+// because the position model cannot rely on signals: mpv-mpris says
+// "Stopped" all along while it plays a file loaded over its IPC (without
+// this every mpv track would count as skipped at 0 ms), and mpDris2 sends no
+// Seeked, so a seek on MPD would go unnoticed and a track sought to its end
+// would count as skipped. Position is the ground truth; the probe has a
+// short deadline because it runs on the core goroutine.
 func (st *state) probePosition(ctx context.Context) {
 	cur := st.cur
 	p, ok := st.player()
-	if !ok || p.Status == mpris.StatusPlaying || p.Status == mpris.StatusPaused || !p.Track.SameTrack(cur.meta) {
+	if !ok || p.Status == mpris.StatusPaused || !p.Track.SameTrack(cur.meta) {
 		return
 	}
-	cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	pos, err := st.cl.Position(cctx, st.active)
 	if err != nil {
-		st.c.log.Debug().Err(err).Msg("reading the position of a player that does not say it plays")
+		st.c.log.Debug().Err(err).Msg("reading the position of the current track")
 		return
 	}
 	now := st.now()
-	if pos > cur.reached(now) {
-		cur.pos, cur.posAt, cur.playing = pos, now, true
+	switch reached := cur.reached(now); {
+	case p.Status != mpris.StatusPlaying && pos > reached:
+		cur.pos, cur.posAt, cur.playing = pos, now, true // it plays after all
+	case p.Status == mpris.StatusPlaying && (pos > reached+seekSlack || pos < reached-seekSlack):
+		cur.pos, cur.posAt = pos, now // a seek the player did not signal
 	}
 }
 
