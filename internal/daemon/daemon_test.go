@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/continuo/continuo/internal/busapi"
 	"github.com/continuo/continuo/internal/catalog"
-	"github.com/continuo/continuo/internal/daemon"
 	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/emulator"
 	"github.com/continuo/continuo/internal/history"
@@ -55,38 +53,7 @@ type env struct {
 
 func startDaemon(t testing.TB) *env {
 	t.Helper()
-	bus := testenv.StartBus(t)
-	m := testModel(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	hist, err := history.Open(ctx, history.Options{Path: filepath.Join(t.TempDir(), "history.db"), Logger: zerolog.Nop()})
-	require.NoError(t, err)
-	core := drive.New(drive.Options{Model: m, History: hist, QueueDepth: 3, SkipSeconds: 30, SkipShare: 0.5,
-		PreferredPlayer: []string{"continuo_emu"}, Logger: zerolog.Nop()})
-	core.Start(ctx)
-	e := &env{bus: bus, core: core, hist: hist, ready: make(chan struct{}, 16), model: m}
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Options{
-			Address: bus.Address, Core: core, Logger: zerolog.Nop(), CallTimeout: 2 * time.Second,
-			API:        busapi.Options{Version: "test", Logger: zerolog.Nop(), Access: busapi.Access{AllowOwnUID: true}},
-			Ready:      func() { e.ready <- struct{}{} },
-			MaxBackoff: 200 * time.Millisecond,
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-		require.NoError(t, core.Close())
-		require.NoError(t, hist.Close())
-	})
-	select {
-	case <-e.ready:
-	case <-time.After(deadline):
-		t.Fatal("continuod did not acquire its name")
-	}
-	e.client = bus.Conn(t)
-	e.obj = e.client.Object(busapi.BusName, busapi.Path)
-	return e
+	return startDaemonOn(t, daemonConfig{bus: testenv.StartBus(t), model: testModel(t), preferred: []string{"continuo_emu"}, depth: 3})
 }
 
 // startEmu puts an emulated head unit on the bus.
