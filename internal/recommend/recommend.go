@@ -183,31 +183,20 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	return e
 }
 
+// withDefaults fills zero weights from DefaultWeights; a negative weight
+// switches its term off.
 func withDefaults(w Weights) Weights {
 	d := DefaultWeights
-	if w.Genre != 0 {
-		d.Genre = w.Genre
-	}
-	if w.Mood != 0 {
-		d.Mood = w.Mood
-	}
-	if w.Transition != 0 {
-		d.Transition = w.Transition
-	}
-	if w.Popularity != 0 {
-		d.Popularity = w.Popularity
-	}
-	if w.SameArtist != 0 {
-		d.SameArtist = w.SameArtist
-	}
-	if w.SkippedArtist != 0 {
-		d.SkippedArtist = w.SkippedArtist
-	}
-	if w.Family != 0 {
-		d.Family = w.Family
-	}
-	for _, f := range []*float32{&d.Genre, &d.Mood, &d.Transition, &d.Popularity, &d.SameArtist, &d.SkippedArtist, &d.Family} {
-		*f = max(*f, 0)
+	for _, f := range []struct {
+		dst *float32
+		v   float32
+	}{
+		{&d.Genre, w.Genre}, {&d.Mood, w.Mood}, {&d.Transition, w.Transition}, {&d.Popularity, w.Popularity},
+		{&d.SameArtist, w.SameArtist}, {&d.SkippedArtist, w.SkippedArtist}, {&d.Family, w.Family},
+	} {
+		if f.v != 0 {
+			*f.dst = max(f.v, 0)
+		}
 	}
 	return d
 }
