@@ -145,8 +145,9 @@ func (s *Server) StateChanged(st drive.State) {
 	s.last = st
 	s.mu.Unlock()
 	changed := map[string]dbus.Variant{}
+	before := propValues(old, 0, "")
 	for name, v := range propValues(st, 0, "") {
-		if ov := propValues(old, 0, "")[name]; ov.String() != v.String() {
+		if before[name].String() != v.String() {
 			changed[name] = v
 		}
 	}
