@@ -234,7 +234,7 @@ func (st *state) trackChanged(ctx context.Context, p mpris.PlayerState) {
 }
 
 func (st *state) statusChanged(ctx context.Context, p mpris.PlayerState) {
-	if p.Status == "Stopped" && st.enq != nil && st.enq.Lossy() && st.cur != nil && st.nearEnd(p) {
+	if p.Status == mpris.StatusStopped && st.enq != nil && st.enq.Lossy() && st.cur != nil && st.nearEnd(p) {
 		st.finishCurrent(ctx, music.OutcomeCompleted)
 		st.playPendingLossy(ctx)
 	}
