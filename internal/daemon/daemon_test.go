@@ -24,7 +24,9 @@ import (
 
 const (
 	emuName  = "org.mpris.MediaPlayer2.continuo_emu"
-	deadline = 20 * time.Second
+	// deadline bounds every wait; generous, because CI machines are shared
+	// and a wait ends as soon as its condition holds.
+	deadline = 60 * time.Second
 )
 
 var (

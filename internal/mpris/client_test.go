@@ -18,7 +18,7 @@ import (
 	"github.com/continuo/continuo/internal/testenv"
 )
 
-const wait = 20 * time.Second
+const wait = 60 * time.Second
 
 // recorder collects a client's events on its own goroutine, which ends when
 // the client closes its channel; Cleanup closes the client and waits.

@@ -19,7 +19,7 @@ import (
 	"github.com/continuo/continuo/internal/testenv"
 )
 
-const wait = 20 * time.Second
+const wait = 60 * time.Second
 
 // tones writes short tone files and returns their paths.
 func tones(t testing.TB, dir string, seconds float64, names ...string) []string {

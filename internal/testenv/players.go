@@ -24,7 +24,7 @@ const RequirePlayersEnv = "CONTINUO_REQUIRE_PLAYERS"
 
 // PlayerStartTimeout bounds how long a player may take to appear on the bus;
 // generous because a loaded 2-core machine starts mpv slowly.
-const PlayerStartTimeout = 20 * time.Second
+const PlayerStartTimeout = 60 * time.Second
 
 // NeedBinaries skips the test when a binary is missing, or fails it when
 // CONTINUO_REQUIRE_PLAYERS is set.
