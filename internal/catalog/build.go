@@ -50,7 +50,7 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 	log := opts.Logger.With().Str("component", "catalog").Logger()
 	rep := newReport()
 	if len(opts.Sources) == 0 {
-		return nil, rep, music.Errorf(music.KindInvalid, "catalog build: no sources")
+		return nil, rep, music.Errorf(music.KindInvalid, "no sources")
 	}
 	in := newInputs(opts.Strict, limits{maxLine: opts.MaxLineBytes, maxField: opts.MaxFieldBytes}, rep)
 	in.noPlaylistLabels = opts.NoPlaylistLabels
@@ -61,20 +61,21 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 	for _, f := range files {
 		sr, err := parseFile(in, f)
 		rep.Sources = append(rep.Sources, sr)
+		// Row and file errors already say "file:line: field: reason".
 		if err != nil {
-			return nil, rep, fmt.Errorf("catalog build: %w", err)
+			return nil, rep, err
 		}
 		if rep.strictErr != nil {
-			return nil, rep, fmt.Errorf("catalog build: %w", rep.strictErr)
+			return nil, rep, rep.strictErr
 		}
 		log.Debug().Str("file", f).Str("kind", sr.Kind).Int("rows", sr.Rows).Int("kept", sr.Kept).Msg("source read")
 	}
 	if len(in.tracks) == 0 {
-		return nil, rep, music.Errorf(music.KindInvalid, "catalog build: the sources hold no tracks")
+		return nil, rep, music.Errorf(music.KindInvalid, "the sources hold no tracks")
 	}
 	c, err := assemble(in, opts)
 	if err != nil {
-		return nil, rep, fmt.Errorf("catalog build: %w", err)
+		return nil, rep, fmt.Errorf("learn the catalog's spaces: %w", err)
 	}
 	rep.Tracks, rep.Artists, rep.Tags = c.Len(), len(c.Artists), c.Tags.Len()
 	rep.Labels = len(c.LabelCounts())
