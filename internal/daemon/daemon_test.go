@@ -23,7 +23,7 @@ import (
 )
 
 const (
-	emuName  = "org.mpris.MediaPlayer2.continuo_emu"
+	emuName = "org.mpris.MediaPlayer2.continuo_emu"
 	// deadline bounds every wait; generous, because CI machines are shared
 	// and a wait ends as soon as its condition holds.
 	deadline = 60 * time.Second
