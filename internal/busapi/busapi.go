@@ -203,7 +203,11 @@ func (m methods) Resolve(query string, limit uint32) ([]map[string]dbus.Variant,
 	if err != nil {
 		return nil, m.s.toDBus("Resolve", err)
 	}
-	return trackDicts(ts), nil
+	out := make([]map[string]dbus.Variant, len(ts))
+	for i, t := range ts {
+		out[i] = requestDict(t)
+	}
+	return out, nil
 }
 
 func (m methods) Recommend(seed string, count uint32, options map[string]dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
@@ -227,11 +231,9 @@ func (m methods) Recommend(seed string, count uint32, options map[string]dbus.Va
 }
 
 func (m methods) Play(query string) (map[string]dbus.Variant, *dbus.Error) {
+	// An empty query is valid: "play music", continue the drive.
 	if err := checkText("query", query, 500); err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(query) == "" {
-		return nil, invalid("query is empty")
 	}
 	ctx, cancel := m.s.call()
 	defer cancel()
@@ -239,7 +241,7 @@ func (m methods) Play(query string) (map[string]dbus.Variant, *dbus.Error) {
 	if err != nil {
 		return nil, m.s.toDBus("Play", err)
 	}
-	return trackDict(t), nil
+	return requestDict(t), nil
 }
 
 func (m methods) Feedback(id, kind string) *dbus.Error {

@@ -34,6 +34,15 @@ func trackDict(t drive.TrackView) map[string]dbus.Variant {
 	return m
 }
 
+// requestDict is a track answering a request (Resolve, Play): trackDict
+// plus how the request was read.
+func requestDict(t drive.TrackView) map[string]dbus.Variant {
+	m := trackDict(t)
+	m["continuo:match"] = dbus.MakeVariant(t.Match)
+	m["continuo:confidence"] = dbus.MakeVariant(t.Confidence)
+	return m
+}
+
 func trackDicts(ts []drive.TrackView) []map[string]dbus.Variant {
 	out := make([]map[string]dbus.Variant, len(ts))
 	for i, t := range ts {

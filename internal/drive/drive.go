@@ -104,6 +104,11 @@ type TrackView struct {
 	Family     string
 	Valence    float64 // 0..1, NaN unknown
 	Energy     float64
+	// Match and Confidence say how Resolve and Play read the request:
+	// track, artist, album, genre, mood or continue, and 0..1 (empty and
+	// 0 elsewhere).
+	Match      string
+	Confidence float64
 }
 
 // RecommendOptions are the per-call options of Recommend.
@@ -305,8 +310,10 @@ func sameState(a, b State) bool {
 	return true
 }
 
-// Resolve finds catalog tracks for a free-text query. It reads only immutable
-// data, so it does not go through the core goroutine.
+// Resolve reads a free-text request and returns what it may mean, best
+// first: each with its kind (Match) and Confidence. A genre, mood or
+// "continue" reading shows the track the engine would start for it. It
+// reads only immutable data, so it does not go through the core goroutine.
 func (c *Core) Resolve(ctx context.Context, query string, limit int) ([]TrackView, error) {
 	if err := checkQuery(query); err != nil {
 		return nil, err
@@ -314,24 +321,21 @@ func (c *Core) Resolve(ctx context.Context, query string, limit int) ([]TrackVie
 	if limit < 1 || limit > 100 {
 		return nil, music.Errorf(music.KindInvalid, "limit must be 1..100, got %d", limit)
 	}
-	matches := c.m().Index.Search(query, limit)
-	out := make([]TrackView, 0, len(matches))
-	for _, m := range matches {
-		v := c.view(m.Row)
-		v.Score, v.Reason = m.Score, "matches the query"
-		out = append(out, v)
+	m := c.m()
+	cands := m.Index.Understand(query, limit)
+	out := make([]TrackView, 0, len(cands))
+	for _, cand := range cands {
+		row := cand.Row
+		if row < 0 {
+			p, err := m.Engine.Start(anchorOf(m, cand, -1), recommend.Request{N: 1, Explicit: true})
+			if err != nil {
+				continue
+			}
+			row = p.Row
+		}
+		out = append(out, c.requestView(row, cand))
 	}
 	return out, nil
-}
-
-func checkQuery(q string) error {
-	if len(q) == 0 {
-		return music.Errorf(music.KindInvalid, "query is empty")
-	}
-	if len(q) > 500 {
-		return music.Errorf(music.KindInvalid, "query is longer than 500 bytes")
-	}
-	return nil
 }
 
 // Recommend returns count tracks continuing seed (a catalog id) or, with an
@@ -356,29 +360,26 @@ func (c *Core) Recommend(ctx context.Context, seed music.TrackID, count int, o R
 	return c.views(picks), nil
 }
 
-// minPlayScore is the search score below which Play refuses to guess: about
-// 1.0 means every query word matched; an all-typo query that is right scores
-// about 0.6, "zzyzx beatles" about 0.4 (measured on the full catalog).
-const minPlayScore = 0.5
-
-// Play resolves query, starts the best match on the active player and queues
-// its continuation: what "play Scène from Swan Lake" becomes.
+// Play reads a spoken request (resolve.Understand), starts what it asks for
+// on the active player and queues its continuation: "play Scène from Swan
+// Lake" starts that track, "bob marley" a popular Bob Marley song, "some
+// jazz" and "something calm" a track the engine picks, "" and "play music"
+// continue the drive. Below resolve.PlayConfidence it answers NotFound with
+// the best suggestions instead of guessing. The request stays the drive's
+// anchor until the next Play or a profile switch.
 func (c *Core) Play(ctx context.Context, query string) (TrackView, error) {
-	if err := checkQuery(query); err != nil {
-		return TrackView{}, err
+	if len(query) > 500 {
+		return TrackView{}, music.Errorf(music.KindInvalid, "query is longer than 500 bytes")
 	}
-	matches := c.m().Index.Search(query, 1)
-	if len(matches) == 0 || matches[0].Score < minPlayScore {
-		return TrackView{}, music.Errorf(music.KindNotFound, "no track matches the query well enough to play it")
-	}
-	row := matches[0].Row
-	if c.m().Catalog.Tracks[row].URI == "" {
-		return TrackView{}, music.Errorf(music.KindNotFound, "the matching track has no playable URI (set catalog.uri_template)")
+	m := c.m()
+	cands := m.Index.Understand(query, 4)
+	if len(cands) == 0 || cands[0].Confidence < resolve.PlayConfidence {
+		return TrackView{}, music.Errorf(music.KindNotFound, "%s", c.suggest(cands))
 	}
 	var out TrackView
 	err := c.do(ctx, func(st *state) error {
 		var err error
-		out, err = st.play(ctx, row)
+		out, err = st.playRequest(ctx, cands[0])
 		return err
 	})
 	return out, err

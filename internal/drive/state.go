@@ -80,6 +80,9 @@ type state struct {
 	played     []recommend.Played
 	recentIDs  []music.TrackID
 	taste      music.Taste
+	// anchor is what the last Play asked for (nil: none); it holds until
+	// the next Play or a profile switch and goes with every request.
+	anchor *recommend.Anchor
 
 	cur     *current
 	queue   []queuedTrack // queued ahead on the player (or pending, for a lossy player)
@@ -404,7 +407,7 @@ func (st *state) setProfile(ctx context.Context, profile string) {
 	st.finishCurrent(ctx, music.OutcomeStopped)
 	st.endSession(ctx)
 	st.profile = profile
-	st.played, st.recentIDs = nil, nil
+	st.played, st.recentIDs, st.anchor = nil, nil, nil
 	st.loadTaste(ctx)
 	st.c.log.Debug().Str("profile", profile).Msg("profile switched")
 	st.c.log.Info().Msg("active profile switched")
@@ -414,7 +417,7 @@ func (st *state) forget(ctx context.Context, profile string) error {
 	if profile == st.profile {
 		st.cur = nil // its play must not be written back after the erase
 		st.endSession(ctx)
-		st.played, st.recentIDs, st.taste = nil, nil, music.Taste{}
+		st.played, st.recentIDs, st.taste, st.anchor = nil, nil, music.Taste{}, nil
 	}
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
@@ -458,7 +461,7 @@ func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.Feed
 func (st *state) request(ctx context.Context, seed music.TrackID, n int, o RecommendOptions) (recommend.Request, error) {
 	req := recommend.Request{
 		Session: append([]recommend.Played(nil), st.played...), N: n, Mood: st.mood, Explicit: st.explicit,
-		Explore: o.Explore, RandSeed: uint64(st.now().UnixNano()),
+		Explore: o.Explore, RandSeed: uint64(st.now().UnixNano()), Anchor: st.anchor,
 	}
 	if st.taste.Tracks != nil {
 		t := st.taste
@@ -664,6 +667,22 @@ func (st *state) remap(m *Model) {
 	}
 	if st.cur != nil {
 		st.cur.row = conv(st.cur.row)
+	}
+	if a := st.anchor; a != nil {
+		moved := *a
+		moved.Rows = nil
+		for _, r := range a.Rows {
+			if r = conv(r); r >= 0 {
+				moved.Rows = append(moved.Rows, r)
+			}
+		}
+		if moved.Artist >= 0 {
+			moved.Artist = -1
+			if len(moved.Rows) > 0 {
+				moved.Artist = m.Catalog.Artist[moved.Rows[0]]
+			}
+		}
+		st.anchor = &moved
 	}
 	st.queue = nil
 }

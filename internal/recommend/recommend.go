@@ -145,6 +145,9 @@ type Request struct {
 	// same-work rule.
 	Exclude  []music.TrackID
 	RandSeed uint64
+	// Anchor is what the driver asked for with Play; it persists for the
+	// whole drive (nil = none). See anchor.go.
+	Anchor *Anchor
 }
 
 // Pick is one recommended row.

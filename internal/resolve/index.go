@@ -74,6 +74,13 @@ type Index struct {
 	exactTitle map[uint64]int32
 
 	scratch scratchPool // per-search accumulators
+
+	// Groups a request can name as a whole (groups.go).
+	artists    artistIndex
+	phrases    []uint64 // hash of an album or title segment << 32 | row, sorted
+	titleKey   []uint32 // row → hash of its title without version parts
+	genres     map[string]*genreEntry
+	labelWords []string // one-word genre labels, for typo tolerance
 }
 
 // NewIndex builds the index for tracks; row numbers in results are indexes
@@ -169,6 +176,7 @@ func NewIndex(tracks []music.Track) *Index {
 		next[o.term]++
 	}
 	ix.buildDeletes()
+	ix.buildGroups(tracks)
 	ix.scratch.rows = ix.n
 	return ix
 }

@@ -56,6 +56,10 @@ var fillers = map[string]bool{
 	"play": true, "please": true, "by": true, "from": true, "the": true,
 	"a": true, "an": true, "of": true, "song": true, "track": true,
 	"music": true, "me": true, "put": true, "on": true, "some": true,
+	// The same in the other languages Understand reads.
+	"joue": true, "mets": true, "spiel": true, "spiele": true, "pon": true, "toca": true,
+	"metti": true, "por": true, "favor": true, "bitte": true, "musique": true, "musik": true,
+	"musica": true,
 }
 
 // rowAcc accumulates one row's match during a search.

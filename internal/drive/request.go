@@ -1,0 +1,181 @@
+package drive
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/recommend"
+	"github.com/continuo/continuo/internal/resolve"
+)
+
+// maxSuggestions is how many readings a refused Play names.
+const maxSuggestions = 3
+
+func checkQuery(q string) error {
+	if len(q) == 0 {
+		return music.Errorf(music.KindInvalid, "query is empty")
+	}
+	if len(q) > 500 {
+		return music.Errorf(music.KindInvalid, "query is longer than 500 bytes")
+	}
+	return nil
+}
+
+// suggest is the message of a refused Play: short, the best readings, no
+// guess played.
+func (c *Core) suggest(cands []resolve.Candidate) string {
+	var s []string
+	for _, cand := range cands {
+		if len(s) == maxSuggestions {
+			break
+		}
+		if d := c.describe(cand); d != "" {
+			s = append(s, d)
+		}
+	}
+	if len(s) == 0 {
+		return "nothing in the catalog matches the request"
+	}
+	return "no confident match for the request; did you mean: " + strings.Join(s, "; ") + "?"
+}
+
+// describe names a reading for a driver: "Jolene by Dolly Parton", "Bob
+// Marley & The Wailers", "jazz".
+func (c *Core) describe(cand resolve.Candidate) string {
+	if cand.Kind == resolve.KindTrack && cand.Row >= 0 {
+		t := &c.m().Catalog.Tracks[cand.Row]
+		if a := t.PrimaryArtist(); a != "" {
+			return t.Title + " by " + a
+		}
+		return t.Title
+	}
+	return cand.Label
+}
+
+// requestView is the view of the row chosen for a reading of a request.
+func (c *Core) requestView(row int, cand resolve.Candidate) TrackView {
+	v := c.view(row)
+	v.Match, v.Confidence = string(cand.Kind), cand.Confidence
+	v.Score = cand.Confidence
+	v.Reason = requestReason(cand)
+	return v
+}
+
+// requestReason says which reading of the request a track answers.
+func requestReason(cand resolve.Candidate) string {
+	switch cand.Kind {
+	case resolve.KindArtist:
+		return "by " + cand.Label + ", as asked"
+	case resolve.KindAlbum:
+		return "from " + cand.Label + ", as asked"
+	case resolve.KindGenre:
+		return cand.Label + ", as asked"
+	case resolve.KindMood:
+		return cand.Label + ", as asked"
+	case resolve.KindContinue:
+		return "continues your music"
+	}
+	return "you asked for it"
+}
+
+// anchorOf turns a reading into the drive's anchor. row is the track Play
+// starts for it (-1 when not chosen yet).
+func anchorOf(m *Model, cand resolve.Candidate, row int) *recommend.Anchor {
+	a := &recommend.Anchor{Kind: string(cand.Kind), Rows: cand.Rows, Artist: -1, Mood: cand.Mood, Label: cand.Label}
+	if cand.Genre != "" {
+		a.Genres = []string{cand.Genre}
+	}
+	if cand.Kind == resolve.KindTrack && row >= 0 {
+		a.Rows = []int{row}
+	}
+	if cand.Kind == resolve.KindArtist && cand.Row >= 0 {
+		t := &m.Catalog.Tracks[cand.Row]
+		if resolve.Normalize(t.PrimaryArtist()) == cand.Artist {
+			a.Artist = m.Catalog.Artist[cand.Row]
+		}
+	}
+	return a
+}
+
+// playRequest starts the track that answers a reading of a request and
+// makes the reading the drive's anchor.
+func (st *state) playRequest(ctx context.Context, cand resolve.Candidate) (TrackView, error) {
+	if st.enq == nil {
+		return TrackView{}, music.Errorf(music.KindNoPlayer, "no MPRIS player is running")
+	}
+	m := st.c.m()
+	anchor := st.anchor // "play music" keeps the drive's anchor
+	if cand.Kind != resolve.KindContinue {
+		anchor = anchorOf(m, cand, -1)
+	}
+	row, err := st.firstRow(ctx, m, cand, anchor)
+	if err != nil {
+		return TrackView{}, err
+	}
+	if cand.Kind == resolve.KindTrack {
+		anchor.Rows = []int{row} // a clean version stands for the request
+	}
+	if _, err := st.play(ctx, row); err != nil {
+		return TrackView{}, err
+	}
+	st.anchor = anchor
+	st.c.log.Info().Str("match", string(cand.Kind)).Float64("confidence", cand.Confidence).Msg("request played")
+	return st.c.requestView(row, cand), nil
+}
+
+// firstRow is the track to start for a reading: the asked track (a clean
+// version of it in kids mode), the artist's or album's most popular
+// playable row, or for a genre, a mood or "continue" the engine's start.
+func (st *state) firstRow(ctx context.Context, m *Model, cand resolve.Candidate, anchor *recommend.Anchor) (int, error) {
+	switch cand.Kind {
+	case resolve.KindTrack:
+		return st.trackRow(m, cand.Row)
+	case resolve.KindArtist, resolve.KindAlbum:
+		for _, r := range cand.Rows {
+			if st.playable(m, r) {
+				return r, nil
+			}
+		}
+		if !st.explicit {
+			return -1, music.Errorf(music.KindNotFound, "every track of %s is explicit, and explicit tracks are off", cand.Label)
+		}
+		return -1, music.Errorf(music.KindNotFound, "no track of %s has a playable URI (set catalog.uri_template)", cand.Label)
+	}
+	req, err := st.request(ctx, "", 1, RecommendOptions{})
+	if err != nil {
+		return -1, err
+	}
+	req.Anchor = anchor
+	p, err := m.Engine.Start(anchor, req)
+	if err != nil {
+		return -1, fmt.Errorf("start %s: %w", cand.Kind, err)
+	}
+	if m.Catalog.Tracks[p.Row].URI == "" {
+		return -1, music.Errorf(music.KindNotFound, "the chosen track has no playable URI (set catalog.uri_template)")
+	}
+	return p.Row, nil
+}
+
+// trackRow is the asked track, or in kids mode (explicit tracks off) a
+// clean version of the same song when the asked one is explicit.
+func (st *state) trackRow(m *Model, row int) (int, error) {
+	if m.Catalog.Tracks[row].URI == "" {
+		return -1, music.Errorf(music.KindNotFound, "the matching track has no playable URI (set catalog.uri_template)")
+	}
+	if st.explicit || !m.Engine.Explicit(row) {
+		return row, nil
+	}
+	for _, r := range m.Index.Versions(row) {
+		if st.playable(m, r) {
+			return r, nil
+		}
+	}
+	return -1, music.Errorf(music.KindNotFound, "the requested track is explicit and has no clean version, and explicit tracks are off")
+}
+
+// playable: the row has a URI and, in kids mode, is not explicit.
+func (st *state) playable(m *Model, row int) bool {
+	return m.Catalog.Tracks[row].URI != "" && (st.explicit || !m.Engine.Explicit(row))
+}
