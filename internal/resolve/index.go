@@ -149,7 +149,13 @@ func NewIndex(tracks []music.Track) *Index {
 	for r := range tracks {
 		t := &tracks[r]
 		clear(rowOcc)
-		ix.titleLen[r] = uint8(min(add(t.Title, fieldTitle), 255))
+		words := add(t.Title, fieldTitle)
+		if core := stripVersion(t.Title); len(core) < len(t.Title) {
+			// "Wonderwall - Remastered" is all "Wonderwall": version
+			// words do not dilute the share of the title matched.
+			words = countWords(core)
+		}
+		ix.titleLen[r] = uint8(min(words, 255))
 		for _, a := range t.Artists {
 			add(a, fieldArtist)
 		}
@@ -229,6 +235,13 @@ func (ix *Index) Exact(artist, title string) (int, bool) {
 
 // Len returns the number of rows the index was built over.
 func (ix *Index) Len() int { return ix.n }
+
+// countWords counts the words of s once normalised.
+func countWords(s string) int {
+	n := 0
+	forEachWord([]byte(Normalize(s)), func([]byte) { n++ })
+	return n
+}
 
 // forEachWord calls fn for each space-separated word of a normalised string.
 // The slice passed to fn is only valid during the call.

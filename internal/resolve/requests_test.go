@@ -2,6 +2,7 @@ package resolve_test
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -182,43 +183,57 @@ var (
 	fullWhy  string
 )
 
-// fullCatalog is the catalog built from every shared source, once per test
-// binary: from the snapshot named by $CONTINUO_FULL_CATALOG when set, else
-// built in memory from ../shared/data beside the clone (as `make
-// full-catalog` does). Tests skip when neither is there.
+// fullCatalog is the catalog built from every shared source, once: from
+// the snapshot named by $CONTINUO_FULL_CATALOG when set, else from
+// ../shared/data beside the clone (the sources of `make full-catalog`),
+// cached as a snapshot in the temporary directory under a name that
+// changes with the sources' sizes and times, so later test binaries load it
+// in a second instead of building it again. Tests skip when neither is there.
 func fullCatalog(tb testing.TB) *catalog.Catalog {
 	fullOnce.Do(func() {
-		if p := os.Getenv("CONTINUO_FULL_CATALOG"); p != "" {
-			c, err := catalog.Load(p)
-			if err != nil {
-				fullWhy = fmt.Sprintf("CONTINUO_FULL_CATALOG=%s: %v", p, err)
-				return
-			}
-			fullCat = c
-			return
-		}
-		data := filepath.Join("..", "..", "..", "shared", "data")
-		if _, err := os.Stat(filepath.Join(data, "tracks_multigenre.csv")); err != nil {
-			fullWhy = "no shared data at " + data + " (set CONTINUO_FULL_CATALOG to a snapshot to run this)"
-			return
-		}
-		c, _, err := catalog.Build(catalog.BuildOptions{Sources: []string{
-			filepath.Join(data, "tracks_multigenre.csv"),
-			filepath.Join(data, "spotify_songs_playlists.csv"),
-			filepath.Join(data, "spotify_artist_genres_w_features.csv"),
-			filepath.Join(data, "spotify_genre_audio_features.csv"),
-			filepath.Join(data, "raw", "richard-ch__Spotify-Popularity-Predictor"),
-		}})
-		if err != nil {
-			fullWhy = "building the full catalog: " + err.Error()
-			return
-		}
-		fullCat = c
+		fullCat, fullWhy = loadFullCatalog()
 	})
 	if fullCat == nil {
 		tb.Skip(fullWhy)
 	}
 	return fullCat
+}
+
+func loadFullCatalog() (*catalog.Catalog, string) {
+	if p := os.Getenv("CONTINUO_FULL_CATALOG"); p != "" {
+		c, err := catalog.Load(p)
+		if err != nil {
+			return nil, fmt.Sprintf("CONTINUO_FULL_CATALOG=%s: %v", p, err)
+		}
+		return c, ""
+	}
+	data := filepath.Join("..", "..", "..", "shared", "data")
+	sources := []string{
+		filepath.Join(data, "tracks_multigenre.csv"),
+		filepath.Join(data, "spotify_songs_playlists.csv"),
+		filepath.Join(data, "spotify_artist_genres_w_features.csv"),
+		filepath.Join(data, "spotify_genre_audio_features.csv"),
+		filepath.Join(data, "raw", "richard-ch__Spotify-Popularity-Predictor"),
+	}
+	h := fnv.New64a()
+	for _, s := range sources {
+		st, err := os.Stat(s)
+		if err != nil {
+			return nil, "no shared data at " + data + " (or set CONTINUO_FULL_CATALOG to a snapshot)"
+		}
+		fmt.Fprintf(h, "%s %d %d\n", s, st.Size(), st.ModTime().UnixNano())
+	}
+	cached := filepath.Join(os.TempDir(), fmt.Sprintf("continuo-full-%x.catalog", h.Sum64()))
+	if c, err := catalog.Load(cached); err == nil {
+		return c, ""
+	}
+	c, _, err := catalog.Build(catalog.BuildOptions{Sources: sources})
+	if err != nil {
+		return nil, "building the full catalog: " + err.Error()
+	}
+	// Best effort: without the cache the next run builds again.
+	_ = catalog.WriteSnapshot(cached, c)
+	return c, ""
 }
 
 // outcome is how one request fared.

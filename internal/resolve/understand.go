@@ -318,29 +318,28 @@ func artistWords(content []string) []string {
 func (r *reading) artistWins(art artistMatch, top *Match, titlePop int, album albumMatch, albumOK bool) bool {
 	ix := r.ix
 	a := &ix.artists
+	pop := int(a.pop[art.id])
 	switch {
-	case top == nil || a.primary[top.Row] == art.id:
-		return true
-	case art.edits > 0 && top.Score >= 1:
+	case art.edits > 0 && top != nil && top.Score >= 1:
 		return false
 	case albumOK && album.artist == art.id:
 		return true
-	}
-	pop := int(a.pop[art.id])
-	if art.full {
-		if titlePop >= 0 {
-			return pop >= titlePop
+	case !art.full:
+		rival := titlePop
+		if albumOK {
+			rival = max(rival, album.pop)
 		}
-		return pop+artistSlack >= int(ix.pop(int32(top.Row)))
+		if rival >= 0 {
+			return pop >= rival+artistSlack
+		}
 	}
-	rival := titlePop
-	if albumOK {
-		rival = max(rival, album.pop)
+	switch {
+	case top == nil || a.primary[top.Row] == art.id:
+		return true
+	case art.full && titlePop >= 0:
+		return pop >= titlePop
 	}
-	if rival < 0 {
-		return pop+artistSlack >= int(ix.pop(int32(top.Row)))
-	}
-	return pop >= rival+artistSlack
+	return pop+artistSlack >= int(ix.pop(int32(top.Row)))
 }
 
 func (r *reading) withAlternatives(out []Candidate, limit int, factor float64) []Candidate {

@@ -19,6 +19,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,8 +40,11 @@ func run(args []string, out io.Writer) error {
 	data := fs.String("data", "../shared/data", "directory of the public data (README.md there)")
 	outPath := fs.String("out", "internal/catalog/default.snap.gz", "gzipped snapshot to write")
 	plOut := fs.String("playlists", "testdata/catalog/playlists.csv", "playlist extract to write")
-	perLabel := fs.Int("per-label", 100, "tracks sampled per genre label")
+	perLabel := fs.Int("per-label", 45, "tracks sampled per genre label")
 	nPlaylists := fs.Int("n-playlists", 80, "real playlists kept whole")
+	nTop := fs.Int("top-artists", 1000, "artists with the best three popularities whose best titles are kept")
+	nBroad := fs.Int("broad-artists", 3000, "artists with the best ten popularities whose best titles are kept")
+	perArtist := fs.Int("per-artist", 5, "best distinct titles kept per popular artist")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,6 +110,12 @@ func run(args []string, out io.Writer) error {
 		sort.Slice(rs, func(a, b int) bool { return idHash(full.Tracks[rs[a]].ID) < idHash(full.Tracks[rs[b]].ID) })
 		rows = append(rows, rs[:min(len(rs), *perLabel)]...)
 	}
+	// 4. What drivers ask for: the most popular titles of the most popular
+	// artists, one recording each (the most popular), so that "HUMBLE.",
+	// "So What", "Jolene" or "bob marley" resolve to the real thing.
+	before := len(rows)
+	rows = append(rows, popularArtistTitles(full, *nTop, *nBroad, *perArtist)...)
+	popular := len(rows) - before
 	def := full.Subset(rows)
 	if err := catalog.WriteSnapshotGzip(*outPath, def); err != nil {
 		return err
@@ -117,9 +127,105 @@ func run(args []string, out io.Writer) error {
 	if err := writePlaylistExtract(filepath.Join(*data, "spotify_songs_playlists.csv"), *plOut, keepPl); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "default catalog: %d tracks (%d Tchaikovsky/Mozart), %d labels, %d artists, %d playlists, %d bytes, %s\n",
-		def.Len(), composers, len(def.LabelCounts()), len(def.Artists), len(picked), st.Size(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "default catalog: %d tracks (%d Tchaikovsky/Mozart, %d popular-artist titles, some also in the above), %d labels, %d artists, %d playlists, %d bytes, %s\n",
+		def.Len(), composers, popular, len(def.LabelCounts()), len(def.Artists), len(picked), st.Size(), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// popularArtistTitles returns the most popular recording of each of the
+// perArtist most popular distinct titles (title without bracketed or " - "
+// version parts) of two sets of primary artists: the nTop with the highest
+// sum of their three best popularities (today's charts), and the nBroad
+// with the highest sum of their ten best (the classics with many
+// well-known tracks: Miles Davis, Frank Sinatra, Bach, whose single best
+// popularity is lower). Deterministic: ties go to the lower artist index and row.
+func popularArtistTitles(c *catalog.Catalog, nTop, nBroad, perArtist int) []int {
+	byArtist := map[int32][]int{}
+	for i := range c.Tracks {
+		if c.Tracks[i].Popularity >= 0 {
+			byArtist[c.Artist[i]] = append(byArtist[c.Artist[i]], i)
+		}
+	}
+	type artist struct {
+		id      int32
+		score   int // sum of the 3 best popularities
+		breadth int // sum of the 10 best
+		rows    []int
+	}
+	var arts []artist
+	for id, rs := range byArtist {
+		sort.SliceStable(rs, func(a, b int) bool {
+			pa, pb := c.Tracks[rs[a]].Popularity, c.Tracks[rs[b]].Popularity
+			return pa > pb || pa == pb && rs[a] < rs[b]
+		})
+		a := artist{id: id, rows: rs}
+		for k, r := range rs[:min(10, len(rs))] {
+			if k < 3 {
+				a.score += int(c.Tracks[r].Popularity)
+			}
+			a.breadth += int(c.Tracks[r].Popularity)
+		}
+		arts = append(arts, a)
+	}
+	top := func(n int, key func(a artist) int) []artist {
+		sort.Slice(arts, func(a, b int) bool {
+			ka, kb := key(arts[a]), key(arts[b])
+			return ka > kb || ka == kb && arts[a].id < arts[b].id
+		})
+		return slices.Clone(arts[:min(n, len(arts))])
+	}
+	chosen := append(top(nTop, func(a artist) int { return a.score }), top(nBroad, func(a artist) int { return a.breadth })...)
+	var out []int
+	for _, a := range chosen {
+		seen := map[string]bool{}
+		albums := map[string][]int{} // the artist's rows by album, most popular first
+		for _, r := range a.rows {
+			if al := catalog.NormalizeName(c.Tracks[r].Album); al != "" {
+				albums[al] = append(albums[al], r)
+			}
+		}
+		for _, r := range a.rows {
+			k := titleKey(c.Tracks[r].Title)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, r)
+			// One more title of its album, so the album can be asked
+			// for by name ("kind of blue").
+			out = append(out, albumCompanions(c, albums[catalog.NormalizeName(c.Tracks[r].Album)], k, 1)...)
+			if len(seen) == perArtist {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// albumCompanions returns up to n rows of album (most popular first) whose
+// titles differ from title and from each other.
+func albumCompanions(c *catalog.Catalog, album []int, title string, n int) []int {
+	seen := map[string]bool{title: true}
+	var out []int
+	for _, r := range album {
+		if k := titleKey(c.Tracks[r].Title); !seen[k] && len(out) < n {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// titleKey is a title without version parts: "HUMBLE. - SKRILLEX REMIX"
+// and "Jolene (Live)" are other recordings of "HUMBLE." and "Jolene".
+func titleKey(t string) string {
+	if i := strings.IndexAny(t, "(["); i > 0 {
+		t = t[:i]
+	}
+	if i := strings.Index(t, " - "); i > 0 {
+		t = t[:i]
+	}
+	return catalog.NormalizeName(t)
 }
 
 func idHash(id music.TrackID) uint64 {
