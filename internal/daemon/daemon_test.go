@@ -96,7 +96,8 @@ func TestMethodErrors(t *testing.T) {
 		msg    string
 	}{
 		{"empty query", "Resolve", []any{"", uint32(5)}, "org.continuo.Error.InvalidArgument", "query is empty"},
-		{"blank query", "Play", []any{"   "}, "org.continuo.Error.InvalidArgument", "query is empty"},
+		{"blank query", "Resolve", []any{"   ", uint32(5)}, "org.continuo.Error.InvalidArgument", "query is empty"},
+		{"play music without player", "Play", []any{"   "}, "org.continuo.Error.NoPlayer", "no MPRIS player"},
 		{"limit zero", "Resolve", []any{"swan lake", uint32(0)}, "org.continuo.Error.InvalidArgument", "limit must be 1..100"},
 		{"count zero", "Recommend", []any{"", uint32(0), map[string]dbus.Variant{}}, "org.continuo.Error.InvalidArgument", "count must be 1..100"},
 		{"count too big", "Recommend", []any{"", uint32(101), map[string]dbus.Variant{}}, "org.continuo.Error.InvalidArgument", "count must be 1..100"},

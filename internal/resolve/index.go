@@ -28,6 +28,9 @@ import (
 type Match struct {
 	Row   int
 	Score float64
+	// Coverage is the IDF-weighted share of the query's words the row
+	// contains, typos discounted (1: all, exactly), without bonuses.
+	Coverage float64
 }
 
 // Fields a word can occur in, as a bit mask on a posting.

@@ -239,6 +239,7 @@ func loadFullCatalog() (*catalog.Catalog, string) {
 // outcome is how one request fared.
 type outcome struct {
 	ok     bool
+	conf   float64 // of the first reading
 	got    string // what was started, for the failure message
 	before bool   // the Search-based Play of before issue 10 got it right
 }
@@ -250,6 +251,7 @@ func judge(cat *catalog.Catalog, ix *resolve.Index, rq request) outcome {
 	cands := ix.Understand(rq.query, 3)
 	if len(cands) > 0 {
 		c := cands[0]
+		o.conf = c.Confidence
 		o.got = fmt.Sprintf("%s %q conf %.2f", c.Kind, c.Label, c.Confidence)
 		switch rq.kind {
 		case resolve.KindGenre:
@@ -302,8 +304,10 @@ func artistIs(cat *catalog.Catalog, row int, want string) bool {
 func accuracy(t *testing.T, cat *catalog.Catalog) map[string][3]int {
 	ix := resolve.NewIndex(cat.Tracks)
 	acc := map[string][3]int{}
+	var cal [2][2]int // [confident][right]
 	for _, rq := range requests {
 		o := judge(cat, ix, rq)
+		cal[b2i(o.conf >= resolve.PlayConfidence)][b2i(o.ok)]++
 		a := acc[rq.class]
 		a[1]++
 		if o.ok {
@@ -316,7 +320,16 @@ func accuracy(t *testing.T, cat *catalog.Catalog) map[string][3]int {
 		}
 		acc[rq.class] = a
 	}
+	t.Logf("calibration: %d of %d readings at confidence >= %.1f are right (Play starts them); %d of %d below are right (Play refuses them)",
+		cal[1][1], cal[1][0]+cal[1][1], resolve.PlayConfidence, cal[0][1], cal[0][0]+cal[0][1])
 	return acc
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func report(t *testing.T, name string, acc map[string][3]int) {
@@ -375,5 +388,47 @@ func TestRequestsDefaultCatalog(t *testing.T) {
 		require.GreaterOrEqual(t, i, 0, q)
 		o := judge(cat, ix, requests[i])
 		assert.True(t, o.ok, "%q on the default catalog: got %s", q, o.got)
+	}
+}
+
+var (
+	sinkCands   []resolve.Candidate
+	sinkMatches []resolve.Match
+)
+
+// benchQueries are the table's requests.
+func benchQueries() []string {
+	qs := make([]string, len(requests))
+	for i, r := range requests {
+		qs[i] = r.query
+	}
+	return qs
+}
+
+// BenchmarkUnderstand reads the table's requests on the full catalog; see
+// BenchmarkSearchFullCatalog for Search alone on the same requests.
+func BenchmarkUnderstand(b *testing.B) {
+	ix := resolve.NewIndex(fullCatalog(b).Tracks)
+	qs := benchQueries()
+	for _, q := range qs {
+		sinkCands = ix.Understand(q, 3)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		sinkCands = ix.Understand(qs[i%len(qs)], 3)
+	}
+}
+
+func BenchmarkSearchFullCatalog(b *testing.B) {
+	ix := resolve.NewIndex(fullCatalog(b).Tracks)
+	qs := benchQueries()
+	for _, q := range qs {
+		sinkMatches = ix.Search(q, 3)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		sinkMatches = ix.Search(qs[i%len(qs)], 3)
 	}
 }

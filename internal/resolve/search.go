@@ -222,7 +222,7 @@ func (ix *Index) collect(s *scratch, q queryStats, limit int) []Match {
 		// whose coverage cannot beat the worst kept match is skipped
 		// before scoring it.
 		if (a.words&q.real != 0 || q.allFillers) && (worst < 0 || float64(a.score)/q.total+maxBonus >= s.top[worst].Score) {
-			m := Match{Row: int(r), Score: ix.finalScore(r, a, q)}
+			m := Match{Row: int(r), Score: ix.finalScore(r, a, q), Coverage: float64(a.score) / q.total}
 			switch {
 			case len(s.top) < limit || limit > maxLinearTop:
 				s.top = append(s.top, m)

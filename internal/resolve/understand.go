@@ -374,7 +374,7 @@ func (r *reading) withAlternatives(out []Candidate, limit int, factor float64) [
 }
 
 func (ix *Index) trackCandidate(m Match) Candidate {
-	c := Candidate{Kind: KindTrack, Row: m.Row, Rows: []int{m.Row}, Confidence: trackConfidence(m.Score)}
+	c := Candidate{Kind: KindTrack, Row: m.Row, Rows: []int{m.Row}, Confidence: trackConfidence(m)}
 	if a := ix.artists.primary[m.Row]; a >= 0 {
 		c.Artist = Normalize(ix.artists.names[a])
 		c.Label = ix.artists.names[a]
@@ -382,11 +382,12 @@ func (ix *Index) trackCandidate(m Match) Candidate {
 	return c
 }
 
-// trackConfidence maps a search score (about 1 when every word matched,
-// up to 1.4 with bonuses, 0.6 for a right all-typo request, 0.4 for one
-// word found by chance) to 0..1.
-func trackConfidence(score float64) float64 {
-	return math.Max(0, math.Min(0.97, 0.1+0.8*score))
+// trackConfidence maps a search match to 0..1: the score (about 1 when
+// every word matched, up to 1.4 with bonuses) scaled by the share of the
+// request found, so that half a request found ("frank sinatra" →
+// "Frankie Sinatra") is not confident even when the half is a whole title.
+func trackConfidence(m Match) float64 {
+	return math.Max(0, math.Min(0.97, (0.1+0.8*m.Score)*math.Min(1, m.Coverage)))
 }
 
 // artistMatch is an artist whose name covers a request.

@@ -1,0 +1,96 @@
+package daemon_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/resolve"
+	"github.com/continuo/continuo/internal/testenv"
+)
+
+// TestPlayRequests plays requests of every kind through the bus into the
+// emulator: the reply says how the request was read, and the emulator plays
+// the track the reply names.
+func TestPlayRequests(t *testing.T) {
+	e := startDaemon(t)
+	emu, _ := e.startEmu(t, 1)
+	cases := []struct {
+		query  string
+		match  string
+		artist string // expected primary artist, "" for any
+	}{
+		{"bob marley", "artist", "Bob Marley & The Wailers"},
+		{"kendrick lamar humble", "track", "Kendrick Lamar"},
+		{"kind of blue", "album", "Miles Davis"},
+		{"some jazz", "genre", ""},
+		{"something calm", "mood", ""},
+		{"", "continue", ""},
+		{"play music", "continue", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.query, func(t *testing.T) {
+			var track map[string]dbus.Variant
+			require.NoError(t, e.call("Play", tc.query).Store(&track))
+			assert.Equal(t, tc.match, track["continuo:match"].Value())
+			conf, _ := track["continuo:confidence"].Value().(float64)
+			assert.GreaterOrEqual(t, conf, resolve.PlayConfidence)
+			if tc.artist != "" {
+				assert.Equal(t, tc.artist, track["xesam:artist"].Value().([]string)[0])
+			}
+			id, _ := track["continuo:id"].Value().(string)
+			testenv.WaitFor(t, deadline, func() bool {
+				cur, ok := emu.Current()
+				return ok && cur.URI == "emu:///"+id
+			}, "the emulator plays the track of the reply")
+		})
+	}
+}
+
+// TestPlayRefusesToGuess: a request that matches nothing well is refused
+// with suggestions, and nothing starts.
+func TestPlayRefusesToGuess(t *testing.T) {
+	e := startDaemon(t)
+	emu, _ := e.startEmu(t, 1)
+	cases := []struct {
+		query string
+		msg   []string
+	}{
+		{"zzyzx qqwwee", []string{"nothing in the catalog matches"}},
+		{"zzyzx beatles", []string{"no confident match", "did you mean", "by The Beatles"}},
+	}
+	for _, tc := range cases {
+		c := e.call("Play", tc.query)
+		require.Error(t, c.Err, tc.query)
+		assert.Equal(t, "org.continuo.Error.NotFound", errName(c.Err))
+		for _, m := range tc.msg {
+			assert.Contains(t, c.Err.Error(), m)
+		}
+	}
+	_, playing := emu.Current()
+	assert.False(t, playing, "nothing was started")
+}
+
+// TestResolveReadings: Resolve returns the reading first and alternatives
+// after it, each with its kind and a confidence no higher than the first's.
+func TestResolveReadings(t *testing.T) {
+	e := startDaemon(t)
+	var found []map[string]dbus.Variant
+	require.NoError(t, e.call("Resolve", "metallica", uint32(4)).Store(&found))
+	require.NotEmpty(t, found)
+	assert.Equal(t, "artist", found[0]["continuo:match"].Value())
+	assert.Equal(t, "Metallica", found[0]["xesam:artist"].Value().([]string)[0])
+	first := found[0]["continuo:confidence"].Value().(float64)
+	for _, f := range found[1:] {
+		assert.LessOrEqual(t, f["continuo:confidence"].Value().(float64), first)
+		assert.NotEmpty(t, f["continuo:match"].Value())
+	}
+
+	require.NoError(t, e.call("Resolve", "something calm", uint32(2)).Store(&found))
+	require.NotEmpty(t, found)
+	assert.Equal(t, "mood", found[0]["continuo:match"].Value())
+	assert.True(t, strings.Contains(found[0]["continuo:reason"].Value().(string), "calm"))
+}
