@@ -21,10 +21,13 @@ import (
 // daemon tests play into the real emulator, mpv and mpd).
 type startedURIs struct{ uris []string }
 
-func (s *startedURIs) Mechanism() string                         { return "test" }
-func (s *startedURIs) PlayNow(_ context.Context, uri string) error { s.uris = append(s.uris, uri); return nil }
-func (s *startedURIs) Enqueue(context.Context, string) error       { return nil }
-func (s *startedURIs) Lossy() bool                                 { return false }
+func (s *startedURIs) Mechanism() string { return "test" }
+func (s *startedURIs) PlayNow(_ context.Context, uri string) error {
+	s.uris = append(s.uris, uri)
+	return nil
+}
+func (s *startedURIs) Enqueue(context.Context, string) error { return nil }
+func (s *startedURIs) Lossy() bool                           { return false }
 
 // kidsModel is the default catalog with the given rows flagged explicit.
 func kidsModel(t *testing.T, explicit ...int) Model {

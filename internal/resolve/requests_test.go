@@ -240,8 +240,8 @@ func loadFullCatalog() (*catalog.Catalog, string) {
 type outcome struct {
 	ok     bool
 	conf   float64 // of the first reading
-	got    string // what was started, for the failure message
-	before bool   // the Search-based Play of before issue 10 got it right
+	got    string  // what was started, for the failure message
+	before bool    // the Search-based Play of before issue 10 got it right
 }
 
 // judge runs one request through Understand, and through Search as Play
