@@ -23,11 +23,21 @@ func TestPlayRequests(t *testing.T) {
 		match  string
 		artist string // expected primary artist, "" for any
 	}{
+		// The requests of issue 10, on the embedded catalog.
+		{"mozart", "artist", "Wolfgang Amadeus Mozart"},
+		{"metallica", "artist", "Metallica"},
 		{"bob marley", "artist", "Bob Marley & The Wailers"},
-		{"kendrick lamar humble", "track", "Kendrick Lamar"},
+		{"kendrick lamar", "artist", "Kendrick Lamar"},
 		{"kind of blue", "album", "Miles Davis"},
-		{"some jazz", "genre", ""},
+		{"lullaby", "mood", ""},
 		{"something calm", "mood", ""},
+		{"kendrick lamar humble", "track", "Kendrick Lamar"},
+		{"miles davis so what", "track", "Miles Davis"},
+		{"jolene dolly parton", "track", "Dolly Parton"},
+		{"take five", "track", "The Dave Brubeck Quartet"},
+		{"post malone circles", "track", "Post Malone"},
+		{"the nutcracker", "album", "Pyotr Ilyich Tchaikovsky"},
+		{"some jazz", "genre", ""},
 		{"", "continue", ""},
 		{"play music", "continue", ""},
 	}
