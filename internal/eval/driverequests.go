@@ -175,6 +175,7 @@ type requestBuilder struct {
 	c        *catalog.Catalog
 	artistIx map[string]int32 // normalised name → artist index
 	byArtist map[int32][]int
+	byLabel  map[string][]int // NormalizeTag(label) → rows, built on first use
 	rng      *rand.Rand
 	seen     map[string]bool // queries already used
 }
@@ -280,13 +281,7 @@ func (b *requestBuilder) anchored(r DriveRequest, rows []int) DriveRequest {
 }
 
 func (b *requestBuilder) genre(r DriveRequest) (DriveRequest, bool) {
-	key := catalog.NormalizeTag(r.label)
-	var rows []int
-	for i := range b.c.Tracks {
-		if slices.ContainsFunc(b.c.Tracks[i].Genres, func(g string) bool { return catalog.NormalizeTag(g) == key }) {
-			rows = append(rows, i)
-		}
-	}
+	rows := b.labelRows(catalog.NormalizeTag(r.label))
 	f := b.c.FamilyOf([]string{r.label})
 	if len(rows) == 0 || f < 0 || f == catalog.FamilyOther {
 		return r, false
@@ -295,6 +290,27 @@ func (b *requestBuilder) genre(r DriveRequest) (DriveRequest, bool) {
 	r = b.anchored(r, rows)
 	r.family = f
 	return r, true
+}
+
+// labelRows returns the rows under a normalised genre label.
+func (b *requestBuilder) labelRows(key string) []int {
+	if b.byLabel == nil {
+		b.byLabel = map[string][]int{}
+		keys := map[string]string{} // raw label → key: labels repeat, folding is not free
+		for i := range b.c.Tracks {
+			for _, g := range b.c.Tracks[i].Genres {
+				k, ok := keys[g]
+				if !ok {
+					k = catalog.NormalizeTag(g)
+					keys[g] = k
+				}
+				if rows := b.byLabel[k]; len(rows) == 0 || rows[len(rows)-1] != i {
+					b.byLabel[k] = append(rows, i)
+				}
+			}
+		}
+	}
+	return b.byLabel[key]
 }
 
 func (b *requestBuilder) mood(r DriveRequest) DriveRequest {
