@@ -25,8 +25,8 @@ type DriveState struct {
 // DriveMethod continues drives: the engine or a baseline.
 type DriveMethod struct {
 	Name string
-	// First picks the first track when Play left it open (nothing
-	// understood, or a genre or mood request after the merge).
+	// First is the first track of the drive (-1: none): Play's answer
+	// d.Intent, or the method's own pick when Play left it open.
 	First func(d *DriveState) (int, error)
 	// Next returns up to n more tracks for the drive so far.
 	Next func(d *DriveState, n int) ([]int, error)
@@ -57,6 +57,9 @@ func DriveBaselines(c *catalog.Catalog) []DriveMethod {
 			return keep, nil
 		}
 		first := func(d *DriveState) (int, error) {
+			if d.Intent.Row >= 0 {
+				return d.Intent.Row, nil
+			}
 			rows, err := next(d, 1)
 			if err != nil || len(rows) == 0 {
 				return -1, err
@@ -92,12 +95,9 @@ const (
 // simulate runs one drive of length tracks with method m.
 func simulate(c *catalog.Catalog, sys *DriveSystem, m DriveMethod, req *DriveRequest, length, block int) (*DriveState, error) {
 	d := &DriveState{Request: req, Intent: sys.Understand(req.Query), Now: req.Now, Kids: req.Kids, RandSeed: req.Seed}
-	first := d.Intent.Row
-	if first < 0 {
-		var err error
-		if first, err = m.First(d); err != nil {
-			return nil, fmt.Errorf("first track: %w", err)
-		}
+	first, err := m.First(d)
+	if err != nil {
+		return nil, fmt.Errorf("first track: %w", err)
 	}
 	if first < 0 {
 		return d, nil

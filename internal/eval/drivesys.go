@@ -1,3 +1,5 @@
+//go:build !anchorapi
+
 package eval
 
 import (
@@ -19,8 +21,9 @@ import (
 //     Exclude: their ids, Explicit: !kids}.
 //
 // When resolve.(*Index).Understand and recommend.Anchor, Request.Anchor/
-// Now/Heard and Engine.Start land, only this file changes; see
-// docs/eval-drives.md, "After the request and engine branches".
+// Now/Heard and Engine.Start land, this file is replaced by
+// drivesys_anchor.go (build tag anchorapi until then): delete this file and
+// the tag line of the other.
 
 // Values of internal/drive that the simulation mirrors.
 const (
@@ -68,9 +71,11 @@ func EngineDrive(e *recommend.Engine, name string) DriveMethod {
 		}
 		return rows, nil
 	}
-	// Today a drive with nothing understood starts cold: the engine's
-	// context-free pick. After the merge: e.Start(anchor, req).
+	// Play's track, else (nothing understood) the engine's cold start.
 	first := func(d *DriveState) (int, error) {
+		if d.Intent.Row >= 0 {
+			return d.Intent.Row, nil
+		}
 		rows, err := next(d, 1)
 		if err != nil || len(rows) == 0 {
 			return -1, err
