@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -268,4 +269,44 @@ func TestDriveAccMeansAndMisses(t *testing.T) {
 	assert.Zero(t, m.Over4, "no artist over 4 times in 4 tracks")
 	require.Len(t, m.Misses, 1)
 	assert.Equal(t, "Rock One — R", m.Misses[0].Got)
+}
+
+func TestTargets(t *testing.T) {
+	perfect := func() DriveMetrics {
+		m := DriveMetrics{Method: "engine", Resolve: map[RequestKind]float64{}, Requests: map[RequestKind]int{},
+			FamilyFirst: 0.9, FamilyLast: 0.88}
+		for _, k := range RequestKinds {
+			m.Resolve[k], m.Requests[k] = 1, 10
+		}
+		return m
+	}
+	tests := []struct {
+		target  string
+		breakIt func(m *DriveMetrics)
+	}{
+		{"artist resolve ≥ 0.95", func(m *DriveMetrics) { m.Resolve[KindArtist] = 0.94 }},
+		{"other kinds ≥ 0.9", func(m *DriveMetrics) { m.Resolve[KindMood] = 0.89 }},
+		{"0 same-work", func(m *DriveMetrics) { m.SameWork = 0.01 }},
+		{"0 exact repeats", func(m *DriveMetrics) { m.Exact = 0.01 }},
+		{"family share kept (±0.05)", func(m *DriveMetrics) { m.FamilyLast = 0.84 }},
+		{"0 holiday out of season", func(m *DriveMetrics) { m.HolidayOut = 0.01 }},
+		{"0 explicit in kids mode", func(m *DriveMetrics) { m.ExplicitKids = 0.01 }},
+		{"no artist > 4", func(m *DriveMetrics) { m.Over4 = 0.01 }},
+	}
+	require.Len(t, tests, len(targets))
+	for _, tc := range tests {
+		t.Run(tc.target, func(t *testing.T) {
+			m := perfect()
+			var buf bytes.Buffer
+			writeTargets(&buf, &m)
+			assert.Contains(t, buf.String(), "8 of 8 met")
+			tc.breakIt(&m)
+			for _, tg := range targets {
+				assert.Equal(t, tg.name != tc.target, tg.met(&m), tg.name)
+			}
+			buf.Reset()
+			writeTargets(&buf, &m)
+			assert.Contains(t, buf.String(), "not met: "+tc.target)
+		})
+	}
 }

@@ -211,9 +211,53 @@ func (r *DriveReport) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "\nresolve accuracy: share right (requests); the first track comes from Play for every method.\n"+
 		"↑ higher is better, ↓ lower, →0 closer to zero; %q is the engine without the genre-family bonus.\n", shortMethod(NoFamilyBonus))
 	if len(r.Methods) > 0 {
+		writeTargets(w, &r.Methods[0])
 		writeNamedMisses(w, r)
 	}
 	return nil
+}
+
+// target is one of issue 10's "done when" conditions on the drive metrics.
+type target struct {
+	name string
+	met  func(m *DriveMetrics) bool
+}
+
+var targets = []target{
+	{"artist resolve ≥ 0.95", func(m *DriveMetrics) bool { return m.Resolve[KindArtist] >= 0.95 }},
+	{"other kinds ≥ 0.9", func(m *DriveMetrics) bool {
+		for _, k := range RequestKinds {
+			if k != KindArtist && m.Requests[k] > 0 && m.Resolve[k] < 0.9 {
+				return false
+			}
+		}
+		return true
+	}},
+	{"0 same-work", func(m *DriveMetrics) bool { return m.SameWork == 0 }},
+	{"0 exact repeats", func(m *DriveMetrics) bool { return m.Exact == 0 }},
+	{"family share kept (±0.05)", func(m *DriveMetrics) bool { return max(m.FamilyLast-m.FamilyFirst, m.FamilyFirst-m.FamilyLast) <= 0.05 }},
+	{"0 holiday out of season", func(m *DriveMetrics) bool { return m.HolidayOut == 0 }},
+	{"0 explicit in kids mode", func(m *DriveMetrics) bool { return m.ExplicitKids == 0 }},
+	{"no artist > 4", func(m *DriveMetrics) bool { return m.Over4 == 0 }},
+}
+
+// writeTargets prints which of issue 10's targets m meets.
+func writeTargets(w io.Writer, m *DriveMetrics) {
+	var met, missed []string
+	for _, t := range targets {
+		if t.met(m) {
+			met = append(met, t.name)
+		} else {
+			missed = append(missed, t.name)
+		}
+	}
+	fmt.Fprintf(w, "\nissue 10 targets, %s: %d of %d met\n", m.Method, len(met), len(targets))
+	if len(met) > 0 {
+		fmt.Fprintf(w, "  met:     %s\n", strings.Join(met, "; "))
+	}
+	if len(missed) > 0 {
+		fmt.Fprintf(w, "  not met: %s\n", strings.Join(missed, "; "))
+	}
 }
 
 func writeNamedMisses(w io.Writer, r *DriveReport) {

@@ -2,6 +2,7 @@ package eval_test
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -61,9 +62,9 @@ func TestRunDrivesDefaultCatalog(t *testing.T) {
 	require.NoError(t, err)
 	sys := eval.NewDriveSystem(c)
 	opts := eval.DriveOptions{Drives: 30, Length: 24, Split: eval.SplitAll, RandSeed: 1}
-	rep, err := eval.RunDrives(c, sys, eval.DriveMethods(c), opts)
+	rep, err := eval.RunDrives(context.Background(), c, sys, eval.DriveMethods(c), opts)
 	require.NoError(t, err)
-	again, err := eval.RunDrives(c, sys, eval.DriveMethods(c), opts)
+	again, err := eval.RunDrives(context.Background(), c, sys, eval.DriveMethods(c), opts)
 	require.NoError(t, err)
 	assert.Equal(t, rep, again, "deterministic")
 
@@ -93,7 +94,7 @@ func TestRunDrivesSplits(t *testing.T) {
 	require.NoError(t, err)
 	sys := eval.NewDriveSystem(c)
 	count := func(split string) (n int, queries map[string]bool) {
-		rep, err := eval.RunDrives(c, sys, eval.DriveBaselines(c)[:1], eval.DriveOptions{Drives: 40, Length: 8, Split: split})
+		rep, err := eval.RunDrives(context.Background(), c, sys, eval.DriveBaselines(c)[:1], eval.DriveOptions{Drives: 40, Length: 8, Split: split})
 		require.NoError(t, err)
 		queries = map[string]bool{}
 		for _, r := range rep.Requests {
@@ -110,8 +111,12 @@ func TestRunDrivesSplits(t *testing.T) {
 	assert.Positive(t, nTest)
 	assert.Positive(t, nTune)
 
-	_, err = eval.RunDrives(c, sys, nil, eval.DriveOptions{Split: "holdout"})
+	_, err = eval.RunDrives(context.Background(), c, sys, nil, eval.DriveOptions{Split: "holdout"})
 	assert.Equal(t, music.KindInvalid, music.KindOf(err))
-	_, err = eval.RunDrives(&catalog.Catalog{}, sys, nil, eval.DriveOptions{})
+	_, err = eval.RunDrives(context.Background(), &catalog.Catalog{}, sys, nil, eval.DriveOptions{})
 	assert.Equal(t, music.KindUnavailable, music.KindOf(err))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = eval.RunDrives(ctx, c, sys, eval.DriveBaselines(c), eval.DriveOptions{Drives: 10})
+	assert.ErrorIs(t, err, context.Canceled)
 }

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -206,8 +207,8 @@ func inSplit(r *DriveRequest, split string) bool {
 // RunDrives simulates a drive per request of the split with every method
 // and measures them. The requests are BuildRequests(c, opts.Drives,
 // opts.RandSeed); a method sees the same requests, dates, kids modes and
-// skip dice as every other.
-func RunDrives(c *catalog.Catalog, sys *DriveSystem, methods []DriveMethod, opts DriveOptions) (*DriveReport, error) {
+// skip dice as every other. It stops with ctx's error when ctx ends.
+func RunDrives(ctx context.Context, c *catalog.Catalog, sys *DriveSystem, methods []DriveMethod, opts DriveOptions) (*DriveReport, error) {
 	if c == nil || c.Len() == 0 {
 		return nil, music.Errorf(music.KindUnavailable, "eval: catalog is empty")
 	}
@@ -224,6 +225,9 @@ func RunDrives(c *catalog.Catalog, sys *DriveSystem, methods []DriveMethod, opts
 	for _, m := range methods {
 		acc := newDriveAcc(m.Name)
 		for i := range reqs {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			d, err := simulate(c, sys, m, &reqs[i], opts.Length, opts.Block)
 			if err != nil {
 				return nil, fmt.Errorf("eval: %s: request %q: %w", m.Name, reqs[i].Query, err)

@@ -271,7 +271,7 @@ func runDrives(ctx context.Context, catPath string, opts eval.DriveOptions, json
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	rep, err := eval.RunDrives(cat, eval.NewDriveSystem(cat), eval.DriveMethods(cat), opts)
+	rep, err := eval.RunDrives(ctx, cat, eval.NewDriveSystem(cat), eval.DriveMethods(cat), opts)
 	if err != nil {
 		return err
 	}
