@@ -3,6 +3,7 @@ package eval
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -308,5 +309,20 @@ func TestTargets(t *testing.T) {
 			writeTargets(&buf, &m)
 			assert.Contains(t, buf.String(), "not met: "+tc.target)
 		})
+	}
+}
+
+func TestTargetsWrapAt120(t *testing.T) {
+	m := DriveMetrics{Method: "engine", Resolve: map[RequestKind]float64{}, Requests: map[RequestKind]int{KindMood: 1},
+		FamilyLast: 1, SameWork: 1, Exact: 1, HolidayOut: 1, ExplicitKids: 1, Over4: 1}
+	var buf bytes.Buffer
+	writeTargets(&buf, &m)
+	out := buf.String()
+	assert.Contains(t, out, "0 of 8 met")
+	for _, tg := range targets {
+		assert.Contains(t, out, tg.name)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), 120, "%q", line)
 	}
 }

@@ -253,11 +253,30 @@ func writeTargets(w io.Writer, m *DriveMetrics) {
 	}
 	fmt.Fprintf(w, "\nissue 10 targets, %s: %d of %d met\n", m.Method, len(met), len(targets))
 	if len(met) > 0 {
-		fmt.Fprintf(w, "  met:     %s\n", strings.Join(met, "; "))
+		writeWrapped(w, "  met:     ", met)
 	}
 	if len(missed) > 0 {
-		fmt.Fprintf(w, "  not met: %s\n", strings.Join(missed, "; "))
+		writeWrapped(w, "  not met: ", missed)
 	}
+}
+
+// writeWrapped prints items after prefix, "; "-separated, in lines of at
+// most 120 columns, continuation lines indented like the first item.
+func writeWrapped(w io.Writer, prefix string, items []string) {
+	indent := strings.Repeat(" ", len([]rune(prefix)))
+	line := prefix
+	for i, it := range items {
+		sep := "; "
+		if i == len(items)-1 {
+			sep = ""
+		}
+		if line != prefix && len([]rune(line+it+sep)) > 120 {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+			line = indent
+		}
+		line += it + sep
+	}
+	fmt.Fprintln(w, line)
 }
 
 func writeNamedMisses(w io.Writer, r *DriveReport) {
