@@ -250,7 +250,10 @@ func TestDriveAccMeansAndMisses(t *testing.T) {
 	}
 	acc := newDriveAcc("m")
 	jazz := driveAnchor{Family: 0, Genre: []float32{1, 0}, Energy: 0.2}
+	refused := kindOf(KindTrack, false, true)
 	drives := []*DriveState{
+		{Request: refused, Kids: true, Now: OutOfSeason},             // kids mode refused: not a miss
+		{Request: kindOf(KindTrack, false, false), Now: OutOfSeason}, // nothing played, not kids: a miss
 		{Request: kindOf(KindArtist, false, true), Rows: []int{0, 6, 5, 1}, Skipped: make([]bool, 4), Now: OutOfSeason, Kids: true, anchor: jazz},
 		{Request: kindOf(KindArtist, true, false), Rows: []int{4, 6, 6, 1}, Skipped: make([]bool, 4), Now: InSeason, anchor: jazz},
 	}
@@ -258,9 +261,13 @@ func TestDriveAccMeansAndMisses(t *testing.T) {
 		acc.add(c, d, 4)
 	}
 	m := acc.result()
-	assert.Equal(t, 2, m.Drives)
+	assert.Equal(t, 4, m.Drives)
 	assert.InDelta(t, 0.5, m.Resolve[KindArtist], 1e-9, "one of two artist drives started right")
 	assert.Equal(t, 2, m.Requests[KindArtist])
+	assert.Equal(t, 1, m.Requests[KindTrack], "the refusal is not counted")
+	assert.Zero(t, m.Resolve[KindTrack])
+	assert.Equal(t, 1, m.KidsRefusals)
+	assert.InDelta(t, 0.5, m.Short, 1e-9)
 	assert.InDelta(t, 1, m.HolidayOut, 1e-9, "one holiday pick in the one out-of-season drive")
 	assert.InDelta(t, 2, m.HolidayIn, 1e-9)
 	assert.Equal(t, 1, m.OutSeasonDrives)
@@ -268,8 +275,9 @@ func TestDriveAccMeansAndMisses(t *testing.T) {
 	assert.Equal(t, 1, m.KidsDrives)
 	assert.InDelta(t, 0.5, m.Exact, 1e-9)
 	assert.Zero(t, m.Over4, "no artist over 4 times in 4 tracks")
-	require.Len(t, m.Misses, 1)
-	assert.Equal(t, "Rock One — R", m.Misses[0].Got)
+	require.Len(t, m.Misses, 2)
+	assert.Equal(t, "", m.Misses[0].Got, "nothing played")
+	assert.Equal(t, "Rock One — R", m.Misses[1].Got)
 }
 
 func TestTargets(t *testing.T) {

@@ -15,9 +15,13 @@ type DriveMetrics struct {
 	Method string `json:"method"`
 	Drives int    `json:"drives"`
 	// Resolve accuracy: the share of a kind's drives whose first track was
-	// right (DriveRequest.Hit); "all" over every kind.
-	Resolve  map[RequestKind]float64 `json:"resolve_accuracy"`
-	Requests map[RequestKind]int     `json:"requests"`
+	// right (DriveRequest.Hit); "all" over every kind. A drive that kids
+	// mode refused to start (the asked track is explicit and has no clean
+	// version) is left out of it and counted in KidsRefusals; any other
+	// drive that did not start is a miss.
+	Resolve      map[RequestKind]float64 `json:"resolve_accuracy"`
+	Requests     map[RequestKind]int     `json:"requests"`
+	KidsRefusals int                     `json:"kids_refusals"`
 	// Anchor keeping, first and last quarter of the drive.
 	FamilyFirst float64 `json:"family_share_first"`
 	FamilyLast  float64 `json:"family_share_last"`
@@ -49,10 +53,11 @@ type DriveMetrics struct {
 
 // Miss is a request whose drive started with a wrong track.
 type Miss struct {
-	Kind  RequestKind `json:"kind"`
-	Query string      `json:"query"`
-	Named bool        `json:"named,omitempty"`
-	Got   string      `json:"got"` // "title — artist", or "" when nothing played
+	Kind   RequestKind `json:"kind"`
+	Query  string      `json:"query"`
+	Named  bool        `json:"named,omitempty"`
+	Absent bool        `json:"answer_absent,omitempty"` // the catalog does not hold the answer
+	Got    string      `json:"got"`                     // "title — artist", or "" when nothing played
 }
 
 // DriveReport is the outcome of RunDrives.
@@ -85,18 +90,22 @@ func newDriveAcc(name string) *driveAcc {
 func (a *driveAcc) add(c *catalog.Catalog, d *DriveState, length int) {
 	r := d.Request
 	a.m.Drives++
+	a.short.add(b2f(len(d.Rows) < length))
+	if len(d.Rows) == 0 && d.Kids {
+		a.m.KidsRefusals++
+		return
+	}
 	hit := len(d.Rows) > 0 && r.Hit(c, d.Rows[0])
 	a.hits[r.Kind].add(b2f(hit))
 	a.hits["all"].add(b2f(hit))
 	if !hit {
-		miss := Miss{Kind: r.Kind, Query: r.Query, Named: r.Named}
+		miss := Miss{Kind: r.Kind, Query: r.Query, Named: r.Named, Absent: r.Absent}
 		if len(d.Rows) > 0 {
 			t := &c.Tracks[d.Rows[0]]
 			miss.Got = t.Title + " — " + t.PrimaryArtist()
 		}
 		a.m.Misses = append(a.m.Misses, miss)
 	}
-	a.short.add(b2f(len(d.Rows) < length))
 	if len(d.Rows) == 0 {
 		return
 	}
@@ -179,6 +188,7 @@ func driveRows(r *DriveReport) []driveRow {
 		driveRow{"drives with an artist > 4 times", "↓", func(m *DriveMetrics) string { return f3(m.Over4) }},
 		driveRow{"skipped share (simulated driver)", "↓", func(m *DriveMetrics) string { return f3(m.SkipShare) }},
 		driveRow{"drives shorter than " + fmt.Sprint(r.Length), "↓", func(m *DriveMetrics) string { return f3(m.Short) }},
+		driveRow{"kids mode refused to start", "info", func(m *DriveMetrics) string { return fmt.Sprint(m.KidsRefusals) }},
 	)
 }
 
@@ -208,8 +218,9 @@ func (r *DriveReport) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nresolve accuracy: share right (requests); the first track comes from Play for every method.\n"+
-		"↑ higher is better, ↓ lower, →0 closer to zero; %q is the engine without the genre-family bonus.\n", shortMethod(NoFamilyBonus))
+	fmt.Fprintf(w, "\nresolve accuracy: share right (requests); %s.\n"+
+		"↑ higher is better, ↓ lower, →0 closer to zero; %q is the engine without the genre-family bonus.\n",
+		startNote, shortMethod(NoFamilyBonus))
 	if len(r.Methods) > 0 {
 		writeTargets(w, &r.Methods[0])
 		writeNamedMisses(w, r)
@@ -293,7 +304,10 @@ func writeNamedMisses(w io.Writer, r *DriveReport) {
 			if got == "" {
 				got = "nothing played"
 			}
-			lines = append(lines, fmt.Sprintf("  %-8s %-32q → %s", m.Kind, m.Query, clip(got, 70)))
+			if m.Absent {
+				got += " (answer not in the catalog)"
+			}
+			lines = append(lines, fmt.Sprintf("  %-8s %-32q → %s", m.Kind, clip(m.Query, 30), clip(got, 71)))
 		}
 	}
 	fmt.Fprintf(w, "issue 10's named requests in this split: %d, missed by %s: %d\n", named, r.Methods[0].Method, len(lines))

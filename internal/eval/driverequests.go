@@ -42,6 +42,9 @@ type DriveRequest struct {
 	Kind  RequestKind `json:"kind"`
 	Query string      `json:"query"`
 	Named bool        `json:"named,omitempty"` // one of the issue's requests
+	// Absent: a named request whose answer is not in the catalog (it can
+	// only miss).
+	Absent bool `json:"answer_absent,omitempty"`
 	// Test is the request's half: true for the reported "test" half, false
 	// for the "tune" half. It is a hash of kind and query, so a request stays
 	// in its half whatever the catalog and the size of the set.
@@ -181,8 +184,8 @@ type requestBuilder struct {
 }
 
 // BuildRequests draws the evaluation's requests from the catalog,
-// deterministically for a catalog and seed: the issue's named requests that
-// the catalog can answer, then per kind up to n/5 requests stratified over
+// deterministically for a catalog and seed: the issue's named requests
+// (also those the catalog cannot answer, marked Absent), then per kind up to n/5 requests stratified over
 // genre families (popular tracks, artists with at least five tracks,
 // albums with at least three pieces, genre labels with at least 30 tracks;
 // the mood phrases are a fixed list). Every request gets a fixed half
@@ -265,10 +268,17 @@ func (b *requestBuilder) named(nr namedRequest) (DriveRequest, bool) {
 	if nr.kind != KindArtist {
 		rows = slices.DeleteFunc(rows, func(row int) bool { return !r.Hit(b.c, row) })
 	}
-	if len(rows) == 0 || b.seen[r.Query] {
+	if b.seen[r.Query] {
 		return r, false
 	}
 	b.seen[r.Query] = true
+	if len(rows) == 0 {
+		// Kept: a catalog without the answer (the default catalog without
+		// HUMBLE.) fails the request, as a driver would find. The drive is
+		// then measured against its own first track.
+		r.Absent = true
+		return r, true
+	}
 	return b.anchored(r, rows), true
 }
 

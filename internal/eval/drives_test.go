@@ -37,10 +37,18 @@ func TestBuildRequestsStratified(t *testing.T) {
 	for _, k := range eval.RequestKinds {
 		assert.Equal(t, 20, perKind[k], "kind %s", k)
 	}
-	for _, q := range []string{"mozart", "take five", "swan lake", "some jazz", "something calm"} {
-		assert.True(t, queries[q], "named request %q (its answer is in the default catalog)", q)
+	absent := map[string]bool{}
+	for _, r := range reqs {
+		if r.Absent {
+			absent[r.Query] = true
+		}
 	}
-	assert.GreaterOrEqual(t, named, 10)
+	for _, q := range []string{"mozart", "take five", "swan lake", "some jazz", "something calm", "kendrick lamar humble"} {
+		assert.True(t, queries[q], "named request %q", q)
+	}
+	assert.True(t, absent["kendrick lamar humble"], "the default catalog has no HUMBLE. by Kendrick Lamar")
+	assert.False(t, absent["take five"])
+	assert.Equal(t, 24, named, "every named request")
 	assert.InDelta(t, len(reqs)/2, test, float64(len(reqs))/5, "the test half is about half")
 
 	// A request keeps its half, date and kids mode whatever the set's size.

@@ -141,13 +141,17 @@ type driveAnchor struct {
 
 // anchorOf is the anchor of req: the rows that stand for it (the asked
 // track, the artist's or album's tracks, the label's tracks); for a mood
-// request the drive's first track in genre and the mood in energy.
+// request the drive's first track in genre and the mood in energy; for a
+// named request the catalog cannot answer, the drive's first track.
 func anchorOf(c *catalog.Catalog, req *DriveRequest, first int) driveAnchor {
 	a := driveAnchor{Family: req.family, Energy: req.energy}
 	rows := req.anchorRows
 	if len(rows) == 0 {
 		rows = []int{first}
 		a.Family = int(c.Family[first])
+		if req.Kind != KindMood {
+			a.Energy = recommend.RawMood(c, first, catalog.MoodEnergy)
+		}
 	}
 	const maxRows = 2000 // a label's centroid does not need every row
 	a.Genre = make([]float32, c.Genre.Cols)

@@ -25,6 +25,9 @@ import (
 // drivesys_anchor.go (build tag anchorapi until then): delete this file and
 // the tag line of the other.
 
+// startNote says in the report where first tracks come from.
+const startNote = "the first track is Play's (resolve Search) for every method"
+
 // Values of internal/drive that the simulation mirrors.
 const (
 	minPlayScore  = 0.5 // drive.minPlayScore

@@ -24,6 +24,9 @@ import (
 // Until the merge it builds only with -tags anchorapi; drivesys.go is the
 // glue to today's API.
 
+// startNote says in the report where first tracks come from.
+const startNote = "the engine's first track is Engine.Start's, the baselines' Play's (Understand)"
+
 // sessionWindow mirrors drive.sessionWindow.
 const sessionWindow = 50
 

@@ -143,7 +143,7 @@ func TestEvalDrivesTable(t *testing.T) {
 		"holiday picks / drive out of season", "holiday picks / drive in season", "known-explicit / kids drive",
 		"untagged-artist share 1–4", "untagged-artist share 13–16", "most plays of one artist",
 		"drives with an artist > 4 times", "skipped share", "drives shorter than 16", "named requests in this split",
-		"issue 10 targets, engine",
+		"issue 10 targets, engine", "kids mode refused to start",
 	} {
 		assert.Contains(t, out, want)
 	}
