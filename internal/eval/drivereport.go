@@ -304,10 +304,12 @@ func writeNamedMisses(w io.Writer, r *DriveReport) {
 			if got == "" {
 				got = "nothing played"
 			}
+			note := ""
 			if m.Absent {
-				got += " (answer not in the catalog)"
+				note = " (answer not in catalog)"
 			}
-			lines = append(lines, fmt.Sprintf("  %-8s %-32q → %s", m.Kind, clip(m.Query, 30), clip(got, 71)))
+			got = clip(got, 71-len(note)) + note
+			lines = append(lines, fmt.Sprintf("  %-8s %-32q → %s", m.Kind, clip(m.Query, 30), got))
 		}
 	}
 	fmt.Fprintf(w, "issue 10's named requests in this split: %d, missed by %s: %d\n", named, r.Methods[0].Method, len(lines))
