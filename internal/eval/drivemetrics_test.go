@@ -249,7 +249,8 @@ func TestDriveAccMeansAndMisses(t *testing.T) {
 		return r
 	}
 	acc := newDriveAcc("m")
-	jazz := driveAnchor{Family: 0, Genre: []float32{1, 0}, Energy: 0.2}
+	jazz := driveAnchor{Family: 0, Genre: []float32{1, 0}, Energy: 0.2, Stylistic: true}
+	mood := driveAnchor{Family: 1, Genre: []float32{0, 1}, Energy: 0.8} // a mood drive: first track's style
 	refused := kindOf(KindTrack, false, true)
 	drives := []*DriveState{
 		{Request: refused, Kids: true, Now: OutOfSeason},             // kids mode refused: not a miss
@@ -257,23 +258,28 @@ func TestDriveAccMeansAndMisses(t *testing.T) {
 		{Request: kindOf(KindArtist, false, true), Rows: []int{0, 6, 5, 1}, Skipped: make([]bool, 4), Now: OutOfSeason, Kids: true, anchor: jazz},
 		{Request: kindOf(KindArtist, true, false), Rows: []int{4, 6, 6, 1}, Skipped: make([]bool, 4), Now: InSeason, anchor: jazz},
 	}
+	drives = append(drives, &DriveState{Request: kindOf(KindMood, true, false), Rows: []int{4, 5, 6, 7},
+		Skipped: make([]bool, 4), Now: InSeason, anchor: mood})
 	for _, d := range drives {
 		acc.add(c, d, 4)
 	}
 	m := acc.result()
-	assert.Equal(t, 4, m.Drives)
+	assert.Equal(t, 5, m.Drives)
+	assert.InDelta(t, 0.5, m.FamilyFirst, 1e-9, "jazz, then rock; the mood drive does not count")
+	assert.InDelta(t, 1, m.FamilyLast, 1e-9)
+	assert.InDelta(t, 0.5, m.CosineFirst, 1e-6)
 	assert.InDelta(t, 0.5, m.Resolve[KindArtist], 1e-9, "one of two artist drives started right")
 	assert.Equal(t, 2, m.Requests[KindArtist])
 	assert.Equal(t, 1, m.Requests[KindTrack], "the refusal is not counted")
 	assert.Zero(t, m.Resolve[KindTrack])
 	assert.Equal(t, 1, m.KidsRefusals)
-	assert.InDelta(t, 0.5, m.Short, 1e-9)
+	assert.InDelta(t, 0.4, m.Short, 1e-9)
 	assert.InDelta(t, 1, m.HolidayOut, 1e-9, "one holiday pick in the one out-of-season drive")
-	assert.InDelta(t, 2, m.HolidayIn, 1e-9)
+	assert.InDelta(t, 1.5, m.HolidayIn, 1e-9, "two holiday picks, then one in the mood drive")
 	assert.Equal(t, 1, m.OutSeasonDrives)
 	assert.InDelta(t, 1, m.ExplicitKids, 1e-9)
 	assert.Equal(t, 1, m.KidsDrives)
-	assert.InDelta(t, 0.5, m.Exact, 1e-9)
+	assert.InDelta(t, 1.0/3, m.Exact, 1e-9)
 	assert.Zero(t, m.Over4, "no artist over 4 times in 4 tracks")
 	require.Len(t, m.Misses, 2)
 	assert.Equal(t, "", m.Misses[0].Got, "nothing played")

@@ -22,7 +22,8 @@ type DriveMetrics struct {
 	Resolve      map[RequestKind]float64 `json:"resolve_accuracy"`
 	Requests     map[RequestKind]int     `json:"requests"`
 	KidsRefusals int                     `json:"kids_refusals"`
-	// Anchor keeping, first and last quarter of the drive.
+	// Anchor keeping, first and last quarter of the drive, over the drives
+	// whose request names a style (not mood requests).
 	FamilyFirst float64 `json:"family_share_first"`
 	FamilyLast  float64 `json:"family_share_last"`
 	CosineFirst float64 `json:"genre_cosine_first"`
@@ -110,10 +111,12 @@ func (a *driveAcc) add(c *catalog.Catalog, d *DriveState, length int) {
 		return
 	}
 	s := measureDrive(c, d.anchor, d.Rows, d.Skipped, length/4)
-	a.famF.add(s.FamilyFirst)
-	a.famL.add(s.FamilyLast)
-	a.cosF.add(s.CosineFirst)
-	a.cosL.add(s.CosineLast)
+	if d.anchor.Stylistic {
+		a.famF.add(s.FamilyFirst)
+		a.famL.add(s.FamilyLast)
+		a.cosF.add(s.CosineFirst)
+		a.cosL.add(s.CosineLast)
+	}
 	a.drift.add(s.EnergyLast - s.EnergyFirst)
 	a.absDrift.add(max(s.EnergyLast-s.EnergyFirst, s.EnergyFirst-s.EnergyLast))
 	a.slope.add(s.EnergySlope)

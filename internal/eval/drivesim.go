@@ -137,6 +137,11 @@ type driveAnchor struct {
 	Family int       // genre family, -1 none
 	Genre  []float32 // genre vector (not normalised; cosine normalises)
 	Energy float64   // raw energy the driver expects
+	// Stylistic: the request names a style (all but mood requests and
+	// named requests the catalog cannot answer). Only these drives count
+	// for family share and genre cosine; the others' Family and Genre are
+	// the first track's, for the skip model.
+	Stylistic bool
 }
 
 // anchorOf is the anchor of req: the rows that stand for it (the asked
@@ -144,7 +149,7 @@ type driveAnchor struct {
 // request the drive's first track in genre and the mood in energy; for a
 // named request the catalog cannot answer, the drive's first track.
 func anchorOf(c *catalog.Catalog, req *DriveRequest, first int) driveAnchor {
-	a := driveAnchor{Family: req.family, Energy: req.energy}
+	a := driveAnchor{Family: req.family, Energy: req.energy, Stylistic: len(req.anchorRows) > 0}
 	rows := req.anchorRows
 	if len(rows) == 0 {
 		rows = []int{first}
