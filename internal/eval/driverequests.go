@@ -358,16 +358,16 @@ func (b *requestBuilder) sample(k RequestKind, n int) []DriveRequest {
 // first, ..., group 0's second, ...) until take says stop or all are used.
 func roundRobin[T any](groups [][]T, take func(T) (done bool)) {
 	for depth := 0; ; depth++ {
-		any := false
+		more := false
 		for _, g := range groups {
 			if depth < len(g) {
-				any = true
+				more = true
 				if take(g[depth]) {
 					return
 				}
 			}
 		}
-		if !any {
+		if !more {
 			return
 		}
 	}
