@@ -8,7 +8,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build test bench demo lint fuzz catalog full-catalog eval compare-sima clean
+.PHONY: all build test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima clean
 
 all: build
 
@@ -66,6 +66,12 @@ full-catalog: build
 
 eval: build
 	$(BIN)/continuoctl eval
+
+# Long-drive evaluation (issue 10, docs/eval-drives.md): the test half of the
+# requests on the embedded catalog, and on $(OUT)/full.catalog when it exists.
+eval-drives: build
+	$(BIN)/continuoctl eval --drives
+	@if [ -f $(OUT)/full.catalog ]; then $(BIN)/continuoctl eval --drives --catalog $(OUT)/full.catalog; fi
 
 # mpd-sima 0.18.2's offline Genre plugin and continuod side by side on one
 # generated, tagged MPD library and the same seeds: both queues and their

@@ -3,6 +3,7 @@
 //
 //	recommend --offline [--catalog FILE] (--seed ID | --query TEXT) [-n N] [--mood M] [--no-explicit] [--json]
 //	eval [--catalog FILE] [--playlists FILE] [--seeds N] [--json]
+//	eval --drives [--catalog FILE] [--n-drives N] [--length 60] [--split test|tune|all] [--json]
 //
 // Without --catalog both use the catalog embedded in the binary.
 package offlinecmd
@@ -170,6 +171,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	n := fs.Int("n", 10, "list length")
 	randSeed := fs.Uint64("rand-seed", 1, "seed of the sample and the random baselines")
 	jsonOut := fs.Bool("json", false, "print JSON")
+	drives := fs.Bool("drives", false, "simulate whole drives from a stratified set of requests instead")
+	var dopts eval.DriveOptions
+	fs.IntVar(&dopts.Drives, "n-drives", 300, "with --drives: requests in the whole set, both halves")
+	fs.IntVar(&dopts.Length, "length", 60, "with --drives: tracks per drive (8..1000)")
+	fs.StringVar(&dopts.Split, "split", eval.SplitTest, "with --drives: which half of the requests to run: test, tune or all")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -178,6 +184,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *drives {
+		dopts.RandSeed = *randSeed
+		return runDrives(ctx, *catPath, dopts, *jsonOut, stdout)
 	}
 	if *seeds < 1 || *n < 1 || *n > recommend.MaxN {
 		return usagef("--seeds wants ≥ 1 and -n 1..%d", recommend.MaxN)
@@ -242,4 +252,31 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintln(stdout, "\nSwan Lake: no Tchaikovsky Swan Lake track in this catalog")
 	return nil
+}
+
+// runDrives is `eval --drives`: the long-drive simulation.
+func runDrives(ctx context.Context, catPath string, opts eval.DriveOptions, jsonOut bool, stdout io.Writer) error {
+	switch {
+	case opts.Drives < 1:
+		return usagef("--n-drives %d: want ≥ 1", opts.Drives)
+	case opts.Length < 8 || opts.Length > 1000:
+		return usagef("--length %d: want 8..1000", opts.Length)
+	case opts.Split != eval.SplitTest && opts.Split != eval.SplitTune && opts.Split != eval.SplitAll:
+		return usagef("--split %q: want test, tune or all", opts.Split)
+	}
+	cat, err := loadCatalog(catPath)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep, err := eval.RunDrives(ctx, cat, eval.NewDriveSystem(cat), eval.DriveMethods(cat), opts)
+	if err != nil {
+		return err
+	}
+	if jsonOut {
+		return output.JSON(stdout, rep)
+	}
+	return rep.WriteTable(stdout)
 }

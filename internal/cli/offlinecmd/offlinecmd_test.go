@@ -78,6 +78,10 @@ func TestRecommendErrors(t *testing.T) {
 		{"missing catalog file", []string{"eval", "--catalog", filepath.Join(t.TempDir(), "nope")}, output.ExitError, "load catalog"},
 		{"missing playlists", []string{"eval", "--playlists", filepath.Join(t.TempDir(), "nope.csv")}, output.ExitError, "playlists"},
 		{"bad seeds", []string{"eval", "--seeds", "0"}, output.ExitUsage, "--seeds"},
+		{"drives: bad split", []string{"eval", "--drives", "--split", "holdout"}, output.ExitUsage, "--split"},
+		{"drives: bad length", []string{"eval", "--drives", "--length", "3"}, output.ExitUsage, "--length"},
+		{"drives: bad count", []string{"eval", "--drives", "--n-drives", "0"}, output.ExitUsage, "--n-drives"},
+		{"drives: missing catalog", []string{"eval", "--drives", "--catalog", filepath.Join(t.TempDir(), "nope")}, output.ExitError, "load catalog"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,5 +126,46 @@ func TestEvalTable(t *testing.T) {
 	require.Equal(t, output.ExitOK, code, errOut)
 	for _, want := range []string{"engine", "engine (no family bonus)", "genre cos", "label match", "random", "popular", "genre-random", "80 playlists", "Swan Lake:"} {
 		assert.Contains(t, out, want)
+	}
+}
+
+// `eval --drives` on the embedded catalog, kept small: 15 requests (both
+// halves), 16-track drives. Every metric row and every method is printed.
+func TestEvalDrivesTable(t *testing.T) {
+	code, out, errOut := run(t, "eval", "--drives", "--n-drives", "15", "--length", "16", "--split", "all")
+	require.Equal(t, output.ExitOK, code, errOut)
+	for _, want := range []string{
+		"engine", "no-family", "random", "popular", "genre-random", "better",
+		"resolve accuracy: track", "resolve accuracy: artist", "resolve accuracy: album", "resolve accuracy: genre",
+		"resolve accuracy: mood", "resolve accuracy: all", "family share 1–4", "family share 13–16",
+		"family share 13–16 − 1–4", "genre cosine 1–4", "genre cosine 13–16", "energy 13–16 − 1–4 (mean)",
+		"|energy 13–16 − 1–4| (mean)", "energy slope per 10 tracks", "same-work repeats / drive", "exact repeats / drive",
+		"holiday picks / drive out of season", "holiday picks / drive in season", "known-explicit / kids drive",
+		"untagged-artist share 1–4", "untagged-artist share 13–16", "most plays of one artist",
+		"drives with an artist > 4 times", "skipped share", "drives shorter than 16", "named requests in this split",
+		"issue 10 targets, engine", "kids mode refused to start",
+	} {
+		assert.Contains(t, out, want)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), 120, "line too wide: %q", line)
+	}
+}
+
+func TestEvalDrivesJSON(t *testing.T) {
+	code, out, errOut := run(t, "eval", "--drives", "--json", "--n-drives", "10", "--length", "12", "--split", "test")
+	require.Equal(t, output.ExitOK, code, errOut)
+	var doc eval.DriveReport
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, "test", doc.Split)
+	assert.Equal(t, 12, doc.Length)
+	require.NotEmpty(t, doc.Requests)
+	for _, r := range doc.Requests {
+		assert.True(t, r.Test, r.Query)
+	}
+	require.Len(t, doc.Methods, 5)
+	for _, m := range doc.Methods {
+		assert.Equal(t, len(doc.Requests), m.Drives, m.Method)
+		assert.Contains(t, m.Resolve, eval.RequestKind("all"), m.Method)
 	}
 }
