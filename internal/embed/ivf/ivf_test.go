@@ -251,3 +251,50 @@ func threadCPU() time.Duration {
 	}
 	return time.Duration(ts.Nano())
 }
+
+// FuzzValidate damages a small index the way a corrupt mapped section
+// would (bytes written over its offsets, ids and scales) and checks that
+// Validate refuses it or that a search of it then works: an index that
+// passes Validate must never make Search panic.
+func FuzzValidate(f *testing.F) {
+	m := synthcat.Clustered(200, 5).Genre
+	good, err := ivf.Build(m, ivf.Options{Lists: 6, Seed: 5})
+	require.NoError(f, err)
+	f.Add(uint8(0), uint16(0), []byte{})
+	f.Add(uint8(0), uint16(3), []byte{0xff, 0xff, 0xff, 0xff})
+	f.Add(uint8(1), uint16(10), []byte{1, 0, 0, 0})
+	f.Add(uint8(2), uint16(7), []byte{0, 0, 0xc0, 0x7f})
+	f.Fuzz(func(t *testing.T, which uint8, at uint16, patch []byte) {
+		ix := *good
+		ix.Offsets, ix.IDs, ix.Scales = slices.Clone(good.Offsets), slices.Clone(good.IDs), slices.Clone(good.Scales)
+		var words []uint32
+		switch which % 3 {
+		case 0:
+			words = ix.Offsets
+		case 1:
+			words = ix.IDs
+		default:
+			words = make([]uint32, len(ix.Scales))
+			for i, s := range ix.Scales {
+				words[i] = math.Float32bits(s)
+			}
+		}
+		for i := 0; i+4 <= len(patch); i += 4 {
+			p := (int(at) + i/4) % len(words)
+			words[p] = uint32(patch[i]) | uint32(patch[i+1])<<8 | uint32(patch[i+2])<<16 | uint32(patch[i+3])<<24
+		}
+		if which%3 == 2 {
+			for i, w := range words {
+				ix.Scales[i] = math.Float32frombits(w)
+			}
+		}
+		if ix.Validate(m.Rows) != nil {
+			return
+		}
+		s, err := ivf.NewSearcher(&ix, m)
+		require.NoError(t, err)
+		hits, err := s.Search(m.Row(0), 10, 3, 20, nil)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, len(hits), 10)
+	})
+}
