@@ -72,30 +72,51 @@ func parseIO(b []byte) (IO, error) {
 	return io, nil
 }
 
-// RSS returns the resident set size of process pid in bytes (VmRSS of
-// /proc/PID/status: anonymous, file-backed and shared memory resident now).
-func RSS(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, fmt.Errorf("footprint: read status of %d: %w", pid, err)
-	}
-	return parseRSS(b)
+// Mem is a process's resident memory from /proc/PID/status, in bytes.
+type Mem struct {
+	RSS  uint64 // VmRSS: all of it
+	Anon uint64 // RssAnon: heap and stacks, what the process alone holds
+	File uint64 // RssFile: mapped files (the binary; a mapped snapshot), clean and reclaimable
 }
 
-func parseRSS(b []byte) (uint64, error) {
+// Memory reads the resident memory of process pid.
+func Memory(pid int) (Mem, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return Mem{}, fmt.Errorf("footprint: read status of %d: %w", pid, err)
+	}
+	return parseStatus(b)
+}
+
+// RSS returns the resident set size of process pid in bytes (VmRSS:
+// anonymous, file-backed and shared memory resident now).
+func RSS(pid int) (uint64, error) {
+	m, err := Memory(pid)
+	return m.RSS, err
+}
+
+func parseStatus(b []byte) (Mem, error) {
+	var m Mem
+	fields := map[string]*uint64{"VmRSS": &m.RSS, "RssAnon": &m.Anon, "RssFile": &m.File}
+	seen := 0
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
-		if !ok {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		p, want := fields[k]
+		if !ok || !want {
 			continue
 		}
 		kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("footprint: VmRSS %q: %w", v, err)
+			return Mem{}, fmt.Errorf("footprint: /proc status %s %q: %w", k, v, err)
 		}
-		return kb * 1024, nil
+		*p = kb * 1024
+		seen++
 	}
-	return 0, fmt.Errorf("footprint: no VmRSS line in /proc status")
+	if seen != len(fields) {
+		return Mem{}, fmt.Errorf("footprint: /proc status has %d of the fields VmRSS, RssAnon, RssFile", seen)
+	}
+	return m, nil
 }
 
 // Quantile returns the q-quantile (0..1) of d by the nearest-rank method,

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -89,6 +90,7 @@ func TestFootprint(t *testing.T) {
 		t.Skip("set CONTINUO_FOOTPRINT=1 (make footprint) to measure")
 	}
 	s := loadSettings(t)
+	began, load0 := time.Now().UTC(), loadAvg()
 	for _, b := range []string{"continuod", "continuo-emu"} {
 		_, err := os.Stat(filepath.Join(s.bin, b))
 		require.NoError(t, err, "run make build first")
@@ -106,7 +108,7 @@ func TestFootprint(t *testing.T) {
 		fmt.Printf("full snapshot %s missing (make full-catalog): not measured\n", s.catalog)
 	}
 	w := h.measureWrites(t)
-	printReport(s, rows, w)
+	printReport(s, rows, w, began, load0, loadAvg())
 }
 
 // harness is the private bus, a connection that watches bus names, and a
@@ -186,6 +188,7 @@ type row struct {
 	name                  string
 	toName                []time.Duration
 	rssName, rssCalls     []uint64
+	anonName, fileName    []uint64
 	seq                   []time.Duration // sequential Recommend latencies, all starts
 	rssIdle, rssLoadMax   uint64
 	rssLoadEnd            uint64
@@ -193,13 +196,19 @@ type row struct {
 	loadCalls, loadErrors int
 }
 
+// atName records the start time and memory of a process that just took its name.
+func (r *row) atName(t *testing.T, p *proc) {
+	m, err := footprint.Memory(p.cmd.Process.Pid)
+	require.NoError(t, err)
+	r.toName, r.rssName = append(r.toName, p.toName), append(r.rssName, m.RSS)
+	r.anonName, r.fileName = append(r.anonName, m.Anon), append(r.fileName, m.File)
+}
+
 func (h *harness) measureStarts(t *testing.T, label, name, bin string, args ...string) row {
 	r := row{name: label}
 	for range h.s.starts {
 		p := h.start(t, name, bin, args...)
-		rss, err := footprint.RSS(p.cmd.Process.Pid)
-		require.NoError(t, err)
-		r.toName, r.rssName = append(r.toName, p.toName), append(r.rssName, rss)
+		r.atName(t, p)
 		h.stop(t, p)
 	}
 	return r
@@ -222,9 +231,7 @@ func (h *harness) measureDaemon(t *testing.T, label string, extra ...string) row
 	for i := range h.s.starts {
 		p := h.start(t, busapi.BusName, bin, h.daemonArgs(extra...)...)
 		pid := p.cmd.Process.Pid
-		rss, err := footprint.RSS(pid)
-		require.NoError(t, err)
-		r.toName, r.rssName = append(r.toName, p.toName), append(r.rssName, rss)
+		r.atName(t, p)
 		seeds := h.seeds(t)
 		obj := h.client.Object(busapi.BusName, busapi.Path)
 		for c := range h.s.calls {
@@ -232,7 +239,7 @@ func (h *harness) measureDaemon(t *testing.T, label string, extra ...string) row
 			require.NoError(t, err, "Recommend")
 			r.seq = append(r.seq, d)
 		}
-		rss, err = footprint.RSS(pid)
+		rss, err := footprint.RSS(pid)
 		require.NoError(t, err)
 		r.rssCalls = append(r.rssCalls, rss)
 		if i == h.s.starts-1 {
@@ -391,10 +398,22 @@ func lastLines(b []byte, n int) string {
 	return string(b)
 }
 
-func printReport(s settings, rows []row, w writes) {
+// loadAvg is the first three fields of /proc/loadavg: a busy machine
+// inflates every figure, so the report says how busy it was.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+func printReport(s settings, rows []row, w writes, began time.Time, load0, load1 string) {
 	floor := rows[0]
 	fMed, fRSS := footprint.Quantile(floor.toName, 0.5), footprint.Quantile(floor.rssName, 0.5)
-	fmt.Printf("\n# continuod footprint, %s (%s, %d CPUs, %s/%s)\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("\n# continuod footprint, %s (%s, %d CPUs, %s/%s; load average %s at start, %s at end)\n",
+		began.Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, load0, load1)
 	fmt.Printf("%d starts each; %d sequential Recommend(seed, 10) per start; %d clients for %v once per catalog; ratios are to the floor.\n\n", s.starts, s.calls, s.clients, s.load)
 	fmt.Println("| process | start → name median (p90) | RSS at name median (max) | RSS after calls median (max) | Recommend p50 / p99 (1 client) | RSS under load max / end (vs idle) | Recommend p50 / p99 under load (calls, errors) |")
 	fmt.Println("|---|---|---|---|---|---|---|")
@@ -415,6 +434,10 @@ func printReport(s settings, rows []row, w writes) {
 			100*(float64(r.rssLoadMax)/float64(r.rssIdle)-1),
 			footprint.Ms(footprint.Quantile(r.load, 0.5)), footprint.Ms(footprint.Quantile(r.load, 0.99)), r.loadCalls, r.loadErrors)
 		fmt.Println(line)
+	}
+	fmt.Println("\nRSS at name, median: anonymous (heap, stacks) + file-backed (binary, mapped files):")
+	for _, r := range rows {
+		fmt.Printf("  %-30s %s + %s\n", r.name, footprint.MB(footprint.Quantile(r.anonName, 0.5)), footprint.MB(footprint.Quantile(r.fileName, 0.5)))
 	}
 	fmt.Printf("\nFlash: a scripted drive of %d tracks at speed %g (embedded default, demo config), %d plays recorded.\n", s.tracks, s.speed, w.plays)
 	if w.err != nil {

@@ -35,20 +35,21 @@ func TestParseIO(t *testing.T) {
 	}
 }
 
-func TestParseRSS(t *testing.T) {
+func TestParseStatus(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    uint64
+		want    Mem
 		wantErr bool
 	}{
-		{"kernel format", "Name:\tx\nVmPeak:\t  9999 kB\nVmRSS:\t    5120 kB\nRssAnon: 1 kB\n", 5120 * 1024, false},
-		{"no line", "Name:\tx\n", 0, true},
-		{"bad number", "VmRSS:\t lots kB\n", 0, true},
+		{"kernel format", "Name:\tx\nVmPeak:\t  9999 kB\nVmRSS:\t    5120 kB\nRssAnon:\t    4096 kB\nRssFile:\t    1024 kB\nRssShmem:\t0 kB\n",
+			Mem{RSS: 5120 << 10, Anon: 4096 << 10, File: 1024 << 10}, false},
+		{"no rss", "Name:\tx\nRssAnon:\t1 kB\nRssFile:\t1 kB\n", Mem{}, true},
+		{"bad number", "VmRSS:\t lots kB\nRssAnon:\t1 kB\nRssFile:\t1 kB\n", Mem{}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseRSS([]byte(tc.in))
+			got, err := parseStatus([]byte(tc.in))
 			if tc.wantErr {
 				assert.Error(t, err)
 				return
@@ -61,9 +62,10 @@ func TestParseRSS(t *testing.T) {
 
 // TestReadOwnProc reads this process's real /proc files.
 func TestReadOwnProc(t *testing.T) {
-	rss, err := RSS(os.Getpid())
+	m, err := Memory(os.Getpid())
 	require.NoError(t, err)
-	assert.Greater(t, rss, uint64(1<<20))
+	assert.Greater(t, m.RSS, uint64(1<<20))
+	assert.LessOrEqual(t, m.Anon+m.File, m.RSS)
 	_, err = ReadIO("self")
 	require.NoError(t, err)
 	_, err = RSS(-1)
