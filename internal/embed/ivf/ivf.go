@@ -92,10 +92,25 @@ func (ix *Index) Validate(n int) error {
 	return nil
 }
 
+// ListOrdered returns m's rows in the index's list order (position p holds
+// row IDs[p]): what a catalog stored in list order would hold, so a list's
+// rows are one contiguous float32 block. See Searcher.UseListOrdered.
+func (ix *Index) ListOrdered(m embed.Matrix) embed.Matrix {
+	o := embed.NewMatrix(ix.Len(), ix.Cols)
+	for p, id := range ix.IDs {
+		copy(o.Row(p), m.Row(int(id)))
+	}
+	return o
+}
+
 // Searcher searches an Index with its own scratch: one per goroutine.
 type Searcher struct {
 	ix    *Index
 	exact embed.Matrix
+	// ordered, when set, is the float32 rows in list order: lists are
+	// scored exactly with gonum instead of in int8.
+	ordered *embed.Matrix
+	lscores []float32
 	// scratch
 	cscores []float32
 	probe   embed.TopK
@@ -112,6 +127,23 @@ func NewSearcher(ix *Index, exact embed.Matrix) (*Searcher, error) {
 		return nil, fmt.Errorf("ivf: index of %d rows × %d re-ranked against %d×%d", ix.Len(), ix.Cols, exact.Rows, exact.Cols)
 	}
 	return &Searcher{ix: ix, exact: exact, cscores: make([]float32, ix.Lists), qc: make([]int8, ix.Cols)}, nil
+}
+
+// UseListOrdered makes the searcher score lists in float32 over o
+// (ix.ListOrdered(exact)) instead of in int8 over the codes: exact scores,
+// no re-rank, gonum's SIMD dot products instead of a scalar int8 loop. If
+// snapshot v2 stores the catalog in list order, o is the catalog's own
+// genre matrix and costs no memory.
+func (s *Searcher) UseListOrdered(o embed.Matrix) error {
+	if o.Rows != s.ix.Len() || o.Cols != s.ix.Cols {
+		return fmt.Errorf("ivf: list-ordered matrix %d×%d for %d rows × %d", o.Rows, o.Cols, s.ix.Len(), s.ix.Cols)
+	}
+	longest := 0
+	for l := range s.ix.Lists {
+		longest = max(longest, int(s.ix.Offsets[l+1]-s.ix.Offsets[l]))
+	}
+	s.ordered, s.lscores = &o, make([]float32, longest)
+	return nil
 }
 
 // Search appends the k best rows for query, best first with exact scores,
@@ -132,6 +164,13 @@ func (s *Searcher) Search(query []float32, k, nprobe, shortlist int, dst []embed
 	}
 	s.lists = s.probe.Sorted(s.lists[:0])
 
+	if s.ordered != nil {
+		s.top.Reset(k)
+		for _, l := range s.lists {
+			s.scoreList(int(l.Row), query)
+		}
+		return s.top.Sorted(dst), nil
+	}
 	qs := embed.QuantizeVector(query, s.qc)
 	s.top.Reset(max(k, shortlist))
 	for _, l := range s.lists {
@@ -163,6 +202,24 @@ func (s *Searcher) scanList(l int, qs float32) {
 			continue
 		}
 		s.top.Push(int32(ix.IDs[p]), sc)
+	}
+}
+
+// scoreList scores list l's rows exactly from the list-ordered matrix.
+func (s *Searcher) scoreList(l int, query []float32) {
+	lo, hi := int(s.ix.Offsets[l]), int(s.ix.Offsets[l+1])
+	if hi == lo {
+		return
+	}
+	c := s.ix.Cols
+	block := embed.Matrix{Rows: hi - lo, Cols: c, Data: s.ordered.Data[lo*c : hi*c]}
+	sc := s.lscores[:hi-lo]
+	_ = block.Scores(query, sc) // shapes match by construction
+	for i, v := range sc {
+		if t, full := s.top.Threshold(); full && v <= t {
+			continue
+		}
+		s.top.Push(int32(s.ix.IDs[lo+i]), v)
 	}
 }
 

@@ -79,20 +79,49 @@ func TestSearchAllListsIsExact(t *testing.T) {
 
 // TestRecallClustered: the benchmark's settings on a smaller clustered
 // catalog must already reach recall@10 ≥ 0.95.
+// TestListOrderedAllListsIsExact: the float32 list scan probing every list
+// is brute force too.
+func TestListOrderedAllListsIsExact(t *testing.T) {
+	m := synthcat.Clustered(3000, 2).Genre
+	ix, err := ivf.Build(m, ivf.Options{Lists: 20, Seed: 2})
+	require.NoError(t, err)
+	s, err := ivf.NewSearcher(ix, m)
+	require.NoError(t, err)
+	require.Error(t, s.UseListOrdered(embed.NewMatrix(m.Rows-1, m.Cols)))
+	require.NoError(t, s.UseListOrdered(ix.ListOrdered(m)))
+	var top embed.TopK
+	scores := make([]float32, m.Rows)
+	for i, q := range queries(m, 20, 3) {
+		want, err := embed.ExactTop(m, q, 10, scores, &top, nil)
+		require.NoError(t, err)
+		got, err := s.Search(q, 10, ix.Lists, 0, nil)
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		for j := range want {
+			assert.InDelta(t, want[j].Score, got[j].Score, 1e-5, "query %d rank %d", i, j)
+		}
+	}
+}
+
 func TestRecallClustered(t *testing.T) {
 	def, err := catalog.Default()
 	require.NoError(t, err)
 	m := synthcat.Resample(def, 50_000, 4).Genre
 	ix, err := ivf.Build(m, ivf.Options{Seed: 4})
 	require.NoError(t, err)
-	r := recall(t, ix, m, queries(m, 200, 5))
-	t.Logf("N=%d lists=%d nprobe=%d recall@10=%.4f", m.Rows, ix.Lists, nprobe, r)
-	assert.GreaterOrEqual(t, r, 0.95)
+	s, err := ivf.NewSearcher(ix, m)
+	require.NoError(t, err)
+	qs := queries(m, 200, 5)
+	r8 := recall(t, m, qs, s)
+	require.NoError(t, s.UseListOrdered(ix.ListOrdered(m)))
+	r32 := recall(t, m, qs, s)
+	t.Logf("N=%d lists=%d nprobe=%d recall@10 int8=%.4f float32=%.4f", m.Rows, ix.Lists, nprobe, r8, r32)
+	assert.GreaterOrEqual(t, r8, 0.95)
+	assert.GreaterOrEqual(t, r32, r8-0.01)
 }
 
-func recall(tb testing.TB, ix *ivf.Index, m embed.Matrix, qs [][]float32) float64 {
-	s, err := ivf.NewSearcher(ix, m)
-	require.NoError(tb, err)
+// recall is the mean recall@10 of s against exact search over m.
+func recall(tb testing.TB, m embed.Matrix, qs [][]float32, s *ivf.Searcher) float64 {
 	var top embed.TopK
 	scores := make([]float32, m.Rows)
 	var sum float64
@@ -160,50 +189,62 @@ func TestBuildAndSearchErrors(t *testing.T) {
 
 // BenchmarkIVF: top-10 searches of synthetic catalogs resampled from the
 // default one (synthcat.Resample, as BenchmarkRecommend), with the index
-// built once. Reports wall and thread-CPU p50/p99 per search, recall@10
-// against exact search, and the ratio of the p50 to one float32 sweep of
-// the genre matrix (the brute-force floor):
+// built once, lists scanned in int8 (codes + re-rank) or in float32 (a
+// list-ordered matrix, as a snapshot stored in list order would hold).
+// Reports wall and thread-CPU p50/p99 per search, recall@10 against exact
+// search, and the ratio of the p50 to one float32 sweep of the genre matrix
+// (the brute-force floor):
 //
 //	go test ./internal/embed/ivf -run '^$' -bench IVF -benchmem -benchtime 2000x
 func BenchmarkIVF(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
-		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			f := benchFixture(b, n)
-			s, err := ivf.NewSearcher(f.ix, f.m)
-			require.NoError(b, err)
-			hits := make([]embed.Hit, 0, 10)
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			wall := make([]time.Duration, 0, b.N)
-			cpu := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0, c0 := time.Now(), threadCPU()
-				hits, err = s.Search(f.qs[i%len(f.qs)], 10, nprobe, shortlist, hits[:0])
-				cpu = append(cpu, threadCPU()-c0)
-				wall = append(wall, time.Since(t0))
-				if err != nil {
-					b.Fatal(err)
+		for _, scan := range []string{"int8", "float32"} {
+			b.Run(fmt.Sprintf("N=%d/scan=%s", n, scan), func(b *testing.B) {
+				f := benchFixture(b, n)
+				s, err := ivf.NewSearcher(f.ix, f.m)
+				require.NoError(b, err)
+				if scan == "float32" {
+					require.NoError(b, s.UseListOrdered(f.ix.ListOrdered(f.m)))
 				}
-			}
-			b.StopTimer()
-			p50 := quantile(wall, 0.5)
-			b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
-			b.ReportMetric(float64(quantile(wall, 0.99).Nanoseconds()), "p99-ns")
-			b.ReportMetric(float64(quantile(cpu, 0.99).Nanoseconds()), "p99-cpu-ns")
-			b.ReportMetric(f.recall, "recall@10")
-			b.ReportMetric(float64(f.sweep.Nanoseconds()), "sweep-ns")
-			b.ReportMetric(float64(p50)/float64(f.sweep), "p50/sweep")
-		})
+				benchSearch(b, f, s)
+			})
+		}
 	}
 }
 
+func benchSearch(b *testing.B, f *fixture, s *ivf.Searcher) {
+	hits := make([]embed.Hit, 0, 10)
+	var err error
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	wall := make([]time.Duration, 0, b.N)
+	cpu := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0, c0 := time.Now(), threadCPU()
+		hits, err = s.Search(f.qs[i%len(f.qs)], 10, nprobe, shortlist, hits[:0])
+		cpu = append(cpu, threadCPU()-c0)
+		wall = append(wall, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	p50 := quantile(wall, 0.5)
+	b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(quantile(wall, 0.99).Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(quantile(cpu, 0.5).Nanoseconds()), "p50-cpu-ns")
+	b.ReportMetric(float64(quantile(cpu, 0.99).Nanoseconds()), "p99-cpu-ns")
+	b.ReportMetric(recall(b, f.m, f.qs, s), "recall@10")
+	b.ReportMetric(float64(f.sweep.Nanoseconds()), "sweep-ns")
+	b.ReportMetric(float64(p50)/float64(f.sweep), "p50/sweep")
+}
+
 type fixture struct {
-	m      embed.Matrix
-	ix     *ivf.Index
-	qs     [][]float32
-	recall float64
-	sweep  time.Duration // median of float32 Scores over m
+	m     embed.Matrix
+	ix    *ivf.Index
+	qs    [][]float32
+	sweep time.Duration // median of float32 Scores over m
 }
 
 var (
@@ -226,7 +267,6 @@ func benchFixture(b *testing.B, n int) *fixture {
 	require.NoError(b, err)
 	b.Logf("N=%d: built %d lists in %v", n, ix.Lists, time.Since(t0).Round(time.Millisecond))
 	f := &fixture{m: m, ix: ix, qs: queries(m, 200, 9)}
-	f.recall = recall(b, ix, m, f.qs)
 	dst := make([]float32, m.Rows)
 	sweeps := make([]time.Duration, 21)
 	for i := range sweeps {
