@@ -74,7 +74,7 @@ func TestInt8RecallFullCatalog(t *testing.T) {
 		{"rows", 50, byRow}, {"rows", 100, byRow}, {"rows", 200, byRow},
 		{"distinct", 20, byVector}, {"distinct", 50, byVector},
 	}
-	queries := engineQueries(m, 300, 1)
+	queries := engineQueries(m, 150, 1)
 	scores := make([]float32, m.Rows)
 	var top embed.TopK
 	recall := make([]float64, len(modes))
