@@ -133,9 +133,10 @@ func newHarness(t *testing.T, s settings) *harness {
 // proc is a started child and the channel its Wait result arrives on (the
 // goroutine that waits is owned by stop, which always drains it).
 type proc struct {
-	cmd    *exec.Cmd
-	exited chan error
-	toName time.Duration
+	cmd     *exec.Cmd
+	exited  chan error
+	toName  time.Duration
+	stopped bool
 }
 
 // start runs bin with args on the private bus and returns once it owns
@@ -152,6 +153,9 @@ func (h *harness) start(t *testing.T, name, bin string, args ...string) *proc {
 	t0 := time.Now()
 	require.NoError(t, cmd.Start())
 	go func() { p.exited <- cmd.Wait() }()
+	// A failed assertion between start and stop must not leave the child
+	// running.
+	t.Cleanup(func() { h.stop(t, p) })
 	timeout := time.NewTimer(deadline)
 	defer timeout.Stop()
 	for {
@@ -162,6 +166,7 @@ func (h *harness) start(t *testing.T, name, bin string, args ...string) *proc {
 				return p
 			}
 		case err := <-p.exited:
+			p.stopped = true
 			t.Fatalf("%s exited before taking %s: %v (log %s)", bin, name, err, logf.Name())
 		case <-timeout.C:
 			h.stop(t, p)
@@ -171,8 +176,13 @@ func (h *harness) start(t *testing.T, name, bin string, args ...string) *proc {
 }
 
 // stop sends SIGTERM and waits for the exit (SIGKILL after the deadline).
+// It is idempotent.
 func (h *harness) stop(t *testing.T, p *proc) {
 	t.Helper()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.exited:
