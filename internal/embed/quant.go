@@ -71,8 +71,9 @@ func (q Int8Matrix) Scores(query, dst []float32) error {
 	if len(query) != q.Cols || len(dst) != q.Rows {
 		return fmt.Errorf("embed: scores of %dx%d int8 matrix with query of %d into %d", q.Rows, q.Cols, len(query), len(dst))
 	}
+	// The query's codes live on the stack for the catalog's widths.
 	var buf [64]int8
-	qc := buf[:0]
+	var qc []int8
 	if q.Cols <= len(buf) {
 		qc = buf[:q.Cols]
 	} else {
