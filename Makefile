@@ -8,7 +8,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima clean
+.PHONY: all build test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean
 
 all: build
 
@@ -79,6 +79,18 @@ eval-drives: build
 compare-sima:
 	@command -v mpd-sima >/dev/null 2>&1 || $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y mpd-sima
 	CONTINUO_COMPARE_SIMA=1 $(GO) test -count=1 -timeout 10m -run '^TestCompareSima$$' -v ./internal/daemon/
+
+# What continuod costs a head unit (docs/footprint.md): start → bus name, RSS at
+# name, after 1,000 Recommend and under a 50-client load, Recommend p50/p99,
+# written bytes per track played, beside a floor process, on a private bus.
+# Settings: FOOTPRINT_CATALOG (the full snapshot), FOOTPRINT_STARTS (10),
+# FOOTPRINT_CALLS (1000), FOOTPRINT_CLIENTS (50), FOOTPRINT_LOAD (60s),
+# FOOTPRINT_TRACKS (100), FOOTPRINT_SPEED (600), e.g. make footprint FOOTPRINT_LOAD=10s
+FOOTPRINT_CATALOG ?= $(OUT)/full.catalog
+export FOOTPRINT_STARTS FOOTPRINT_CALLS FOOTPRINT_CLIENTS FOOTPRINT_LOAD FOOTPRINT_TRACKS FOOTPRINT_SPEED
+footprint: build
+	CONTINUO_FOOTPRINT=1 FOOTPRINT_BIN=$(abspath $(BIN)) FOOTPRINT_CATALOG=$(abspath $(FOOTPRINT_CATALOG)) \
+	  $(GO) test -count=1 -timeout 60m -run '^TestFootprint$$' -v ./internal/footprint/
 
 clean:
 	rm -rf $(BIN) $(OUT)

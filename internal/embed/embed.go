@@ -2,6 +2,11 @@
 // contiguous row-major float32 matrix per space, L2 normalisation, and
 // scoring every row against a query in one blas32.Gemv call (or, for the
 // 9-column mood space, one plain pass over the rows, which is faster there).
+// For the footprint work (docs/footprint.md) it also owns int8 copies of a
+// matrix (Int8Matrix, Searcher: int8 shortlist, float32 re-rank), the
+// distinct rows of a matrix and their groups (Dedup, Groups), and top-k
+// selection (TopK, ExactTop, Recall). The approximate index for large
+// catalogs is the subpackage ivf.
 //
 // Shapes are checked here, before gonum sees them, because gonum panics on
 // shape errors (they are programmer errors to it, but data errors to us).

@@ -62,8 +62,9 @@ func TestScoresShapeErrors(t *testing.T) {
 	assert.NoError(t, empty.Scores(make([]float32, 9), nil))
 }
 
-// BenchmarkScores compares the two paths on the catalog's shapes: the mood
-// space (9 columns) and the genre space (48).
+// BenchmarkScores compares the paths on the catalog's shapes: the mood
+// space (9 columns) and the genre space (48), where the int8 pass of
+// Int8Matrix is the candidate to replace Gemv.
 func BenchmarkScores(b *testing.B) {
 	for _, cols := range []int{9, 48} {
 		for _, rows := range []int{100_000, 1_000_000} {
@@ -76,6 +77,17 @@ func BenchmarkScores(b *testing.B) {
 					m.scoresGemv(q, dst)
 				}
 			})
+			if cols == 48 {
+				qm := Quantize(m)
+				b.Run(fmt.Sprintf("cols=%d/rows=%d/path=int8", cols, rows), func(b *testing.B) {
+					b.SetBytes(int64(len(qm.Codes) + 4*len(qm.Scale)))
+					for b.Loop() {
+						if err := qm.Scores(q, dst); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
 			if cols == 9 {
 				b.Run(fmt.Sprintf("cols=%d/rows=%d/path=loop", cols, rows), func(b *testing.B) {
 					b.SetBytes(int64(len(m.Data) * 4))

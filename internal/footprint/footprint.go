@@ -1,0 +1,152 @@
+// Package footprint owns `make footprint`: what continuod costs a head unit
+// (start → bus name, resident memory at rest, after 1,000 Recommend calls
+// and under a 50-client load, Recommend latency over D-Bus, bytes written to
+// flash per track played), measured against a floor process on a private
+// bus. The harness itself is TestFootprint (footprint_run_test.go), gated by
+// CONTINUO_FOOTPRINT=1; this file holds the /proc readers and the
+// statistics it reports, which have their own tests.
+package footprint
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// IO is a process's storage I/O counters from /proc/PID/io (proc(5)).
+type IO struct {
+	// WChar counts bytes passed to write(2) and friends, sockets included,
+	// so D-Bus replies count; it is not a flash figure.
+	WChar uint64
+	// WriteBytes counts bytes the process caused to be sent to the storage
+	// layer: page-cache pages it dirtied on a block-backed file system (WAL
+	// appends, checkpoint copies into the database file, journal and
+	// temporary files). It is attributed when a page is dirtied, so
+	// rewriting a dirty page before writeback may count twice, and fsync
+	// itself adds nothing: it is the closest per-process figure to flash
+	// wear without tracing the block layer. Zero on tmpfs.
+	WriteBytes uint64
+	// CancelledWriteBytes counts dirtied bytes never written because the
+	// file was truncated or deleted first (a WAL reset, a removed temp file).
+	CancelledWriteBytes uint64
+}
+
+// ReadIO reads /proc/PID/io; pid "self" reads this process, whose counters
+// include every child it has reaped (the kernel adds a reaped child's
+// counters to its parent's), which is how a child's lifetime total,
+// shutdown included, can be read after it exits.
+func ReadIO(pid string) (IO, error) {
+	b, err := os.ReadFile("/proc/" + pid + "/io")
+	if err != nil {
+		return IO{}, fmt.Errorf("footprint: read io of %s: %w", pid, err)
+	}
+	return parseIO(b)
+}
+
+func parseIO(b []byte) (IO, error) {
+	var io IO
+	fields := map[string]*uint64{"wchar": &io.WChar, "write_bytes": &io.WriteBytes, "cancelled_write_bytes": &io.CancelledWriteBytes}
+	seen := 0
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		p, want := fields[k]
+		if !ok || !want {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return IO{}, fmt.Errorf("footprint: /proc io field %s: %w", k, err)
+		}
+		*p = n
+		seen++
+	}
+	if seen != len(fields) {
+		return IO{}, fmt.Errorf("footprint: /proc io has %d of the %d fields wchar, write_bytes, cancelled_write_bytes", seen, len(fields))
+	}
+	return io, nil
+}
+
+// Mem is a process's resident memory from /proc/PID/status, in bytes.
+type Mem struct {
+	RSS  uint64 // VmRSS: all of it
+	Anon uint64 // RssAnon: heap and stacks, what the process alone holds
+	File uint64 // RssFile: mapped files (the binary; a mapped snapshot), clean and reclaimable
+}
+
+// Memory reads the resident memory of process pid.
+func Memory(pid int) (Mem, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return Mem{}, fmt.Errorf("footprint: read status of %d: %w", pid, err)
+	}
+	return parseStatus(b)
+}
+
+// RSS returns the resident set size of process pid in bytes (VmRSS:
+// anonymous, file-backed and shared memory resident now).
+func RSS(pid int) (uint64, error) {
+	m, err := Memory(pid)
+	return m.RSS, err
+}
+
+func parseStatus(b []byte) (Mem, error) {
+	var m Mem
+	fields := map[string]*uint64{"VmRSS": &m.RSS, "RssAnon": &m.Anon, "RssFile": &m.File}
+	seen := 0
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		p, want := fields[k]
+		if !ok || !want {
+			continue
+		}
+		kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil {
+			return Mem{}, fmt.Errorf("footprint: /proc status %s %q: %w", k, v, err)
+		}
+		*p = kb * 1024
+		seen++
+	}
+	if seen != len(fields) {
+		return Mem{}, fmt.Errorf("footprint: /proc status has %d of the fields VmRSS, RssAnon, RssFile", seen)
+	}
+	return m, nil
+}
+
+// Quantile returns the q-quantile (0..1) of d by the nearest-rank method,
+// the same rank BenchmarkRecommend uses for its p99; 0 for no values. d is
+// sorted in place.
+func Quantile[T int64 | uint64 | float64 | time.Duration](d []T, q float64) T {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	i := int(q * float64(len(d)))
+	return d[min(max(i, 0), len(d)-1)]
+}
+
+// MB formats bytes as binary megabytes with one decimal.
+func MB(b uint64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+
+// Ms formats a duration in milliseconds, with two decimals below 10 ms.
+func Ms(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms < 10 {
+		return fmt.Sprintf("%.2f ms", ms)
+	}
+	return fmt.Sprintf("%.0f ms", ms)
+}
+
+// Ratio formats a/b as "12.3×", or "–" when b is zero.
+func Ratio[T int64 | uint64 | float64 | time.Duration](a, b T) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f×", float64(a)/float64(b))
+}
