@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
@@ -108,3 +110,28 @@ func TestParseOptions(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+// Each method documents the errors it can return; every one can answer
+// InvalidArgs (signature) and the privileged ones AccessDenied.
+func TestEveryMethodListsItsErrors(t *testing.T) {
+	var node introspect.Node
+	require.NoError(t, xml.Unmarshal([]byte(IntrospectXML), &node))
+	privileged := []string{"History", "HistoryPage", "Feedbacks", "ExportProfile", "ForgetProfile", "Recommend"}
+	for _, m := range node.Interfaces[0].Methods {
+		var listed []string
+		for _, a := range m.Annotations {
+			if a.Name == "org.continuo.Errors" {
+				listed = strings.Fields(a.Value)
+			}
+		}
+		require.NotEmpty(t, listed, "%s has an org.continuo.Errors annotation", m.Name)
+		assert.Contains(t, listed, nameInvalidArgs, m.Name)
+		for _, name := range listed {
+			_, known := KindOfName(name)
+			assert.True(t, known || name == nameInvalidArgs, "%s: %s is a known error", m.Name, name)
+		}
+		if slices.Contains(privileged, m.Name) {
+			assert.Contains(t, listed, errorNames[music.KindAccessDenied], m.Name)
+		}
+	}
+}

@@ -46,7 +46,7 @@ type server struct {
 }
 
 type serverConfig struct {
-	dbPath string                 // "" = a new file in a temp dir
+	dbPath string                  // "" = a new file in a temp dir
 	before func(client *dbus.Conn) // runs after the client connects, before Serve
 }
 
