@@ -179,7 +179,9 @@ func (s *Server) call() (context.Context, context.CancelFunc) {
 }
 
 // methods holds the exported methods (godbus exports every method of the
-// value, so helpers live on Server, not here).
+// value, so helpers live on Server, not here). Each takes the raw message
+// and one placeholder Variant per D-Bus argument, and calls decode first:
+// see contract.go for why.
 type methods struct{ s *Server }
 
 const maxLimit = 100
@@ -316,7 +318,7 @@ func (m methods) History(msg dbus.Message, sender dbus.Sender, _, _ dbus.Variant
 	if err := decode(msg, &profile, &limit); err != nil {
 		return nil, err
 	}
-	return m.historyPage("History", sender, profile, limit, 0)
+	return m.s.historyPage("History", sender, profile, limit, 0)
 }
 
 func (m methods) HistoryPage(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
@@ -326,21 +328,22 @@ func (m methods) HistoryPage(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.
 	if err := decode(msg, &profile, &limit, &before); err != nil {
 		return nil, err
 	}
-	return m.historyPage("HistoryPage", sender, profile, limit, before)
+	return m.s.historyPage("HistoryPage", sender, profile, limit, before)
 }
 
-func (m methods) historyPage(method string, sender dbus.Sender, profile string, limit uint32, before int64) ([]map[string]dbus.Variant, *dbus.Error) {
-	ctx, cancel := m.s.call()
+// historyPage serves History and HistoryPage: privileged, caller first.
+func (s *Server) historyPage(method string, sender dbus.Sender, profile string, limit uint32, before int64) ([]map[string]dbus.Variant, *dbus.Error) {
+	ctx, cancel := s.call()
 	defer cancel()
-	if err := m.s.authorize(ctx, sender); err != nil {
-		return nil, m.s.toDBus(method, err)
+	if err := s.authorize(ctx, sender); err != nil {
+		return nil, s.toDBus(method, err)
 	}
 	if err := checkPage(profile, limit, before); err != nil {
 		return nil, err
 	}
-	evs, err := m.s.core.HistoryPage(ctx, profile, int(limit), before)
+	evs, err := s.core.HistoryPage(ctx, profile, int(limit), before)
 	if err != nil {
-		return nil, m.s.toDBus(method, err)
+		return nil, s.toDBus(method, err)
 	}
 	out := make([]map[string]dbus.Variant, len(evs))
 	for i, e := range evs {

@@ -2,7 +2,9 @@ package busapi
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
@@ -45,11 +47,7 @@ func FuzzHandlers(f *testing.F) {
 		if _, err := dbus.ParseSignature(sig); err != nil || sig == "" {
 			return
 		}
-		tuple, err := dbus.ParseVariant(text, dbus.ParseSignatureMust("("+sig+")"))
-		if err != nil {
-			return
-		}
-		body, ok := tuple.Value().([]any)
+		body, ok := parseBody(sig, text)
 		if !ok {
 			return
 		}
@@ -65,6 +63,29 @@ func FuzzHandlers(f *testing.F) {
 		}
 		require.NoError(t, e.call(propsIface, "GetAll", Interface).Err, "the daemon still answers")
 	})
+}
+
+// parseBody builds a message body from GVariant text. godbus's text parser
+// is only this test's input generator, and it has two bugs (v5.2.4) whose
+// inputs are skipped, not blamed on the API: it panics on sig "b", text
+// "{}0" (reflect.MakeMap of a bool, variant_parser.go:619), and it loops
+// forever on a Unicode number that is not an ASCII digit, such as "⑯"
+// (variant_lexer.go:137 hands it to varLexNumber, which consumes nothing).
+func parseBody(sig, text string) (body []any, ok bool) {
+	if strings.IndexFunc(text, func(r rune) bool { return r > '9' && unicode.IsNumber(r) }) >= 0 {
+		return nil, false
+	}
+	defer func() {
+		if recover() != nil {
+			body, ok = nil, false
+		}
+	}()
+	tuple, err := dbus.ParseVariant(text, dbus.ParseSignatureMust("("+sig+")"))
+	if err != nil {
+		return nil, false
+	}
+	body, ok = tuple.Value().([]any)
+	return body, ok
 }
 
 func signatureTypes(args []arg) string {
