@@ -176,6 +176,30 @@ func TestPropertyErrorsAreStandard(t *testing.T) {
 	assert.Equal(t, "calm", v.Value())
 }
 
+// Every property refuses a Set of the wrong type (writable ones) or any Set
+// (read-only ones), and none changed.
+func TestEveryPropertyChecksSet(t *testing.T) {
+	e := startServer(t, serverConfig{})
+	before := settable(e.core.State())
+	for name, spec := range contractProps {
+		for _, wrong := range []string{"s", "u", "b", "i", "as"} {
+			if wrong == spec.typ {
+				continue
+			}
+			t.Run(name+"="+wrong, func(t *testing.T) {
+				got, msg := errorOf(e.call(propsIface, "Set", Interface, name, dbus.MakeVariant(sampleOf[wrong])))
+				if spec.access == "read" {
+					assert.Equal(t, namePropertyReadOnly, got, msg)
+					return
+				}
+				assert.Equal(t, nameInvalidArgs, got, msg)
+				assert.Contains(t, msg, "property "+name+" is "+typeName(spec.typ))
+			})
+		}
+	}
+	assert.Equal(t, before, settable(e.core.State()))
+}
+
 // Every property of the contract is served, with the contract's type, and
 // nothing else is.
 func TestPropertiesMatchTheContract(t *testing.T) {
