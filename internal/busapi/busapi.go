@@ -100,7 +100,21 @@ func Serve(ctx context.Context, conn *dbus.Conn, core *drive.Core, opts Options)
 		return nil, music.Errorf(music.KindUnavailable, "bus name %s is owned by another process", BusName)
 	}
 	s.log.Info().Str("name", BusName).Msg("bus name acquired")
+	s.announceRecovery()
 	return s, nil
+}
+
+// announceRecovery tells clients already on the bus (an HMI that outlived a
+// daemon restart) that the history was found corrupt and started afresh.
+// Late clients read the HistoryRecovered property.
+func (s *Server) announceRecovery() {
+	movedTo := s.core.HistoryRecovered()
+	if movedTo == "" {
+		return
+	}
+	s.emit(Interface+".HistoryRecovered", movedTo)
+	s.emit("org.freedesktop.DBus.Properties.PropertiesChanged", Interface,
+		map[string]dbus.Variant{"HistoryRecovered": dbus.MakeVariant(true)}, []string{})
 }
 
 // Close releases the name, unexports the object and stops the emitter.
@@ -144,14 +158,7 @@ func (s *Server) StateChanged(st drive.State) {
 	old := s.last
 	s.last = st
 	s.mu.Unlock()
-	changed := map[string]dbus.Variant{}
-	before := propValues(old, 0, "")
-	for name, v := range propValues(st, 0, "") {
-		if before[name].String() != v.String() {
-			changed[name] = v
-		}
-	}
-	if len(changed) > 0 {
+	if changed := changedProps(old, st); len(changed) > 0 {
 		s.emit("org.freedesktop.DBus.Properties.PropertiesChanged", Interface, changed, []string{})
 	}
 }
@@ -172,7 +179,9 @@ func (s *Server) call() (context.Context, context.CancelFunc) {
 }
 
 // methods holds the exported methods (godbus exports every method of the
-// value, so helpers live on Server, not here).
+// value, so helpers live on Server, not here). Each takes the raw message
+// and one placeholder Variant per D-Bus argument, and calls decode first:
+// see contract.go for why.
 type methods struct{ s *Server }
 
 const maxLimit = 100
@@ -187,12 +196,14 @@ func checkText(name, v string, max int) *dbus.Error {
 	return nil
 }
 
-func (m methods) Resolve(query string, limit uint32) ([]map[string]dbus.Variant, *dbus.Error) {
-	if err := checkText("query", query, 500); err != nil {
+func (m methods) Resolve(msg dbus.Message, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+	var query string
+	var limit uint32
+	if err := decode(msg, &query, &limit); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(query) == "" {
-		return nil, invalid("query is empty")
+	if err := checkQueryText(query); err != nil {
+		return nil, err
 	}
 	if limit == 0 || limit > maxLimit {
 		return nil, invalid("limit must be 1..%d, got %d", maxLimit, limit)
@@ -210,7 +221,22 @@ func (m methods) Resolve(query string, limit uint32) ([]map[string]dbus.Variant,
 	return out, nil
 }
 
-func (m methods) Recommend(seed string, count uint32, options map[string]dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+func (m methods) Recommend(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+	var seed string
+	var count uint32
+	var options map[string]dbus.Variant
+	if err := decode(msg, &seed, &count, &options); err != nil {
+		return nil, err
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	// Another profile's taste is a per-profile read: the caller is checked
+	// before any value is.
+	if p, ok := options["profile"].Value().(string); ok && p != m.s.core.State().ActiveProfile {
+		if err := m.s.authorize(ctx, sender); err != nil {
+			return nil, m.s.toDBus("Recommend", err)
+		}
+	}
 	if err := checkText("seed_id", seed, 200); err != nil {
 		return nil, err
 	}
@@ -221,8 +247,6 @@ func (m methods) Recommend(seed string, count uint32, options map[string]dbus.Va
 	if derr != nil {
 		return nil, derr
 	}
-	ctx, cancel := m.s.call()
-	defer cancel()
 	ts, err := m.s.core.Recommend(ctx, music.TrackID(seed), int(count), o)
 	if err != nil {
 		return nil, m.s.toDBus("Recommend", err)
@@ -230,7 +254,11 @@ func (m methods) Recommend(seed string, count uint32, options map[string]dbus.Va
 	return trackDicts(ts), nil
 }
 
-func (m methods) Play(query string) (map[string]dbus.Variant, *dbus.Error) {
+func (m methods) Play(msg dbus.Message, _ dbus.Variant) (map[string]dbus.Variant, *dbus.Error) {
+	var query string
+	if err := decode(msg, &query); err != nil {
+		return nil, err
+	}
 	// An empty query is valid: "play music", continue the drive.
 	if err := checkText("query", query, 500); err != nil {
 		return nil, err
@@ -244,7 +272,21 @@ func (m methods) Play(query string) (map[string]dbus.Variant, *dbus.Error) {
 	return requestDict(t), nil
 }
 
-func (m methods) Feedback(id, kind string) *dbus.Error {
+func checkQueryText(query string) *dbus.Error {
+	if err := checkText("query", query, 500); err != nil {
+		return err
+	}
+	if strings.TrimSpace(query) == "" {
+		return invalid("query is empty")
+	}
+	return nil
+}
+
+func (m methods) Feedback(msg dbus.Message, _, _ dbus.Variant) *dbus.Error {
+	var id, kind string
+	if err := decode(msg, &id, &kind); err != nil {
+		return err
+	}
 	if err := checkText("track_id", id, 200); err != nil {
 		return err
 	}
@@ -256,7 +298,11 @@ func (m methods) Feedback(id, kind string) *dbus.Error {
 	return m.s.toDBus("Feedback", m.s.core.Feedback(ctx, music.TrackID(id), music.FeedbackKind(kind)))
 }
 
-func (m methods) Explain(id string) (string, *dbus.Error) {
+func (m methods) Explain(msg dbus.Message, _ dbus.Variant) (string, *dbus.Error) {
+	var id string
+	if err := decode(msg, &id); err != nil {
+		return "", err
+	}
 	if err := checkText("track_id", id, 200); err != nil {
 		return "", err
 	}
@@ -269,18 +315,40 @@ func (m methods) Explain(id string) (string, *dbus.Error) {
 	return r, nil
 }
 
-func (m methods) History(profile string, limit uint32) ([]map[string]dbus.Variant, *dbus.Error) {
-	if err := checkText("profile", profile, 64); err != nil {
+// History is HistoryPage from the newest event (the first, unpaged form of
+// the contract).
+func (m methods) History(msg dbus.Message, sender dbus.Sender, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+	var profile string
+	var limit uint32
+	if err := decode(msg, &profile, &limit); err != nil {
 		return nil, err
 	}
-	if limit == 0 || limit > 1000 {
-		return nil, invalid("limit must be 1..1000, got %d", limit)
+	return m.s.historyPage("History", sender, profile, limit, 0)
+}
+
+func (m methods) HistoryPage(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+	var profile string
+	var limit uint32
+	var before int64
+	if err := decode(msg, &profile, &limit, &before); err != nil {
+		return nil, err
 	}
-	ctx, cancel := m.s.call()
+	return m.s.historyPage("HistoryPage", sender, profile, limit, before)
+}
+
+// historyPage serves History and HistoryPage: privileged, caller first.
+func (s *Server) historyPage(method string, sender dbus.Sender, profile string, limit uint32, before int64) ([]map[string]dbus.Variant, *dbus.Error) {
+	ctx, cancel := s.call()
 	defer cancel()
-	evs, err := m.s.core.History(ctx, profile, int(limit))
+	if err := s.authorize(ctx, sender); err != nil {
+		return nil, s.toDBus(method, err)
+	}
+	if err := checkPage(profile, limit, before); err != nil {
+		return nil, err
+	}
+	evs, err := s.core.HistoryPage(ctx, profile, int(limit), before)
 	if err != nil {
-		return nil, m.s.toDBus("History", err)
+		return nil, s.toDBus(method, err)
 	}
 	out := make([]map[string]dbus.Variant, len(evs))
 	for i, e := range evs {
@@ -289,14 +357,77 @@ func (m methods) History(profile string, limit uint32) ([]map[string]dbus.Varian
 	return out, nil
 }
 
-func (m methods) ForgetProfile(profile string, sender dbus.Sender) *dbus.Error {
+func (m methods) Feedbacks(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+	var profile string
+	var limit uint32
+	var before int64
+	if err := decode(msg, &profile, &limit, &before); err != nil {
+		return nil, err
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	if err := m.s.authorize(ctx, sender); err != nil {
+		return nil, m.s.toDBus("Feedbacks", err)
+	}
+	if err := checkPage(profile, limit, before); err != nil {
+		return nil, err
+	}
+	fbs, err := m.s.core.Feedbacks(ctx, profile, int(limit), before)
+	if err != nil {
+		return nil, m.s.toDBus("Feedbacks", err)
+	}
+	out := make([]map[string]dbus.Variant, len(fbs))
+	for i, f := range fbs {
+		out[i] = feedbackDict(f)
+	}
+	return out, nil
+}
+
+func checkPage(profile string, limit uint32, before int64) *dbus.Error {
 	if err := checkText("profile", profile, 64); err != nil {
+		return err
+	}
+	if limit == 0 || limit > drive.MaxPage {
+		return invalid("limit must be 1..%d, got %d", drive.MaxPage, limit)
+	}
+	if before < 0 {
+		return invalid("before_id must be 0 (newest) or an id from a previous page, got %d", before)
+	}
+	return nil
+}
+
+func (m methods) ExportProfile(msg dbus.Message, sender dbus.Sender, _ dbus.Variant) (string, *dbus.Error) {
+	var profile string
+	if err := decode(msg, &profile); err != nil {
+		return "", err
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	if err := m.s.authorize(ctx, sender); err != nil {
+		return "", m.s.toDBus("ExportProfile", err)
+	}
+	if err := checkText("profile", profile, 64); err != nil {
+		return "", err
+	}
+	doc, err := m.s.core.ExportProfile(ctx, profile)
+	if err != nil {
+		return "", m.s.toDBus("ExportProfile", err)
+	}
+	return doc, nil
+}
+
+func (m methods) ForgetProfile(msg dbus.Message, sender dbus.Sender, _ dbus.Variant) *dbus.Error {
+	var profile string
+	if err := decode(msg, &profile); err != nil {
 		return err
 	}
 	ctx, cancel := m.s.call()
 	defer cancel()
 	if err := m.s.authorize(ctx, sender); err != nil {
 		return m.s.toDBus("ForgetProfile", err)
+	}
+	if err := checkText("profile", profile, 64); err != nil {
+		return err
 	}
 	return m.s.toDBus("ForgetProfile", m.s.core.ForgetProfile(ctx, profile))
 }
@@ -357,7 +488,7 @@ func parseOptions(in map[string]dbus.Variant) (drive.RecommendOptions, *dbus.Err
 			if !utf8.ValidString(k) {
 				return o, invalid("an option name is not valid UTF-8")
 			}
-			return o, invalid("unknown option %q (known: mood, explicit, explore, exclude, profile)", k)
+			return o, invalid("unknown option %s (known: mood, explicit, explore, exclude, profile)", music.Echo(k))
 		}
 	}
 	return o, nil

@@ -1,22 +1,18 @@
 package busapi
 
 import (
-	"context"
 	"encoding/xml"
 	"os"
 	"path/filepath"
-	"sync"
+	"slices"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/introspect"
-	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/continuo/continuo/internal/drive"
-	"github.com/continuo/continuo/internal/history"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -42,6 +38,9 @@ func TestIntrospectionIsTheShippedContract(t *testing.T) {
 		"Feedback":      "in:s in:s ",
 		"Explain":       "in:s out:s ",
 		"History":       "in:s in:u out:aa{sv} ",
+		"HistoryPage":   "in:s in:u in:x out:aa{sv} ",
+		"Feedbacks":     "in:s in:u in:x out:aa{sv} ",
+		"ExportProfile": "in:s out:s ",
 		"ForgetProfile": "in:s ",
 	}, methods)
 	shipped, err := os.ReadFile(filepath.Join("..", "..", "configs", "org.continuo.Recommender1.xml"))
@@ -112,50 +111,27 @@ func TestParseOptions(t *testing.T) {
 
 func nan() float64 { var z float64; return z / z }
 
-var (
-	fuzzOnce sync.Once
-	fuzzSrv  *Server
-)
-
-// fuzzServer is a Server over a real core (embedded catalog, a real SQLite
-// file) but no bus: the handlers are called directly.
-func fuzzServer(tb testing.TB) *Server {
-	fuzzOnce.Do(func() {
-		m, err := drive.LoadModel("", "emu:///{id}")
-		require.NoError(tb, err)
-		dir, err := os.MkdirTemp("", "continuo-fuzz")
-		require.NoError(tb, err)
-		h, err := history.Open(context.Background(), history.Options{Path: filepath.Join(dir, "h.db"), Logger: zerolog.Nop()})
-		require.NoError(tb, err)
-		core := drive.New(drive.Options{Model: m, History: h, Logger: zerolog.Nop()})
-		core.Start(context.Background())
-		fuzzSrv = &Server{core: core, opts: Options{CallTimeout: 5 * time.Second}, log: zerolog.Nop(), ctx: context.Background()}
-	})
-	return fuzzSrv
-}
-
-// FuzzHandlers feeds arbitrary argument values to the method handlers: they
-// must answer with a result or a D-Bus error, never panic.
-func FuzzHandlers(f *testing.F) {
-	f.Add("scene swan lake", uint32(5), "calm", 0.5, "like", "anna")
-	f.Add("", uint32(0), "", -1.0, "", "")
-	f.Add("\xff\xfe", uint32(101), "lively", 2.0, "love", "\x00")
-	f.Add("post malone sunflower", uint32(100), "steady", 0.0, "skip", "default")
-	f.Fuzz(func(t *testing.T, query string, n uint32, mood string, explore float64, kind, profile string) {
-		s := fuzzServer(t)
-		m := methods{s}
-		_, _ = m.Resolve(query, n)
-		opts := map[string]dbus.Variant{"mood": dbus.MakeVariant(mood), "explore": dbus.MakeVariant(explore),
-			"exclude": dbus.MakeVariant([]string{query}), "profile": dbus.MakeVariant(profile)}
-		_, _ = m.Recommend(query, n, opts)
-		_, _ = m.Recommend("", n%20, map[string]dbus.Variant{"mood": dbus.MakeVariant(mood)})
-		_ = m.Feedback(query, kind)
-		_, _ = m.Explain(query)
-		_, _ = m.History(profile, n)
-		_, derr := m.Play(query)
-		if derr != nil {
-			_, known := KindOfName(derr.Name)
-			assert.True(t, known, "error %s is from the table", derr.Name)
+// Each method documents the errors it can return; every one can answer
+// InvalidArgs (signature) and the privileged ones AccessDenied.
+func TestEveryMethodListsItsErrors(t *testing.T) {
+	var node introspect.Node
+	require.NoError(t, xml.Unmarshal([]byte(IntrospectXML), &node))
+	privileged := []string{"History", "HistoryPage", "Feedbacks", "ExportProfile", "ForgetProfile", "Recommend"}
+	for _, m := range node.Interfaces[0].Methods {
+		var listed []string
+		for _, a := range m.Annotations {
+			if a.Name == "org.continuo.Errors" {
+				listed = strings.Fields(a.Value)
+			}
 		}
-	})
+		require.NotEmpty(t, listed, "%s has an org.continuo.Errors annotation", m.Name)
+		assert.Contains(t, listed, nameInvalidArgs, m.Name)
+		for _, name := range listed {
+			_, known := KindOfName(name)
+			assert.True(t, known || name == nameInvalidArgs, "%s: %s is a known error", m.Name, name)
+		}
+		if slices.Contains(privileged, m.Name) {
+			assert.Contains(t, listed, errorNames[music.KindAccessDenied], m.Name)
+		}
+	}
 }

@@ -64,8 +64,19 @@ func eventDict(e music.PlayEvent) map[string]dbus.Variant {
 		"mpris:length":      dbus.MakeVariant(e.DurationMS * 1000),
 		"continuo:outcome":  dbus.MakeVariant(string(e.Outcome)),
 		"continuo:queued":   dbus.MakeVariant(e.Queued),
+		"continuo:event":    dbus.MakeVariant(e.ID),
 	}
 	return m
+}
+
+// feedbackDict is a stored like, dislike or skip.
+func feedbackDict(f music.Feedback) map[string]dbus.Variant {
+	return map[string]dbus.Variant{
+		"continuo:feedback": dbus.MakeVariant(f.ID),
+		"continuo:id":       dbus.MakeVariant(string(f.TrackID)),
+		"continuo:kind":     dbus.MakeVariant(string(f.Kind)),
+		"continuo:at":       dbus.MakeVariant(f.At.UnixMicro()),
+	}
 }
 
 func optional(s string) []string {

@@ -1,6 +1,8 @@
 package busapi
 
 import (
+	"fmt"
+
 	"github.com/godbus/dbus/v5"
 
 	"github.com/continuo/continuo/internal/music"
@@ -44,4 +46,25 @@ func (s *Server) toDBus(method string, err error) *dbus.Error {
 
 func invalid(format string, args ...any) *dbus.Error {
 	return dbus.NewError(errorNames[music.KindInvalid], []any{music.Errorf(music.KindInvalid, format, args...).Error()})
+}
+
+// Standard errors of the D-Bus specification, used where it defines one:
+// a wrong argument signature and the Properties interface.
+const (
+	nameInvalidArgs      = "org.freedesktop.DBus.Error.InvalidArgs"
+	nameUnknownInterface = "org.freedesktop.DBus.Error.UnknownInterface"
+	nameUnknownProperty  = "org.freedesktop.DBus.Error.UnknownProperty"
+	namePropertyReadOnly = "org.freedesktop.DBus.Error.PropertyReadOnly"
+)
+
+// nameInternal is errorNames[KindInternal], for the few places that build
+// an internal error without a Go error to translate.
+const nameInternal = "org.continuo.Error.Internal"
+
+func invalidArgs(format string, args ...any) *dbus.Error {
+	return standardError(nameInvalidArgs, format, args...)
+}
+
+func standardError(name, format string, args ...any) *dbus.Error {
+	return dbus.NewError(name, []any{fmt.Sprintf(format, args...)})
 }

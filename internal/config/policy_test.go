@@ -146,12 +146,13 @@ func TestDBusPolicyRules(t *testing.T) {
 
 	public := []struct{ iface, member string }{
 		{busName, "Resolve"}, {busName, "Recommend"}, {busName, "Play"}, {busName, "Feedback"},
-		{busName, "Explain"}, {busName, "History"},
+		{busName, "Explain"},
 		{"org.freedesktop.DBus.Properties", "Get"}, {"org.freedesktop.DBus.Properties", "GetAll"},
 		{"org.freedesktop.DBus.Introspectable", "Introspect"}, {"org.freedesktop.DBus.Peer", "Ping"},
 	}
 	privileged := []struct{ iface, member string }{
 		{busName, "ForgetProfile"}, {"org.freedesktop.DBus.Properties", "Set"},
+		{busName, "History"}, {busName, "HistoryPage"}, {busName, "Feedbacks"}, {busName, "ExportProfile"},
 	}
 
 	tests := []struct {

@@ -34,6 +34,10 @@ type History interface {
 	Record(ctx context.Context, ev music.PlayEvent) (int64, error)
 	Feedback(ctx context.Context, fb music.Feedback) error
 	Recent(ctx context.Context, profile string, limit int) ([]music.PlayEvent, error)
+	Page(ctx context.Context, profile string, limit int, before int64) ([]music.PlayEvent, error)
+	FeedbackPage(ctx context.Context, profile string, limit int, before int64) ([]music.Feedback, error)
+	ExportJSON(ctx context.Context, profile string) (string, error)
+	Recovered() string // where a corrupt database was moved aside at open, "" if not
 	Taste(ctx context.Context, profile string) (music.Taste, error)
 	Forget(ctx context.Context, profile string) error
 }
@@ -344,6 +348,11 @@ func (c *Core) Recommend(ctx context.Context, seed music.TrackID, count int, o R
 	if count < 1 || count > 100 {
 		return nil, music.Errorf(music.KindInvalid, "count must be 1..100, got %d", count)
 	}
+	if seed != "" {
+		if _, err := c.lookup(seed); err != nil {
+			return nil, err
+		}
+	}
 	var req recommend.Request
 	err := c.do(ctx, func(st *state) error {
 		var err error
@@ -390,19 +399,19 @@ func (c *Core) Feedback(ctx context.Context, id music.TrackID, kind music.Feedba
 	switch kind {
 	case music.Like, music.Dislike, music.Skip:
 	default:
-		return music.Errorf(music.KindInvalid, "feedback kind must be like, dislike or skip, got %q", string(kind))
+		return music.Errorf(music.KindInvalid, "feedback kind must be like, dislike or skip, got %s", music.Echo(string(kind)))
 	}
-	if _, ok := c.m().Catalog.Lookup(id); !ok {
-		return music.Errorf(music.KindNotFound, "no track with id %q", string(id))
+	if _, err := c.lookup(id); err != nil {
+		return err
 	}
 	return c.do(ctx, func(st *state) error { return st.feedback(ctx, id, kind) })
 }
 
 // Explain says why a track fits the current session.
 func (c *Core) Explain(ctx context.Context, id music.TrackID) (string, error) {
-	row, ok := c.m().Catalog.Lookup(id)
-	if !ok {
-		return "", music.Errorf(music.KindNotFound, "no track with id %q", string(id))
+	row, err := c.lookup(id)
+	if err != nil {
+		return "", err
 	}
 	var req recommend.Request
 	if err := c.do(ctx, func(st *state) error {
@@ -424,23 +433,81 @@ func (c *Core) Explain(ctx context.Context, id music.TrackID) (string, error) {
 	return c.m().Engine.Explain(row, req), nil
 }
 
+// lookup finds a catalog track; the error echoes only a prefix of the id.
+func (c *Core) lookup(id music.TrackID) (int, error) {
+	row, ok := c.m().Catalog.Lookup(id)
+	if !ok {
+		return 0, music.Errorf(music.KindNotFound, "no track with id %s", music.Echo(string(id)))
+	}
+	return row, nil
+}
+
+// MaxPage bounds one page of History, HistoryPage and Feedbacks.
+const MaxPage = 1000
+
 // History returns a profile's most recent events ("" = active profile).
 func (c *Core) History(ctx context.Context, profile string, limit int) ([]music.PlayEvent, error) {
-	if limit < 1 || limit > 1000 {
-		return nil, music.Errorf(music.KindInvalid, "limit must be 1..1000, got %d", limit)
-	}
-	if profile == "" {
-		profile = c.State().ActiveProfile
-	}
-	if err := CheckProfile(profile); err != nil {
+	return c.HistoryPage(ctx, profile, limit, 0)
+}
+
+// HistoryPage returns up to limit events of a profile ("" = active) older
+// than the event with id before (0 = the newest), newest first.
+func (c *Core) HistoryPage(ctx context.Context, profile string, limit int, before int64) ([]music.PlayEvent, error) {
+	profile, err := c.pageArgs(profile, limit, before)
+	if err != nil {
 		return nil, err
 	}
-	evs, err := c.opts.History.Recent(ctx, profile, limit)
+	evs, err := c.opts.History.Page(ctx, profile, limit, before)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
 	return evs, nil
 }
+
+// Feedbacks returns up to limit likes, dislikes and skips a profile ("" =
+// active) gave, older than the row with id before (0 = the newest), newest first.
+func (c *Core) Feedbacks(ctx context.Context, profile string, limit int, before int64) ([]music.Feedback, error) {
+	profile, err := c.pageArgs(profile, limit, before)
+	if err != nil {
+		return nil, err
+	}
+	fbs, err := c.opts.History.FeedbackPage(ctx, profile, limit, before)
+	if err != nil {
+		return nil, fmt.Errorf("read feedback: %w", err)
+	}
+	return fbs, nil
+}
+
+// pageArgs checks a page request and resolves "" to the active profile.
+func (c *Core) pageArgs(profile string, limit int, before int64) (string, error) {
+	if limit < 1 || limit > MaxPage {
+		return "", music.Errorf(music.KindInvalid, "limit must be 1..%d, got %d", MaxPage, limit)
+	}
+	if before < 0 {
+		return "", music.Errorf(music.KindInvalid, "before_id must be 0 (newest) or an id from a previous page, got %d", before)
+	}
+	if profile == "" {
+		profile = c.State().ActiveProfile
+	}
+	return profile, CheckProfile(profile)
+}
+
+// ExportProfile returns everything stored about a profile as the JSON
+// document of history.Export.
+func (c *Core) ExportProfile(ctx context.Context, profile string) (string, error) {
+	if err := CheckProfile(profile); err != nil {
+		return "", err
+	}
+	doc, err := c.opts.History.ExportJSON(ctx, profile)
+	if err != nil {
+		return "", fmt.Errorf("export profile: %w", err)
+	}
+	return doc, nil
+}
+
+// HistoryRecovered says where a corrupt history database was moved aside
+// when the daemon started ("" when it was not).
+func (c *Core) HistoryRecovered() string { return c.opts.History.Recovered() }
 
 // ForgetProfile erases a profile's history.
 func (c *Core) ForgetProfile(ctx context.Context, profile string) error {
@@ -485,7 +552,7 @@ func CheckMood(m string) error {
 	case "", "calm", "steady", "lively":
 		return nil
 	}
-	return music.Errorf(music.KindInvalid, "mood must be calm, steady, lively or empty, got %q", m)
+	return music.Errorf(music.KindInvalid, "mood must be calm, steady, lively or empty, got %s", music.Echo(m))
 }
 
 // CheckProfile validates a profile name: 1..64 bytes of printable text.

@@ -147,6 +147,8 @@ type Store struct {
 	done   chan struct{}
 
 	batches, batched atomic.Int64 // committed batches and their requests, for benchmarks
+
+	recoveredTo string // where Open moved a corrupt file ("" = none); see Recovered
 }
 
 // Open opens (creating or upgrading) the database at opts.Path and starts the
@@ -234,6 +236,7 @@ func (s *Store) openWriter(ctx context.Context) (*sql.DB, error) {
 		if merr != nil {
 			return nil, music.WrapKind(music.KindUnavailable, merr, "history: %s is corrupt and could not be moved aside", s.opts.Path)
 		}
+		s.recoveredTo = aside
 		s.log.Error().Err(err).Str("path", s.opts.Path).Str("moved_to", aside).
 			Msg("HISTORY DATABASE CORRUPT: moved aside, starting with an empty history")
 	}

@@ -3,6 +3,8 @@ package music
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Kind classifies an error for callers that must branch on it, and for the
@@ -80,4 +82,21 @@ func MessageOf(err error) string {
 		return e.Error()
 	}
 	return "internal error"
+}
+
+// EchoLimit is how much of a caller's input an error message repeats.
+const EchoLimit = 32
+
+// Echo returns input for an error message: quoted, cut to EchoLimit bytes
+// at a rune boundary with "…" when longer. Messages go back to the caller
+// and into logs; a 5,000-byte argument must not come back whole.
+func Echo(s string) string {
+	if len(s) <= EchoLimit {
+		return strconv.Quote(s)
+	}
+	cut := EchoLimit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut] + "…")
 }

@@ -118,6 +118,7 @@ const (
 
 // Feedback is an explicit like/dislike/skip of a track.
 type Feedback struct {
+	ID      int64 // assigned by the store (read back by FeedbackPage)
 	Profile string
 	TrackID TrackID
 	Kind    FeedbackKind

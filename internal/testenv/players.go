@@ -66,6 +66,7 @@ type proc struct {
 
 func startProc(tb testing.TB, name string, env []string, logPath string, args ...string) *proc {
 	tb.Helper()
+	closeInheritedOnExec()
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
 	logf, err := os.Create(logPath)

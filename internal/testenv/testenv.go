@@ -68,6 +68,7 @@ func StartBus(tb testing.TB) *Bus {
 func (b *Bus) start(tb testing.TB) {
 	tb.Helper()
 	_ = os.Remove(filepath.Join(filepath.Dir(b.config), "bus")) // a killed daemon leaves its socket
+	closeInheritedOnExec()
 	cmd := exec.Command("dbus-daemon", "--nofork", "--print-address", "--config-file", b.config)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -67,7 +67,8 @@ func Run(ctx context.Context, g Globals, args []string, stdout, stderr io.Writer
 	case "history":
 		profile := fs.String("profile", "", "profile (default: the active one)")
 		n := fs.Int("n", 20, "number of events")
-		run = func(ctx context.Context, fs *flag.FlagSet) error { return r.history(ctx, *profile, *n) }
+		before := fs.Int64("before", 0, "only events older than this EVENT id (the next page)")
+		run = func(ctx context.Context, fs *flag.FlagSet) error { return r.history(ctx, *profile, *n, *before) }
 	case "profile":
 		run = r.profile
 	default:
@@ -176,13 +177,21 @@ func (r *runner) status(ctx context.Context, fs *flag.FlagSet) error {
 	if err := c.Store(&props); err != nil {
 		return err
 	}
+	// The queue is a list of tracks, not one value: shown as tracks.
+	queueDicts, _ := props["Queue"].Value().([]map[string]dbus.Variant)
+	queue := make([]output.Track, len(queueDicts))
+	for i, d := range queueDicts {
+		queue[i] = TrackFromDict(d)
+	}
 	st := map[string]any{}
 	for k, v := range props {
 		st[k] = v.Value()
 	}
+	st["Queue"] = queue
 	if r.g.JSON {
 		return output.JSON(r.stdout, st)
 	}
+	delete(st, "Queue")
 	keys := make([]string, 0, len(st))
 	for k := range st {
 		keys = append(keys, k)
@@ -192,7 +201,18 @@ func (r *runner) status(ctx context.Context, fs *flag.FlagSet) error {
 	for i, k := range keys {
 		rows[i] = []string{k, fmt.Sprint(st[k])}
 	}
-	return output.Table(r.stdout, []string{"PROPERTY", "VALUE"}, rows)
+	if err := output.Table(r.stdout, []string{"PROPERTY", "VALUE"}, rows); err != nil {
+		return err
+	}
+	if recovered, _ := st["HistoryRecovered"].(bool); recovered {
+		fmt.Fprintln(r.stdout, "\nwarning: the history database was found corrupt at start and a new one begun (the old file is kept; see the daemon's log for where)")
+	}
+	if len(queue) == 0 {
+		_, err := fmt.Fprintln(r.stdout, "\nQueue: empty")
+		return err
+	}
+	fmt.Fprintln(r.stdout, "\nQueue:")
+	return output.Tracks(r.stdout, queue)
 }
 
 func (r *runner) play(ctx context.Context, fs *flag.FlagSet) error {
@@ -293,11 +313,14 @@ func (r *runner) explain(ctx context.Context, fs *flag.FlagSet) error {
 	return err
 }
 
-func (r *runner) history(ctx context.Context, profile string, n int) error {
-	if n < 1 {
-		return usageError("history: -n must be at least 1")
+func (r *runner) history(ctx context.Context, profile string, n int, before int64) error {
+	if n < 1 || n > 1000 {
+		return usageError("history: -n must be 1..1000")
 	}
-	c, err := r.call(ctx, iface+".History", profile, uint32(n))
+	if before < 0 {
+		return usageError("history: --before must be an EVENT id from a previous page")
+	}
+	c, err := r.call(ctx, iface+".HistoryPage", profile, uint32(n), before)
 	if err != nil {
 		return err
 	}
@@ -306,6 +329,7 @@ func (r *runner) history(ctx context.Context, profile string, n int) error {
 		return err
 	}
 	type event struct {
+		Event      int64    `json:"event"`
 		ID         string   `json:"id"`
 		Title      string   `json:"title"`
 		Artists    []string `json:"artists"`
@@ -320,19 +344,19 @@ func (r *runner) history(ctx context.Context, profile string, n int) error {
 	rows := make([][]string, len(ds))
 	for i, d := range ds {
 		e := event{
-			ID: str(d, "continuo:id"), Title: str(d, "xesam:title"), Artists: strs(d, "xesam:artist"),
+			Event: i64(d, "continuo:event"), ID: str(d, "continuo:id"), Title: str(d, "xesam:title"), Artists: strs(d, "xesam:artist"),
 			Player: str(d, "continuo:player"), Started: time.UnixMicro(i64(d, "continuo:started")).UTC().Format(time.RFC3339),
 			PositionMS: i64(d, "continuo:position") / 1000, DurationMS: i64(d, "mpris:length") / 1000,
 			Outcome: str(d, "continuo:outcome"), Queued: boolean(d, "continuo:queued"),
 		}
 		evs[i] = e
-		rows[i] = []string{e.Started, output.Clip(e.Title, 40), output.Clip(strings.Join(e.Artists, ", "), 28), e.Outcome,
+		rows[i] = []string{fmt.Sprint(e.Event), e.Started, output.Clip(e.Title, 40), output.Clip(strings.Join(e.Artists, ", "), 28), e.Outcome,
 			fmt.Sprintf("%d/%ds", e.PositionMS/1000, e.DurationMS/1000), e.Player}
 	}
 	if r.g.JSON {
 		return output.JSON(r.stdout, evs)
 	}
-	return output.Table(r.stdout, []string{"STARTED", "TITLE", "ARTISTS", "OUTCOME", "REACHED", "PLAYER"}, rows)
+	return output.Table(r.stdout, []string{"EVENT", "STARTED", "TITLE", "ARTISTS", "OUTCOME", "REACHED", "PLAYER"}, rows)
 }
 
 func (r *runner) profile(ctx context.Context, fs *flag.FlagSet) error {
