@@ -46,7 +46,18 @@ func (e *Engine) Recommend(req Request) ([]Pick, error) {
 			picks = append(picks, Pick{Row: r, Score: float64(s.scores[i]), Reason: e.reason(r, &req, &cx, s)})
 		}
 	}
+	inPrintedOrder(picks)
 	return picks, nil
+}
+
+// inPrintedOrder makes the scores non-increasing down the list: MMR may put
+// a less relevant but less redundant row first, and a list whose scores go
+// 1.000, 1.208, 1.194 reads as a bug. A row scores at least as high as any
+// row after it.
+func inPrintedOrder(picks []Pick) {
+	for i := len(picks) - 2; i >= 0; i-- {
+		picks[i].Score = max(picks[i].Score, picks[i+1].Score)
+	}
 }
 
 // coldStart returns the cold-start anchor for the request's mood, or the
@@ -111,6 +122,9 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 	if err := c.Mood.Scores(s.mq[:], s.m); err != nil {
 		return fmt.Errorf("recommend: mood scores: %w", err)
 	}
+	if req.Explore > 0 {
+		exploreGenre(s.g, req.Explore)
+	}
 
 	// Full pass: score = wg·cos(genre) − wm·Σ_d w_d(x_d−t_d)² + family bonus
 	// + popularity prior, with the weighted squared distance from dot
@@ -141,6 +155,10 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 		if _, p := s.pieces[e.piece[i]]; p {
 			continue // another recording of a piece heard this drive
 		}
+		if _, t := s.titles[e.title[i]]; t || (e.holiday[i] && !s.holidayOK) || e.repeatsAnchorWork(s, i) {
+			continue // a song heard this drive; holiday music out of season; the asked work again
+		}
+		sc -= e.rowPenalty(req, s, i)
 		a := c.Artist[i]
 		if len(s.artistPen) > 0 {
 			sc -= s.artistPen[a]
@@ -167,6 +185,14 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 	if cx.last >= 0 && e.w.Transition > 0 {
 		for i := range h {
 			h[i].score += e.w.Transition * e.transition(cx.last, int(h[i].row))
+		}
+	}
+	if s.hasAQ {
+		// The anchor's own pull on the shortlist: the context moves with the
+		// session, the anchor does not.
+		w := anchorCosWeight * float32(1-0.5*req.Explore)
+		for i := range h {
+			h[i].score += w * e.anchorCos(s, int(h[i].row), req.Explore)
 		}
 	}
 	if req.Explore > 0 {
@@ -250,6 +276,17 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 	for _, r := range s.picks { // cold-start anchor
 		seen(r, 1, true)
 	}
+	// The whole drive: a title that contains another heard this drive by
+	// the same or a shared credited artist ("Tannhäuser: Overture" after
+	// "Tannhäuser, WWV 70: Overture") is the same song.
+	for i := range h {
+		for _, r := range s.driveRows {
+			if e.sameSong(int(h[i].row), r) {
+				s.workHit[i] = true
+				break
+			}
+		}
+	}
 	lambda := cx.lambda
 	// The rules give way in this order when the shortlist runs out: first
 	// the artist cap (a third Tchaikovsky beats Metallica after Swan Lake in
@@ -298,6 +335,17 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 // in ten.
 func (e *Engine) artistFull(s *scratch, row int) bool {
 	a := e.cat.Artist[row]
+	if a != s.anchorArt {
+		total := s.artistN[a]
+		for _, p := range s.picks {
+			if e.cat.Artist[p] == a {
+				total++
+			}
+		}
+		if total >= maxPerDrive {
+			return true
+		}
+	}
 	n, left := 0, artistWindow-1
 	for i := len(s.picks) - 1; i >= 0 && left > 0; i, left = i-1, left-1 {
 		if e.cat.Artist[s.picks[i]] == a {
@@ -323,10 +371,86 @@ func (e *Engine) redundancy(a, b int) float32 {
 	return 0
 }
 
-// sameWork reports whether two rows are the same work by the same primary
-// artist (work.go).
+// sameWork reports whether two rows are the same song (songKey), or the
+// same work by the same primary artist or sharing a credited artist (the
+// composer credited on two orchestras' recordings) (work.go).
 func (e *Engine) sameWork(a, b int) bool {
-	return e.cat.Artist[a] == e.cat.Artist[b] && e.work[a].matches(e.work[b])
+	if e.title[a] == e.title[b] {
+		return true
+	}
+	return (e.cat.Artist[a] == e.cat.Artist[b] || e.credits[a]&e.credits[b] != 0 && min(e.work[a].words, e.work[b].words) >= 2) &&
+		e.work[a].matches(e.work[b])
+}
+
+// sameSong reports whether one title's words contain the other's (two
+// words at least), by the same primary artist or a shared credited artist.
+func (e *Engine) sameSong(a, b int) bool {
+	return (e.cat.Artist[a] == e.cat.Artist[b] || e.credits[a]&e.credits[b] != 0) &&
+		min(e.songSig[a].words, e.songSig[b].words) >= 2 && e.songSig[a].matches(e.songSig[b])
+}
+
+// repeatsAnchorWork reports whether row is the asked track's work again.
+func (e *Engine) repeatsAnchorWork(s *scratch, row int) bool {
+	for _, r := range s.anchorWorks {
+		if e.sameWork(row, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// rowPenalty is what a row loses for its region (a vocal track in another
+// language than the anchor's), an artist without tags, and a mood against
+// the steering (a lively track in a calm request).
+func (e *Engine) rowPenalty(req *Request, s *scratch, row int) float32 {
+	var p float32
+	if s.region != 0 && e.vocal[row] && e.region[row] != s.region && e.region[row] != 0 {
+		p += regionPenalty
+	}
+	if e.untagged[row] {
+		p += untaggedPenalty
+	}
+	switch z := e.cat.Mood.Row(row)[catalog.MoodEnergy]; req.Mood {
+	case MoodCalm:
+		if z > s.energyCut {
+			p += moodMismatchPenalty
+		}
+	case MoodLively:
+		if z < s.energyCut {
+			p += moodMismatchPenalty
+		}
+	}
+	return p
+}
+
+// anchorCos is row's genre cosine to the anchor, shaped like the context's
+// under Explore (exploreGenre).
+func (e *Engine) anchorCos(s *scratch, row int, explore float64) float32 {
+	g := [1]float32{dot(e.cat.Genre.Row(row), s.aq)}
+	if explore > 0 {
+		exploreGenre(g[:], explore)
+	}
+	return g[0]
+}
+
+// Explore reaches neighbouring genres: a genre cosine above the target
+// 1 − exploreReach·Explore counts less the closer it is to 1 (by
+// exploreBend·Explore per unit), so at Explore = 1 rows at cosine ≈ 0.7 to
+// the context beat its nearest neighbours (cosine ≈ 0.95), while the mood
+// terms and the transition, untouched, keep each step smooth.
+const (
+	exploreReach = 0.3
+	exploreBend  = 1.5
+)
+
+func exploreGenre(g []float32, explore float64) {
+	tau := float32(1 - exploreReach*explore)
+	k := float32(exploreBend * explore)
+	for i, v := range g {
+		if v > tau {
+			g[i] = v - k*(v-tau)
+		}
+	}
 }
 
 // transition is how smoothly row follows last, 0..1: closeness of energy
