@@ -290,6 +290,9 @@ func deriveRegions(c *Catalog) ([]uint8, []string) {
 				v[r] += w
 			}
 		}
+		if r := titleRegion(t.Title); r != regionUnknown {
+			v[r] += 1.5
+		}
 		for _, other := range t.Artists[min(1, len(t.Artists)):] {
 			if o, ok := artistIndex[NormalizeName(other)]; ok && tagged[o] {
 				v[artistRegion[o]]++
@@ -332,17 +335,82 @@ func labelRegionShares(c *Catalog, artistRegion []uint8, tagged []bool) map[stri
 			counts[k][artistRegion[a]]++
 		}
 	}
-	for _, v := range counts {
-		var total float64
-		for _, w := range v {
-			total += w
+	// Only a regional label votes ("sertanejo", "k-pop": most of its tagged
+	// artists share a region other than international). A generic label
+	// ("pop") says nothing about an untagged artist's language: most of its
+	// tagged artists are international, but the untagged ones under it are
+	// often not (Hindi, Spanish covers).
+	for k, v := range counts {
+		best, share := v.best()
+		if best == regionIntl || best == regionUnknown || share < 0.5 {
+			delete(counts, k)
+			continue
 		}
-		for r := range v {
-			v[r] /= total
-		}
+		counts[k] = regionVotes{best: share}
 	}
 	return counts
 }
+
+// titleRegion guesses a region from a title's script (Hangul, kana, Han,
+// Devanagari, Arabic, Cyrillic, Greek, Hebrew) or from common function
+// words of a language (two of them at least), for artists nothing else
+// places. English titles give regionUnknown (no evidence either way).
+func titleRegion(title string) uint8 {
+	for _, r := range title {
+		switch {
+		case r >= 0xAC00 && r <= 0xD7AF || r >= 0x1100 && r <= 0x11FF:
+			return regionByWord["korean"]
+		case r >= 0x3040 && r <= 0x30FF:
+			return regionByWord["japanese"]
+		case r >= 0x4E00 && r <= 0x9FFF:
+			return regionByWord["chinese"]
+		case r >= 0x0900 && r <= 0x0DFF:
+			return regionByWord["indian"]
+		case r >= 0x0600 && r <= 0x06FF:
+			return regionByWord["arabic"]
+		case r >= 0x0400 && r <= 0x04FF:
+			return regionByWord["russian"]
+		case r >= 0x0370 && r <= 0x03FF:
+			return regionByWord["greek"]
+		case r >= 0x0590 && r <= 0x05FF:
+			return regionByWord["israeli"]
+		}
+	}
+	v := regionVotes{}
+	for _, w := range strings.Fields(NormalizeName(title)) {
+		if r, ok := titleWordRegion[w]; ok {
+			v[r]++
+		}
+	}
+	if r, _ := v.best(); v[r] >= 2 {
+		return r
+	}
+	return regionUnknown
+}
+
+// titleWordRegion: function words frequent in one language's titles and
+// rare in English ones.
+var titleWordRegion = func() map[string]uint8 {
+	m := map[string]uint8{}
+	// In order: a word listed twice belongs to the first language.
+	for _, l := range []struct{ region, words string }{
+		{"latin", "el la los las que mi tu te por con para amor corazon sin mas como una yo vida quiero eres esta noche"},
+		{"brazil", "voce nao meu minha pra coracao saudade eu seu sua ela ele bem tudo"},
+		{"italian", "il che di non sono mio mia ti della nel per questa cosa sei"},
+		{"french", "le les je pas mon ma et est une des toi moi pour dans qui sur"},
+		{"german", "ich du nicht und der die das mein liebe ist ein eine wir mit auf"},
+		{"indian", "hai bhi nahi mera tera dil pyaar ke ki se mein tum hum ho jaana kya yeh tujhe mujhe"},
+		{"turkish", "bir ben sen ve ne gibi ask seni beni"},
+	} {
+		r := regionByWord[l.region]
+		for _, w := range strings.Fields(l.words) {
+			if _, dup := m[w]; !dup {
+				m[w] = r
+			}
+		}
+	}
+	return m
+}()
 
 func hash64(s string) uint64 {
 	h := fnv.New64a()

@@ -43,6 +43,11 @@ const (
 	// anchorMinWeight is its weight when the session is still empty (as much
 	// as an explicit seed).
 	anchorMinWeight = seedWeight
+	// anchorMoodShare is the anchor's share of the mood target: more than
+	// its share of the genre context, because the session's mood, fed back
+	// track after track, slides toward the densest mood of the genre (a
+	// jazz drive sank from energy 0.56 to 0.27 at half).
+	anchorMoodShare = 0.8
 	// anchorCosWeight rewards, on the shortlist, the genre cosine to the
 	// anchor itself (not only to the context, which the session moves).
 	anchorCosWeight = 0.5
@@ -51,7 +56,7 @@ const (
 	// has no genre tags (its genre vector is a guess from its labels, so it
 	// must not win ties by default).
 	regionPenalty   = 0.3
-	untaggedPenalty = 0.05
+	untaggedPenalty = 0.1
 	// moodMismatchPenalty is taken from a track on the wrong side of raw
 	// energy 0.5 for a calm or lively request, so "something calm" is not
 	// followed by "lively, high energy" picks.
@@ -103,15 +108,19 @@ func (e *Engine) applyAnchor(req *Request, s *scratch, cx *reqContext, addRow fu
 	switch {
 	case len(a.Rows) > 0:
 		per := w / float32(len(a.Rows))
+		s.am = [catalog.MoodDims]float32{}
 		for _, r := range a.Rows {
 			addRow(r, per)
 			g := e.cat.Genre.Row(r)
 			for j := range s.aq {
 				s.aq[j] += g[j]
 			}
+			for j, v := range e.cat.Mood.Row(r) {
+				s.am[j] += v / float32(len(a.Rows))
+			}
 		}
 		normalize(s.aq)
-		s.hasAQ = true
+		s.hasAQ, s.hasAM = true, true
 	case len(a.Genres) > 0 && e.cat.Tags.Embed(a.Genres, s.tmp):
 		copy(s.aq, s.tmp)
 		s.hasAQ = true
@@ -291,7 +300,7 @@ func (e *Engine) representative(rows []int, req *Request) int {
 	normalize(centre)
 	heard := e.heardRows(req)
 	return e.bestRow(rows, func(r int) float32 {
-		return popularity(&e.cat.Tracks[r]) + 0.5*dot(e.cat.Genre.Row(r), centre)
+		return popularity(&e.cat.Tracks[r]) + 0.5*dot(e.cat.Genre.Row(r), centre) - e.untaggedCost(r)
 	}, req, heard)
 }
 
@@ -316,7 +325,9 @@ func (e *Engine) genreStart(a *Anchor, req *Request) int {
 			}
 		}
 	}
-	score := func(r int) float32 { return popularity(&e.cat.Tracks[r]) + 2*dot(e.cat.Genre.Row(r), vec) }
+	score := func(r int) float32 {
+		return popularity(&e.cat.Tracks[r]) + 2*dot(e.cat.Genre.Row(r), vec) - 4*e.untaggedCost(r)
+	}
 	heard := e.heardRows(req)
 	if r := e.bestRow(labelled, score, req, heard); r >= 0 {
 		return r
@@ -339,6 +350,15 @@ func (e *Engine) bestRow(rows []int, score func(int) float32, req *Request, hear
 		}
 	}
 	return best
+}
+
+// untaggedCost: an artist without genre tags is a weaker start (its genre
+// is a guess from its labels).
+func (e *Engine) untaggedCost(r int) float32 {
+	if e.untagged[r] {
+		return untaggedPenalty
+	}
+	return 0
 }
 
 func popularity(t *music.Track) float32 {

@@ -102,8 +102,10 @@ type scratch struct {
 	artistPen map[int32]float32
 	liked     map[int32]struct{}
 
-	aq          []float32          // the anchor's genre vector (normalised), when hasAQ
-	hasAQ       bool               //
+	aq          []float32 // the anchor's genre vector (normalised), when hasAQ
+	hasAQ       bool
+	am          [catalog.MoodDims]float32 // the anchor rows' mean mood, when hasAM
+	hasAM       bool
 	titles      map[uint64]struct{} // songs heard this drive, queued or seeded (songKey)
 	artistN     map[int32]int       // tracks per artist in the drive's last driveWindow-1 tracks and the queue
 	anchorWorks []int               // rows whose works the continuation must not repeat (the asked track)
@@ -153,6 +155,7 @@ func (s *scratch) reset() {
 	clear(s.aq)
 	clear(s.titles)
 	clear(s.artistN)
+	s.hasAM = false
 	s.hasAQ, s.anchorWorks, s.driveRows, s.anchorArt, s.region, s.holidayOK = false, s.anchorWorks[:0], s.driveRows[:0], -1, 0, false
 }
 
@@ -319,6 +322,11 @@ func (e *Engine) finishContext(req *Request, s *scratch, cx *reqContext) {
 	if posW > 0 {
 		for j := range s.mt {
 			s.mt[j] /= posW
+		}
+		if s.hasAM {
+			for j := range s.mt {
+				s.mt[j] = anchorMoodShare*s.am[j] + (1-anchorMoodShare)*s.mt[j]
+			}
 		}
 		if negW > 0 {
 			// Move the target away from the skipped tracks' mean, by at most half

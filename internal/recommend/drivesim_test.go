@@ -293,3 +293,34 @@ func TestFullCatalogDrives(t *testing.T) {
 		}
 	}
 }
+
+// TestFullCatalogExplore measures explore = 1 against 0 on the full
+// catalog: genre cosine to the seed, family share and mood step of ten picks.
+func TestFullCatalogExplore(t *testing.T) {
+	c := fullCatalog(t)
+	e := recommend.New(c, recommend.Options{})
+	var cos0, cos1, step0, step1, fam0, fam1 float64
+	n := 0
+	for _, sd := range fullDriveSeeds {
+		if sd.title == "" {
+			continue
+		}
+		seed := findTrack(c, sd.title, sd.artist)
+		stats := func(explore float64) (float64, float64, float64) {
+			ps, err := e.Recommend(recommend.Request{Seeds: []int{seed}, N: 10, Explore: explore, RandSeed: 5, Explicit: true})
+			require.NoError(t, err)
+			cos, step := listStats(c, seed, ps)
+			return cos, step, float64(countFamily(c, ps, c.Family[seed])) / float64(len(ps))
+		}
+		a, b, f := stats(0)
+		x, y, g := stats(1)
+		t.Logf("%-20s explore 0: cos %.3f step %.3f family %.2f | explore 1: cos %.3f step %.3f family %.2f", sd.name, a, b, f, x, y, g)
+		cos0, step0, fam0, cos1, step1, fam1 = cos0+a, step0+b, fam0+f, cos1+x, step1+y, fam1+g
+		n++
+	}
+	k := float64(n)
+	t.Logf("mean explore 0: cos %.3f step %.3f family %.2f | explore 1: cos %.3f step %.3f family %.2f",
+		cos0/k, step0/k, fam0/k, cos1/k, step1/k, fam1/k)
+	assert.Less(t, cos1/k, cos0/k-0.03, "explore reaches neighbouring genres")
+	assert.Less(t, step1/k, step0/k+0.1, "without jarring mood steps")
+}

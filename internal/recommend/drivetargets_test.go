@@ -161,3 +161,53 @@ func TestSeason(t *testing.T) {
 		assert.Equal(t, tc.want, s.Contains(d), tc.day)
 	}
 }
+
+// listStats is the mean genre cosine of picks to the seed and the mean mood
+// step (|Δvalence| + |Δenergy|, raw) between consecutive tracks.
+func listStats(c *catalog.Catalog, seed int, ps []recommend.Pick) (cos, step float64) {
+	prev := seed
+	for _, p := range ps {
+		cos += float64(dot32(c.Genre.Row(p.Row), c.Genre.Row(seed)))
+		step += moodStep(c, prev, p.Row)
+		prev = p.Row
+	}
+	return cos / float64(len(ps)), step / float64(len(ps))
+}
+
+func moodStep(c *catalog.Catalog, a, b int) float64 {
+	d := func(dim int) float64 {
+		x := recommend.RawMood(c, a, dim) - recommend.RawMood(c, b, dim)
+		return max(x, -x)
+	}
+	return d(catalog.MoodValence) + d(catalog.MoodEnergy)
+}
+
+func dot32(a, b []float32) float32 {
+	var s float32
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// TestExploreReachesNeighbours: explore = 1 picks rows further from the
+// seed in genre (lower cosine) than explore = 0, without bigger mood jumps.
+func TestExploreReachesNeighbours(t *testing.T) {
+	c := synthetic()
+	e := recommend.New(c, recommend.Options{})
+	for _, fam := range []string{"jazz", "rock", "classical"} {
+		t.Run(fam, func(t *testing.T) {
+			seed := firstOf(t, c, famIndex(t, c, fam))
+			stats := func(explore float64) (float64, float64) {
+				ps, err := e.Recommend(recommend.Request{Seeds: []int{seed}, N: 10, Explore: explore, RandSeed: 3, Explicit: true})
+				require.NoError(t, err)
+				return listStats(c, seed, ps)
+			}
+			cos0, step0 := stats(0)
+			cos1, step1 := stats(1)
+			t.Logf("explore 0: cos %.3f step %.3f; explore 1: cos %.3f step %.3f", cos0, step0, cos1, step1)
+			assert.Less(t, cos1, cos0-0.02, "explore reaches further in genre")
+			assert.Less(t, step1, step0+0.15, "explore does not jar")
+		})
+	}
+}

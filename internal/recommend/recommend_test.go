@@ -274,7 +274,10 @@ func TestRecommendLikePulls(t *testing.T) {
 	withTaste, err := e.Recommend(recommend.Request{Seeds: []int{r}, Taste: taste, N: 10, Explicit: true})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, countFamily(c, withTaste, rock), 8, "the seed still dominates")
-	assert.Contains(t, e.Explain(firstOtherByArtist(c, j), recommend.Request{Seeds: []int{r}, Taste: taste}), "you liked")
+	// A taste is plays, not likes: no "you liked" without a like.
+	assert.NotContains(t, e.Explain(firstOtherByArtist(c, j), recommend.Request{Seeds: []int{r}, Taste: taste}), "you liked")
+	likedReq := req(music.Like)
+	assert.Contains(t, e.Explain(firstOtherByArtist(c, j), likedReq), "you liked")
 }
 
 func firstOtherByArtist(c *catalog.Catalog, row int) int {

@@ -404,8 +404,12 @@ func (e *Engine) repeatsAnchorWork(s *scratch, row int) bool {
 // the steering (a lively track in a calm request).
 func (e *Engine) rowPenalty(req *Request, s *scratch, row int) float32 {
 	var p float32
-	if s.region != 0 && e.vocal[row] && e.region[row] != s.region && e.region[row] != 0 {
-		p += regionPenalty
+	if s.region != 0 && e.vocal[row] && e.region[row] != s.region {
+		if e.region[row] == 0 {
+			p += regionPenalty / 2 // nothing places it: half the doubt
+		} else {
+			p += regionPenalty
+		}
 	}
 	if e.untagged[row] {
 		p += untaggedPenalty
