@@ -1,7 +1,6 @@
 package recommend
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 
@@ -325,8 +324,18 @@ func (e *Engine) genreStart(a *Anchor, req *Request) int {
 			}
 		}
 	}
+	// Typical of the genre in mood too: "some jazz" should not open with its
+	// quietest ballad or its wildest free-jazz track.
+	var mE, mV float32
+	for _, r := range labelled {
+		m := e.cat.Mood.Row(r)
+		mE += m[catalog.MoodEnergy] / float32(len(labelled))
+		mV += m[catalog.MoodValence] / float32(len(labelled))
+	}
 	score := func(r int) float32 {
-		return popularity(&e.cat.Tracks[r]) + 2*dot(e.cat.Genre.Row(r), vec) - 4*e.untaggedCost(r)
+		m := e.cat.Mood.Row(r)
+		atypical := abs32(m[catalog.MoodEnergy]-mE) + abs32(m[catalog.MoodValence]-mV)
+		return popularity(&e.cat.Tracks[r]) + 2*dot(e.cat.Genre.Row(r), vec) - 4*e.untaggedCost(r) - 0.3*atypical
 	}
 	heard := e.heardRows(req)
 	if r := e.bestRow(labelled, score, req, heard); r >= 0 {
@@ -368,6 +377,8 @@ func popularity(t *music.Track) float32 {
 	return float32(t.Popularity) / 100
 }
 
+func abs32(x float32) float32 { return max(x, -x) }
+
 func dot(a, b []float32) float32 {
 	var s float32
 	for i := range a {
@@ -376,9 +387,3 @@ func dot(a, b []float32) float32 {
 	return s
 }
 
-// sortedCopy returns rows sorted ascending (for deterministic sets).
-func sortedCopy(rows []int) []int {
-	out := slices.Clone(rows)
-	slices.SortFunc(out, cmp.Compare[int])
-	return out
-}
