@@ -55,6 +55,7 @@ const (
 	// has no genre tags (its genre vector is a guess from its labels, so it
 	// must not win ties by default).
 	regionPenalty   = 0.3
+	instrumentalKey = 255 // the region key of an instrumental row (no language)
 	untaggedPenalty = 0.1
 	// moodMismatchPenalty is taken from a track on the wrong side of raw
 	// energy 0.5 for a calm or lively request, so "something calm" is not
@@ -386,4 +387,3 @@ func dot(a, b []float32) float32 {
 	}
 	return s
 }
-

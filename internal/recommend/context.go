@@ -92,13 +92,14 @@ type scratch struct {
 	redund    []float32
 	taken     []bool
 	workHit   []bool // per shortlist row: its work is in recent or the picks
+	driveN    []int  // per shortlist row: its artist's tracks in the drive window, queue and picks
 	recent    []int  // distinct rows just heard or queued, oldest first (session tail, seeds, queue)
 	nSession  int    // how many rows of recent come from the session
 	pieces    map[uint64]struct{}
 	picks     []int     // rows picked so far, in order
 	scores    []float32 // their shortlist scores
 	taste     []tasteEntry
-	banned    map[int32]struct{}
+	banned    bannedSet
 	artistPen map[int32]float32
 	liked     map[int32]struct{}
 
@@ -112,8 +113,33 @@ type scratch struct {
 	driveRows   []int               // every catalog row heard this drive (Heard), for same-song checks
 	anchorArt   int32               // the artist of an artist anchor, else -1
 	region      uint8               // the anchor's region, 0 = any
+	regionPen   [256]float32        // per region key: the penalty in the full pass
 	holidayOK   bool                // holiday music may play (in season or asked for)
 	energyCut   float32             // mood steering: z energy on the calm/lively boundary
+}
+
+// bannedSet is the set of rows a request must not pick: a flag per row
+// (one index, no hashing, in the full pass) and the list of rows set, so
+// reset costs what was banned, not the catalog.
+type bannedSet struct {
+	is   []bool
+	list []int32
+}
+
+func (b *bannedSet) add(r int) {
+	if !b.is[r] {
+		b.is[r] = true
+		b.list = append(b.list, int32(r))
+	}
+}
+
+func (b *bannedSet) has(r int) bool { return b.is[r] }
+
+func (b *bannedSet) reset() {
+	for _, r := range b.list {
+		b.is[r] = false
+	}
+	b.list = b.list[:0]
 }
 
 func newScratch(n, gdim, k, families int) *scratch {
@@ -125,11 +151,12 @@ func newScratch(n, gdim, k, families int) *scratch {
 		redund:    make([]float32, 0, k),
 		taken:     make([]bool, 0, k),
 		workHit:   make([]bool, 0, k),
+		driveN:    make([]int, 0, k),
 		recent:    make([]int, 0, recentTracks+queuedTracks+4),
 		pieces:    make(map[uint64]struct{}),
 		picks:     make([]int, 0, MaxN),
 		scores:    make([]float32, 0, MaxN),
-		banned:    make(map[int32]struct{}),
+		banned:    bannedSet{is: make([]bool, n)},
 		artistPen: make(map[int32]float32),
 		liked:     make(map[int32]struct{}),
 		aq:        make([]float32, gdim),
@@ -149,7 +176,7 @@ func (s *scratch) reset() {
 	s.taste = s.taste[:0]
 	s.recent = s.recent[:0]
 	clear(s.pieces)
-	clear(s.banned)
+	s.banned.reset()
 	clear(s.artistPen)
 	clear(s.liked)
 	clear(s.aq)
@@ -192,7 +219,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 
 	for _, r := range req.Seeds {
 		addRow(r, seedWeight)
-		s.banned[int32(r)] = struct{}{}
+		s.banned.add(r)
 		s.anchorWorks = append(s.anchorWorks, r)
 		if cx.anchor < 0 {
 			cx.anchor, cx.anchorWhy, anchorW = r, whySeed, seedWeight
@@ -299,7 +326,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	}
 	for _, id := range req.Exclude {
 		if r, ok := e.lookup(id); ok {
-			s.banned[int32(r)] = struct{}{}
+			s.banned.add(r)
 		}
 	}
 
@@ -399,6 +426,7 @@ func (e *Engine) prepareAnchor(req *Request, s *scratch, cx *reqContext) []int {
 	rows := e.anchorRows(req)
 	s.holidayOK = e.inSeason(req) || e.holidayAsked(req)
 	s.region = e.anchorRegion(rows)
+	s.regionPenalties()
 	a := req.Anchor
 	if a == nil {
 		return rows
@@ -424,7 +452,7 @@ func (e *Engine) prepareAnchor(req *Request, s *scratch, cx *reqContext) []int {
 // ban bans a row, every other recording of its piece by its artist and
 // every version of its song.
 func (e *Engine) ban(s *scratch, r int) {
-	s.banned[int32(r)] = struct{}{}
+	s.banned.add(r)
 	s.pieces[e.piece[r]] = struct{}{}
 	s.titles[e.title[r]] = struct{}{}
 }
@@ -478,7 +506,7 @@ func (e *Engine) collectRecent(req *Request, s *scratch) {
 		if !ok {
 			continue
 		}
-		if _, inSession := s.banned[int32(r)]; inSession || slices.Contains(s.recent[start:], r) {
+		if inSession := s.banned.has(r); inSession || slices.Contains(s.recent[start:], r) {
 			continue
 		}
 		s.recent = append(s.recent, r)

@@ -140,6 +140,7 @@ type Engine struct {
 	explicit  []bool    // flagged explicit, or unknown and estimated explicit
 	holiday   []bool    // holiday music (catalog.Derived)
 	region    []uint8   // region/language group, 0 unknown (catalog.Derived)
+	regionKey []uint8   // region for vocal rows, instrumentalKey for instrumental ones
 	vocal     []bool    // not instrumental: its region (language) matters
 	untagged  []bool    // the primary artist has no genre tags
 	title     []uint64  // the song across artists and versions, see work.go
@@ -297,7 +298,6 @@ func (e *Engine) prepare() {
 	e.credits = make([]uint64, n)
 	e.untagged = make([]bool, n)
 	e.vocal = make([]bool, n)
-	e.prepareDerived()
 	for i := range n {
 		row := c.Mood.Row(i)
 		var s float32
@@ -311,6 +311,12 @@ func (e *Engine) prepare() {
 			pop = float32(t.Popularity) / 100
 		}
 		e.prior[i] = e.w.Popularity * pop
+		if len(t.Tags) == 0 {
+			// An artist without genre tags: its genre vector is a guess from
+			// its labels, so it must not win ties by default. In the prior,
+			// not a late penalty, so it does not widen the shortlist's door.
+			e.prior[i] -= untaggedPenalty
+		}
 		e.untagged[i] = len(t.Tags) == 0
 		e.vocal[i] = !music.IsKnown(t.Features.Instrumentalness) || t.Features.Instrumentalness < 0.5
 		e.title[i], e.songSig[i] = songKey(t.Title, t.Artists)
@@ -322,6 +328,7 @@ func (e *Engine) prepare() {
 		w, p := workKeys(t.Title, t.Artists)
 		e.work[i], e.piece[i] = w, p^artist*0x9E3779B97F4A7C15
 	}
+	e.prepareDerived()
 	e.artistIdx = make(map[string]int32, len(c.Artists))
 	for i, a := range c.Artists {
 		e.artistIdx[catalog.NormalizeName(a)] = int32(i)
@@ -363,6 +370,13 @@ func (e *Engine) prepareDerived() {
 		d = catalog.Derive(c)
 	}
 	e.holiday, e.region = d.Holiday, d.Region
+	e.regionKey = make([]uint8, e.n)
+	for i, r := range d.Region {
+		e.regionKey[i] = min(r, instrumentalKey-1)
+		if !e.vocal[i] {
+			e.regionKey[i] = instrumentalKey
+		}
+	}
 	e.explicit = make([]bool, e.n)
 	for i := range e.explicit {
 		switch c.Tracks[i].Explicit {

@@ -83,7 +83,7 @@ func (e *Engine) allowed(req *Request, s *scratch, row int) bool {
 	if e.explicit[row] && !req.Explicit {
 		return false
 	}
-	if _, b := s.banned[int32(row)]; b {
+	if s.banned.has(row) {
 		return false
 	}
 	if _, p := s.pieces[e.piece[row]]; p {
@@ -109,7 +109,7 @@ func (e *Engine) addAnchor(s *scratch, cx *reqContext, row int) {
 	s.fam[e.cat.Family[row]] += 1
 	cx.posW = 1
 	cx.anchor, cx.anchorWhy, cx.last = row, whyCold, row
-	s.banned[int32(row)] = struct{}{}
+	s.banned.add(row)
 }
 
 // rank scores every row, shortlists the best e.k, adds transition
@@ -141,15 +141,16 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 	k := e.k
 	g, m, n2, prior, fam := s.g, s.m[:len(s.g)], e.moodNorm2[:len(s.g)], e.prior[:len(s.g)], c.Family[:len(s.g)]
 	fb := s.fam
+	rk, rp := e.regionKey[:len(g)], &s.regionPen
 	for i := range g {
-		sc := gw*g[i] + mw*(2*m[i]-n2[i]-tn2) + prior[i] + fb[fam[i]]
+		sc := gw*g[i] + mw*(2*m[i]-n2[i]-tn2) + prior[i] + fb[fam[i]] - rp[rk[i]]
 		if len(h) == k && sc <= h[0].score {
 			continue
 		}
 		if e.explicit[i] && !req.Explicit {
 			continue
 		}
-		if _, b := s.banned[int32(i)]; b {
+		if s.banned.is[i] {
 			continue
 		}
 		if _, p := s.pieces[e.piece[i]]; p {
@@ -255,7 +256,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			same := e.sameWork(row, r)
 			red := float32(0)
 			if full {
-				red = e.redundancy(row, r)
+				red = e.redundancy(row, r, same)
 			} else if same {
 				red = 1
 			}
@@ -265,6 +266,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			}
 		}
 	}
+	e.driveCounts(s)
 	for j, r := range s.recent {
 		// The last session track, the seeds and the queue are what the list
 		// follows directly; they count in full.
@@ -307,7 +309,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			bestObj := float32(math.Inf(-1))
 			for i, c := range h {
 				if s.taken[i] || (p.work && s.workHit[i]) || (p.coherent && s.g[c.row] < floor) ||
-					(p.artist && e.artistFull(s, int(c.row))) {
+					(p.artist && (s.driveN[i] >= maxPerDrive || e.artistFull(s, int(c.row)))) {
 					continue
 				}
 				obj := lambda*(c.score-lo)/span - (1-lambda)*s.redund[i]
@@ -324,9 +326,36 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 		}
 		s.taken[best] = true
 		r := int(h[best].row)
+		e.countDrive(s, r)
 		s.picks = append(s.picks, r)
 		s.scores = append(s.scores, h[best].score)
 		seen(r, 1, true)
+	}
+}
+
+// driveCounts sets, per shortlist row, how many tracks by its artist the
+// drive has had in its last driveWindow-1 tracks and the queue (s.artistN);
+// the anchor's artist counts 0 (an artist request means more of it).
+func (e *Engine) driveCounts(s *scratch) {
+	s.driveN = s.driveN[:len(s.heap)]
+	for i, c := range s.heap {
+		s.driveN[i] = 0
+		if a := e.cat.Artist[c.row]; a != s.anchorArt {
+			s.driveN[i] = s.artistN[a]
+		}
+	}
+}
+
+// countDrive adds a pick to the drive counts of the rows by its artist.
+func (e *Engine) countDrive(s *scratch, picked int) {
+	a := e.cat.Artist[picked]
+	if a == s.anchorArt {
+		return
+	}
+	for i, c := range s.heap {
+		if e.cat.Artist[c.row] == a {
+			s.driveN[i]++
+		}
 	}
 }
 
@@ -335,17 +364,6 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 // in ten.
 func (e *Engine) artistFull(s *scratch, row int) bool {
 	a := e.cat.Artist[row]
-	if a != s.anchorArt {
-		total := s.artistN[a]
-		for _, p := range s.picks {
-			if e.cat.Artist[p] == a {
-				total++
-			}
-		}
-		if total >= maxPerDrive {
-			return true
-		}
-	}
 	n, left := 0, artistWindow-1
 	for i := len(s.picks) - 1; i >= 0 && left > 0; i, left = i-1, left-1 {
 		if e.cat.Artist[s.picks[i]] == a {
@@ -360,10 +378,10 @@ func (e *Engine) artistFull(s *scratch, row int) bool {
 	return n >= maxPerArtist
 }
 
-// redundancy of two rows for MMR.
-func (e *Engine) redundancy(a, b int) float32 {
+// redundancy of two rows for MMR, given whether they are the same work.
+func (e *Engine) redundancy(a, b int, sameWork bool) float32 {
 	switch {
-	case e.sameWork(a, b), e.album[a] != 0 && e.album[a] == e.album[b]:
+	case sameWork, e.album[a] != 0 && e.album[a] == e.album[b]:
 		return 1
 	case e.cat.Artist[a] == e.cat.Artist[b]:
 		return 0.5
@@ -375,11 +393,13 @@ func (e *Engine) redundancy(a, b int) float32 {
 // same work by the same primary artist or sharing a credited artist (the
 // composer credited on two orchestras' recordings) (work.go).
 func (e *Engine) sameWork(a, b int) bool {
-	if e.title[a] == e.title[b] {
+	switch {
+	case e.title[a] == e.title[b]:
 		return true
+	case e.cat.Artist[a] == e.cat.Artist[b]:
+		return e.work[a].matches(e.work[b])
 	}
-	return (e.cat.Artist[a] == e.cat.Artist[b] || e.credits[a]&e.credits[b] != 0 && min(e.work[a].words, e.work[b].words) >= 2) &&
-		e.work[a].matches(e.work[b])
+	return e.credits[a]&e.credits[b] != 0 && min(e.work[a].words, e.work[b].words) >= 2 && e.work[a].matches(e.work[b])
 }
 
 // sameSong reports whether one title's words contain the other's (two
@@ -399,32 +419,39 @@ func (e *Engine) repeatsAnchorWork(s *scratch, row int) bool {
 	return false
 }
 
-// rowPenalty is what a row loses for its region (a vocal track in another
-// language than the anchor's), an artist without tags, and a mood against
-// the steering (a lively track in a calm request).
+// rowPenalty is what a row loses for a mood against the steering (a lively
+// track in a calm request). An artist without tags pays in the prior, a
+// region in the full pass (regionPenalties).
 func (e *Engine) rowPenalty(req *Request, s *scratch, row int) float32 {
 	var p float32
-	if s.region != 0 && e.vocal[row] && e.region[row] != s.region {
-		if e.region[row] == 0 {
-			p += regionPenalty / 2 // nothing places it: half the doubt
-		} else {
-			p += regionPenalty
-		}
-	}
-	if e.untagged[row] {
-		p += untaggedPenalty
-	}
-	switch z := e.cat.Mood.Row(row)[catalog.MoodEnergy]; req.Mood {
-	case MoodCalm:
-		if z > s.energyCut {
-			p += moodMismatchPenalty
-		}
-	case MoodLively:
-		if z < s.energyCut {
+	if req.Mood == MoodCalm || req.Mood == MoodLively {
+		z := e.cat.Mood.Data[row*catalog.MoodDims+catalog.MoodEnergy]
+		if (req.Mood == MoodCalm) == (z > s.energyCut) {
 			p += moodMismatchPenalty
 		}
 	}
 	return p
+}
+
+// regionPenalties fills the per-request table of the full pass, indexed by
+// a row's region key (instrumental rows: instrumentalKey, never penalised):
+// a vocal track of another region than the anchor's loses regionPenalty, an
+// unplaced one half of it. In the full pass rather than on rows entering
+// the shortlist, so it does not widen the shortlist's door.
+func (s *scratch) regionPenalties() {
+	s.regionPen = [256]float32{}
+	if s.region == 0 {
+		return
+	}
+	for k := range instrumentalKey {
+		switch k {
+		case int(s.region):
+		case 0:
+			s.regionPen[k] = regionPenalty / 2 // nothing places it: half the doubt
+		default:
+			s.regionPen[k] = regionPenalty
+		}
+	}
 }
 
 // anchorCos is row's genre cosine to the anchor, shaped like the context's
