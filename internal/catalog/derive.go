@@ -105,8 +105,11 @@ func isHoliday(t *music.Track) bool {
 			}
 		}
 	}
-	for _, s := range []string{t.Title, t.Album} {
+	for k, s := range []string{t.Title, t.Album} {
 		s = NormalizeName(s)
+		if k == 1 && strings.Contains(s, " not ") {
+			continue // "Christmas time but not Christmas songs 2022"
+		}
 		for _, p := range holidayPhrases {
 			if containsWords(s, p) {
 				return true
