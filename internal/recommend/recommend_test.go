@@ -437,6 +437,17 @@ func FuzzRecommend(f *testing.F) {
 		if sessRow != 0 {
 			req.Session = []recommend.Played{{Row: sessRow, Outcome: music.OutcomeSkipped, Genres: []string{mood}}}
 		}
+		if rs%2 == 1 { // an anchor from the same inputs, and the drive's heard list
+			kinds := []string{"", recommend.AnchorTrack, recommend.AnchorArtist, recommend.AnchorAlbum,
+				recommend.AnchorGenre, recommend.AnchorMood, recommend.AnchorContinue, "nonsense"}
+			req.Anchor = &recommend.Anchor{Kind: kinds[rs/2%uint64(len(kinds))], Rows: []int{sessRow}, Artist: int32(seed),
+				Genres: []string{mood, exclude}, Mood: mood, Label: exclude}
+			req.Heard = []music.TrackID{music.TrackID(exclude), "syn0000001"}
+			if p, err := e.Start(req.Anchor, req); err == nil && (p.Row < 0 || p.Row >= c.Len()) {
+				t.Fatalf("start row %d", p.Row)
+			}
+			_ = e.Explicit(sessRow)
+		}
 		ps, err := e.Recommend(req)
 		_ = e.Explain(seed, req)
 		if err != nil {
