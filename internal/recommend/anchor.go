@@ -1,7 +1,6 @@
 package recommend
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/continuo/continuo/internal/catalog"
@@ -163,13 +162,26 @@ func (e *Engine) holidayAsked(req *Request) bool {
 		}
 	}
 	if a := req.Anchor; a != nil {
-		for _, g := range append(slices.Clip(a.Genres), a.Label) {
-			g = strings.ToLower(g)
-			for _, w := range []string{"christmas", "xmas", "holiday", "navidad", "noel", "weihnacht"} {
-				if strings.Contains(g, w) {
-					return true
-				}
+		if namesHoliday(a.Label) {
+			return true
+		}
+		for _, g := range a.Genres {
+			if namesHoliday(g) {
+				return true
 			}
+		}
+	}
+	return false
+}
+
+// holidayWords in a genre or label ask for holiday music.
+var holidayWords = []string{"christmas", "xmas", "holiday", "navidad", "noel", "weihnacht"}
+
+func namesHoliday(s string) bool {
+	s = strings.ToLower(s)
+	for _, w := range holidayWords {
+		if strings.Contains(s, w) {
+			return true
 		}
 	}
 	return false
