@@ -222,7 +222,7 @@ func (e *Engine) Start(a *Anchor, req Request) (Pick, error) {
 			rows = e.rowsOfArtist(a.Artist)
 		}
 		if row := e.representative(rows, &req); row >= 0 {
-			return Pick{Row: row, Score: 1, Reason: "asked for " + labelOr(a, e.cat.Tracks[row].PrimaryArtist()) + ": a favourite of theirs"}, nil
+			return Pick{Row: row, Score: 1, Reason: "asked for " + labelOr(a, e.cat.Tracks[row].PrimaryArtist()) + ": one of their best-known tracks"}, nil
 		}
 		return Pick{}, music.Errorf(music.KindNotFound, "no playable track for %q", a.Label)
 	case AnchorGenre:
