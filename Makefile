@@ -61,7 +61,8 @@ full-catalog: build
 	$(BIN)/continuoctl catalog build --out $(OUT)/full.catalog \
 	  $(SHARED)/tracks_multigenre.csv $(SHARED)/spotify_songs_playlists.csv \
 	  $(SHARED)/spotify_artist_genres_w_features.csv $(SHARED)/spotify_genre_audio_features.csv \
-	  $(SHARED)/raw/richard-ch__Spotify-Popularity-Predictor
+	  $(SHARED)/raw/richard-ch__Spotify-Popularity-Predictor \
+	  $(SHARED)/raw/Cristhianrg1__spotify_song_popularity_prediction
 	$(BIN)/continuoctl catalog inspect $(OUT)/full.catalog | head -20
 
 eval: build

@@ -90,6 +90,10 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 	return c, rep, nil
 }
 
+// emptyPlaceholder is the size up to which a file in a source directory is
+// taken to hold nothing (a blank line, `""`).
+const emptyPlaceholder = 4
+
 // expandSources turns directories into their *.csv and *.jsonl files.
 func expandSources(paths []string) ([]string, error) {
 	var out []string
@@ -108,6 +112,12 @@ func expandSources(paths []string) ([]string, error) {
 				return err
 			}
 			if !d.IsDir() && (strings.HasSuffix(path, ".csv") || strings.HasSuffix(path, ".jsonl")) {
+				// A placeholder in a directory of per-genre files (three of
+				// source C's hold only `""`) holds no rows: skip it there; a
+				// file named on its own is still an error.
+				if info, err := d.Info(); err == nil && info.Size() <= emptyPlaceholder {
+					return nil
+				}
 				inDir = append(inDir, path)
 			}
 			return nil
@@ -272,6 +282,7 @@ func assemble(in *inputs, opts BuildOptions) (*Catalog, error) {
 		}
 		c.Artist[i] = a
 	}
+	c.Derived = Derive(c)
 	c.reindex()
 	if err := c.Genre.Check(); err != nil {
 		return nil, fmt.Errorf("genre matrix: %w", err)

@@ -60,6 +60,10 @@ type Catalog struct {
 	// e.g. to show valence and energy on their 0..1 scale.
 	MoodMean, MoodStd [MoodDims]float32
 
+	// Derived are columns computed from the whole catalog at build time
+	// (holiday music, explicit estimate, region); see derive.go.
+	Derived Derived
+
 	byID  map[music.TrackID]int32
 	byURI map[string]int32
 }

@@ -73,6 +73,9 @@ func (c *Catalog) Subset(rows []int) *Catalog {
 		}
 		s.Artist[i] = a
 	}
+	if c.Derived.Valid(len(c.Tracks)) {
+		s.Derived = c.Derived.subset(keep)
+	}
 	s.reindex()
 	return s
 }

@@ -16,10 +16,13 @@ import (
 	"github.com/continuo/continuo/internal/music"
 )
 
-// Snapshot format, version 1 (all integers little-endian):
+// Snapshot format, version 2 (all integers little-endian):
 //
 //	header  "CONTCAT\x00" | version u32 | payload length u64 | CRC-32C(payload) u32
-//	payload string table | tag space | families | artists | tracks | genre | mood
+//	payload string table | tag space | families | artists | tracks | genre | mood | derived
+//
+// Version 2 added the derived columns (derive.go: holiday, explicit estimate,
+// region); a version 1 file is refused with a hint to rebuild it.
 //
 // Strings are stored once in a table and referenced by index. Per-track
 // columns are stored column by column so loading is a few tight loops. The
@@ -29,7 +32,7 @@ import (
 // whole (the embedded default is); Load detects that.
 const (
 	snapMagic   = "CONTCAT\x00"
-	snapVersion = 1
+	snapVersion = 2
 	snapHeader  = 8 + 4 + 8 + 4
 	// maxSnapshot bounds what Load reads or decompresses (the full public
 	// catalog is about 60 MB).
@@ -209,6 +212,7 @@ func encodeSnapshot(w io.Writer, c *Catalog) error {
 	for _, v := range c.Mood.Data {
 		body.f32(v)
 	}
+	encodeDerived(&body, st, c)
 
 	var payload encoder
 	payload.u32(uint32(len(st.list)))
@@ -293,7 +297,7 @@ func decodeSnapshot(b []byte) (*Catalog, error) {
 		return nil, corrupt("not a catalog snapshot")
 	}
 	if v := binary.LittleEndian.Uint32(b[8:]); v != snapVersion {
-		return nil, corrupt("version %d, want %d", v, snapVersion)
+		return nil, corrupt("version %d, want %d: rebuild with catalog build (continuoctl catalog build, make catalog)", v, snapVersion)
 	}
 	plen := binary.LittleEndian.Uint64(b[12:])
 	if plen != uint64(len(b)-snapHeader) {
@@ -576,7 +580,69 @@ func (d *decoder) catalog() (*Catalog, error) {
 	if err := c.Mood.Check(); err != nil {
 		return nil, corrupt("mood matrix: %v", err)
 	}
+	if err := d.derived(c, str); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
 func crc32Checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+
+// encodeDerived writes the derived columns: the explicit threshold and its
+// held-out figures, the region names, then per track one byte each of
+// flags (bit 0: holiday), explicit estimate and region. A catalog built
+// without them (by hand) gets them computed here.
+func encodeDerived(body *encoder, st *stringTable, c *Catalog) {
+	d := c.Derived
+	if !d.Valid(len(c.Tracks)) {
+		d = Derive(c)
+	}
+	body.u8(d.ExplicitCut)
+	body.f32(d.ExplicitPrecision)
+	body.f32(d.ExplicitRecall)
+	body.u32(uint32(d.ExplicitHeldOut))
+	body.u32(uint32(len(d.Regions)))
+	for _, r := range d.Regions {
+		body.u32(st.id(r))
+	}
+	for i := range c.Tracks {
+		var flags uint8
+		if d.Holiday[i] {
+			flags |= 1
+		}
+		body.u8(flags)
+		body.u8(d.ExplicitP[i])
+		body.u8(d.Region[i])
+	}
+}
+
+func (d *decoder) derived(c *Catalog, str func(string) string) error {
+	n := len(c.Tracks)
+	var x Derived
+	x.ExplicitCut = d.u8("explicit threshold")
+	x.ExplicitPrecision = math.Float32frombits(d.u32("explicit precision"))
+	x.ExplicitRecall = math.Float32frombits(d.u32("explicit recall"))
+	x.ExplicitHeldOut = int(d.u32("explicit held-out"))
+	nr := d.count(4, "regions")
+	if d.err == nil && (nr == 0 || nr > 255) {
+		return corrupt("%d regions", nr)
+	}
+	x.Regions = make([]string, nr)
+	for i := range x.Regions {
+		x.Regions[i] = str("region")
+	}
+	raw := d.block(n, 3, "derived columns")
+	if d.err != nil {
+		return d.err
+	}
+	x.Holiday, x.ExplicitP, x.Region = make([]bool, n), make([]uint8, n), make([]uint8, n)
+	for i := range n {
+		x.Holiday[i] = raw[i*3]&1 != 0
+		x.ExplicitP[i] = raw[i*3+1]
+		if x.Region[i] = raw[i*3+2]; int(x.Region[i]) >= nr {
+			return corrupt("track %d: region %d out of %d", i, x.Region[i], nr)
+		}
+	}
+	c.Derived = x
+	return nil
+}

@@ -48,6 +48,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			assert.InDeltaSlice(t, c.Genre.Data, got.Genre.Data, 1e-4)
 			assert.Equal(t, c.Family, got.Family)
 			assert.Equal(t, c.Artist, got.Artist)
+			assert.Equal(t, c.Derived, got.Derived)
 			assert.Equal(t, c.Artists, got.Artists)
 			assert.Equal(t, c.MoodMean, got.MoodMean)
 			assert.Equal(t, c.MoodStd, got.MoodStd)
@@ -87,6 +88,8 @@ func TestLoadCorrupt(t *testing.T) {
 	flipped[len(flipped)/2] ^= 0x40
 	badVersion := append([]byte(nil), good...)
 	badVersion[8] = 9
+	oldVersion := append([]byte(nil), good...)
+	oldVersion[8] = 1
 	cases := []struct {
 		name string
 		data []byte
@@ -98,6 +101,7 @@ func TestLoadCorrupt(t *testing.T) {
 		{"truncated", good[:len(good)-100], "truncated"},
 		{"flipped byte", flipped, "checksum mismatch"},
 		{"version", badVersion, "version 9"},
+		{"version 1 (before the derived columns)", oldVersion, "version 1, want 2: rebuild with catalog build"},
 		{"bad gzip", []byte{0x1f, 0x8b, 1, 2, 3}, "gzip"},
 	}
 	for _, tc := range cases {

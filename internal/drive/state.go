@@ -78,7 +78,7 @@ type state struct {
 	sessionID  int64
 	lastActive time.Time
 	played     []recommend.Played
-	recentIDs  []music.TrackID
+	heard      heardLog // every catalog track heard this drive, up to heardSpan back
 	taste      music.Taste
 	// anchor is what the last Play asked for (nil: none); it holds until
 	// the next Play or a profile switch and goes with every request.
@@ -305,7 +305,7 @@ func (st *state) endCurrent(outcome music.Outcome) (music.PlayEvent, bool) {
 		t := &st.c.m().Catalog.Tracks[cur.row]
 		ev.TrackID = t.ID
 		ev.Artist = t.PrimaryArtist()
-		st.recentIDs = appendWindow(st.recentIDs, t.ID)
+		st.heard = st.heard.add(t.ID, st.now())
 	}
 	st.played = appendWindow(st.played, recommend.Played{Row: cur.row, Genres: cur.meta.Genres, Outcome: outcome})
 	return ev, true
@@ -349,6 +349,42 @@ func appendWindow[T any](s []T, v T) []T {
 		s = append(s[:0:0], s[len(s)-sessionWindow:]...)
 	}
 	return s
+}
+
+// heardSpan is how far back a drive remembers what it played: no track
+// repeats within it (issue 10: a drive of 8 hours).
+const heardSpan = 8 * time.Hour
+
+// heardLog is the drive's record of heard tracks, oldest first.
+type heardLog []heardTrack
+
+type heardTrack struct {
+	id music.TrackID
+	at time.Time
+}
+
+// add appends a play and forgets what is older than heardSpan.
+func (h heardLog) add(id music.TrackID, at time.Time) heardLog {
+	h = append(h, heardTrack{id, at})
+	i := 0
+	for i < len(h) && at.Sub(h[i].at) > heardSpan {
+		i++
+	}
+	if i > 0 {
+		h = append(h[:0:0], h[i:]...)
+	}
+	return h
+}
+
+// ids returns the ids heard within heardSpan of now, oldest first.
+func (h heardLog) ids(now time.Time) []music.TrackID {
+	out := make([]music.TrackID, 0, len(h)+1)
+	for _, x := range h {
+		if now.Sub(x.at) <= heardSpan {
+			out = append(out, x.id)
+		}
+	}
+	return out
 }
 
 func shortName(bus string) string {
@@ -407,7 +443,7 @@ func (st *state) setProfile(ctx context.Context, profile string) {
 	st.finishCurrent(ctx, music.OutcomeStopped)
 	st.endSession(ctx)
 	st.profile = profile
-	st.played, st.recentIDs, st.anchor = nil, nil, nil
+	st.played, st.heard, st.anchor = nil, nil, nil
 	st.loadTaste(ctx)
 	st.c.log.Debug().Str("profile", profile).Msg("profile switched")
 	st.c.log.Info().Msg("active profile switched")
@@ -417,7 +453,7 @@ func (st *state) forget(ctx context.Context, profile string) error {
 	if profile == st.profile {
 		st.cur = nil // its play must not be written back after the erase
 		st.endSession(ctx)
-		st.played, st.recentIDs, st.taste, st.anchor = nil, nil, music.Taste{}, nil
+		st.played, st.heard, st.taste, st.anchor = nil, nil, music.Taste{}, nil
 	}
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
@@ -493,7 +529,15 @@ func (st *state) request(ctx context.Context, seed music.TrackID, n int, o Recom
 		}
 		req.Taste = &t
 	}
-	req.Exclude = append(append(req.Exclude, st.recentIDs...), o.Exclude...)
+	// Every track heard this drive (8 hours), not only the session window,
+	// so no track comes back whatever the window; the engine also bans
+	// other versions of their songs and counts their artists.
+	req.Now = st.now()
+	req.Heard = st.heard.ids(req.Now)
+	if st.cur != nil && st.cur.row >= 0 {
+		req.Heard = append(req.Heard, st.c.m().Catalog.Tracks[st.cur.row].ID)
+	}
+	req.Exclude = append(req.Exclude, o.Exclude...)
 	for _, q := range st.queue {
 		req.Exclude = append(req.Exclude, st.c.m().Catalog.Tracks[q.row].ID)
 	}

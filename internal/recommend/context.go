@@ -35,6 +35,11 @@ const (
 	maxPerArtist = 2
 	recentTracks = 20
 	queuedTracks = 10
+	// Over a whole drive: at most maxPerDrive tracks by one artist in any
+	// driveWindow consecutive tracks (the anchor's own artist excepted: an
+	// artist request means more of the artist, spaced by the rule above).
+	driveWindow = 60
+	maxPerDrive = 4
 )
 
 // why says where the reason's anchor came from.
@@ -46,6 +51,7 @@ const (
 	whySession
 	whyTaste
 	whyCold
+	whyAnchor
 )
 
 // reqContext is what a request means in the catalog's spaces.
@@ -61,6 +67,7 @@ type reqContext struct {
 	posW        float32 // total positive evidence of catalog tracks
 	negW        float32 // total negative evidence
 	famW        float32 // positive evidence of other tracks with a known family
+	label       string  // the anchor as reasons name it, when it is not a row ("jazz")
 }
 
 type cand struct {
@@ -85,15 +92,54 @@ type scratch struct {
 	redund    []float32
 	taken     []bool
 	workHit   []bool // per shortlist row: its work is in recent or the picks
+	driveN    []int  // per shortlist row: its artist's tracks in the drive window, queue and picks
 	recent    []int  // distinct rows just heard or queued, oldest first (session tail, seeds, queue)
 	nSession  int    // how many rows of recent come from the session
 	pieces    map[uint64]struct{}
 	picks     []int     // rows picked so far, in order
 	scores    []float32 // their shortlist scores
 	taste     []tasteEntry
-	banned    map[int32]struct{}
+	banned    bannedSet
 	artistPen map[int32]float32
 	liked     map[int32]struct{}
+
+	aq          []float32 // the anchor's genre vector (normalised), when hasAQ
+	hasAQ       bool
+	am          [catalog.MoodDims]float32 // the anchor rows' mean mood, when hasAM
+	hasAM       bool
+	titles      map[uint64]struct{} // songs heard this drive, queued or seeded (songKey)
+	artistN     map[int32]int       // tracks per artist in the drive's last driveWindow-1 tracks and the queue
+	anchorWorks []int               // rows whose works the continuation must not repeat (the asked track)
+	driveRows   []int               // every catalog row heard this drive (Heard), for same-song checks
+	anchorArt   int32               // the artist of an artist anchor, else -1
+	region      uint8               // the anchor's region, 0 = any
+	regionPen   [256]float32        // per region key: the penalty in the full pass
+	holidayOK   bool                // holiday music may play (in season or asked for)
+	energyCut   float32             // mood steering: z energy on the calm/lively boundary
+}
+
+// bannedSet is the set of rows a request must not pick: a flag per row
+// (one index, no hashing, in the full pass) and the list of rows set, so
+// reset costs what was banned, not the catalog.
+type bannedSet struct {
+	is   []bool
+	list []int32
+}
+
+func (b *bannedSet) add(r int) {
+	if !b.is[r] {
+		b.is[r] = true
+		b.list = append(b.list, int32(r))
+	}
+}
+
+func (b *bannedSet) has(r int) bool { return b.is[r] }
+
+func (b *bannedSet) reset() {
+	for _, r := range b.list {
+		b.is[r] = false
+	}
+	b.list = b.list[:0]
 }
 
 func newScratch(n, gdim, k, families int) *scratch {
@@ -105,13 +151,17 @@ func newScratch(n, gdim, k, families int) *scratch {
 		redund:    make([]float32, 0, k),
 		taken:     make([]bool, 0, k),
 		workHit:   make([]bool, 0, k),
+		driveN:    make([]int, 0, k),
 		recent:    make([]int, 0, recentTracks+queuedTracks+4),
 		pieces:    make(map[uint64]struct{}),
 		picks:     make([]int, 0, MaxN),
 		scores:    make([]float32, 0, MaxN),
-		banned:    make(map[int32]struct{}),
+		banned:    bannedSet{is: make([]bool, n)},
 		artistPen: make(map[int32]float32),
 		liked:     make(map[int32]struct{}),
+		aq:        make([]float32, gdim),
+		titles:    make(map[uint64]struct{}),
+		artistN:   make(map[int32]int),
 	}
 }
 
@@ -126,9 +176,14 @@ func (s *scratch) reset() {
 	s.taste = s.taste[:0]
 	s.recent = s.recent[:0]
 	clear(s.pieces)
-	clear(s.banned)
+	s.banned.reset()
 	clear(s.artistPen)
 	clear(s.liked)
+	clear(s.aq)
+	clear(s.titles)
+	clear(s.artistN)
+	s.hasAM = false
+	s.hasAQ, s.anchorWorks, s.driveRows, s.anchorArt, s.region, s.holidayOK = false, s.anchorWorks[:0], s.driveRows[:0], -1, 0, false
 }
 
 // buildContext turns the request's evidence into the genre context (s.gq,
@@ -164,19 +219,24 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 
 	for _, r := range req.Seeds {
 		addRow(r, seedWeight)
-		s.banned[int32(r)] = struct{}{}
+		s.banned.add(r)
+		s.anchorWorks = append(s.anchorWorks, r)
 		if cx.anchor < 0 {
 			cx.anchor, cx.anchorWhy, anchorW = r, whySeed, seedWeight
 		}
 	}
+	anchorRows := e.prepareAnchor(req, s, &cx)
+	if cx.anchorWhy == whyAnchor || cx.label != "" {
+		anchorW = float32(math.Inf(1)) // the request names the reasons
+	}
 
 	sess := req.Session
-	for _, p := range sess { // every played track and piece is banned, however old
+	for _, p := range sess { // every played track and song is banned, however old
 		if p.Row >= 0 {
-			s.banned[int32(p.Row)] = struct{}{}
-			s.pieces[e.piece[p.Row]] = struct{}{}
+			e.ban(s, p.Row)
 		}
 	}
+	e.banHeard(req, s)
 	e.collectRecent(req, s)
 	if len(sess) > maxSession {
 		sess = sess[len(sess)-maxSession:]
@@ -217,7 +277,9 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 		addRow(p.Row, w)
 		a := c.Artist[p.Row]
 		switch {
-		case p.Feedback == music.Like:
+		case p.Feedback == music.Like && !slices.Contains(anchorRows, p.Row):
+			// A like on the asked track is the request itself (the drive
+			// records it so), not the driver's verdict.
 			s.liked[a] = struct{}{}
 		case p.Feedback == music.Dislike:
 			s.artistPen[a] += dislikeArtistPenalty * e.w.SkippedArtist
@@ -252,9 +314,6 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 		for _, te := range s.taste {
 			w := tasteTotal * te.w / sum
 			addRow(int(te.row), w)
-			if te.w > 0 && te.w/sum > 0.05 {
-				s.liked[c.Artist[te.row]] = struct{}{}
-			}
 			if te.w > best && (cx.anchor < 0 || cx.anchorWhy == whyTaste) {
 				cx.anchor, cx.anchorWhy, best = int(te.row), whyTaste, te.w // the favourite names the reasons
 			}
@@ -267,10 +326,13 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	}
 	for _, id := range req.Exclude {
 		if r, ok := e.lookup(id); ok {
-			s.banned[int32(r)] = struct{}{}
+			s.banned.add(r)
 		}
 	}
 
+	cx.posW, cx.famW = posW, famW
+	e.applyAnchor(req, s, &cx, addRow)
+	famW = cx.famW
 	cx.posW, cx.negW, cx.famW = posW, negW, famW
 	if posW == 0 && !cx.tagEvidence {
 		return cx, false
@@ -288,6 +350,11 @@ func (e *Engine) finishContext(req *Request, s *scratch, cx *reqContext) {
 		for j := range s.mt {
 			s.mt[j] /= posW
 		}
+		if s.hasAM {
+			for j := range s.mt {
+				s.mt[j] = anchorMoodShare*s.am[j] + (1-anchorMoodShare)*s.mt[j]
+			}
+		}
 		if negW > 0 {
 			// Move the target away from the skipped tracks' mean, by at most half
 			// a standard deviation per dimension.
@@ -297,6 +364,9 @@ func (e *Engine) finishContext(req *Request, s *scratch, cx *reqContext) {
 				s.mt[j] += f * clamp(d, -1, 1)
 			}
 		}
+	}
+	if sd := e.cat.MoodStd[catalog.MoodEnergy]; sd > 0 {
+		s.energyCut = (moodEnergyBoundary - e.cat.MoodMean[catalog.MoodEnergy]) / sd
 	}
 	cx.genreW = e.w.Genre * float32(1-0.5*req.Explore)
 	cx.moodW = e.w.Mood
@@ -348,6 +418,66 @@ func normalize(v []float32) {
 	}
 }
 
+// prepareAnchor sets what the anchor decides beyond the context: the row
+// that names reasons, the works the continuation must not repeat, the
+// artist exempt from the drive cap, the region, whether holiday music may
+// play. It returns the anchor's rows.
+func (e *Engine) prepareAnchor(req *Request, s *scratch, cx *reqContext) []int {
+	rows := e.anchorRows(req)
+	s.holidayOK = e.inSeason(req) || e.holidayAsked(req)
+	s.region = e.anchorRegion(rows)
+	s.regionPenalties()
+	a := req.Anchor
+	if a == nil {
+		return rows
+	}
+	if len(a.Rows) > 0 {
+		cx.anchor, cx.anchorWhy = a.Rows[0], whyAnchor
+	}
+	if a.Kind != AnchorContinue {
+		cx.label = a.Label
+	}
+	switch a.Kind {
+	case AnchorTrack:
+		s.anchorWorks = append(s.anchorWorks, a.Rows...)
+		for _, r := range a.Rows {
+			e.ban(s, r)
+		}
+	case AnchorArtist:
+		s.anchorArt = a.Artist
+	}
+	return rows
+}
+
+// ban bans a row, every other recording of its piece by its artist and
+// every version of its song.
+func (e *Engine) ban(s *scratch, r int) {
+	s.banned.add(r)
+	s.pieces[e.piece[r]] = struct{}{}
+	s.titles[e.title[r]] = struct{}{}
+}
+
+// banHeard bans every track heard this drive and counts the artists of the
+// last driveWindow-1 of them for the drive cap.
+func (e *Engine) banHeard(req *Request, s *scratch) {
+	for i, id := range req.Heard {
+		r, ok := e.lookup(id)
+		if !ok {
+			continue
+		}
+		e.ban(s, r)
+		s.driveRows = append(s.driveRows, r)
+		if i >= len(req.Heard)-(driveWindow-1) {
+			s.artistN[e.cat.Artist[r]]++
+		}
+	}
+}
+
+// inSeason reports whether holiday music may play by the request's clock.
+func (e *Engine) inSeason(req *Request) bool {
+	return !req.Now.IsZero() && e.season.Contains(req.Now)
+}
+
 func clamp(v, lo, hi float32) float32 { return max(lo, min(hi, v)) }
 
 // collectRecent fills s.recent, the tracks the diversity rules look back on,
@@ -365,7 +495,7 @@ func (e *Engine) collectRecent(req *Request, s *scratch) {
 	slices.Reverse(s.recent)
 	s.nSession = len(s.recent)
 	for _, r := range req.Seeds {
-		s.pieces[e.piece[r]] = struct{}{}
+		e.ban(s, r)
 		if !slices.Contains(s.recent, r) {
 			s.recent = append(s.recent, r)
 		}
@@ -376,11 +506,20 @@ func (e *Engine) collectRecent(req *Request, s *scratch) {
 		if !ok {
 			continue
 		}
-		if _, inSession := s.banned[int32(r)]; inSession || slices.Contains(s.recent[start:], r) {
+		if inSession := s.banned.has(r); inSession || slices.Contains(s.recent[start:], r) {
 			continue
 		}
 		s.recent = append(s.recent, r)
 		s.pieces[e.piece[r]] = struct{}{}
+		s.titles[e.title[r]] = struct{}{}
+		s.artistN[e.cat.Artist[r]]++ // the queue counts for the drive cap too
 	}
 	slices.Reverse(s.recent[start:])
+	if len(req.Heard) == 0 { // no drive record: the session stands for it
+		for i, p := range req.Session {
+			if p.Row >= 0 && i >= len(req.Session)-(driveWindow-1) {
+				s.artistN[e.cat.Artist[p.Row]]++
+			}
+		}
+	}
 }

@@ -45,6 +45,14 @@ func (e *Engine) reason(row int, req *Request, cx *reqContext, s *scratch) strin
 	if _, ok := s.liked[c.Artist[row]]; ok && t.PrimaryArtist() != "" {
 		return "like " + t.PrimaryArtist() + " you liked; " + fam + ", " + mood
 	}
+	if cx.label != "" && (cx.anchor < 0 || cx.anchorWhy == whyAnchor || cx.anchorWhy == whyCold) {
+		// The anchor as the driver asked for it: "Bob Marley", "jazz",
+		// "something calm".
+		if cx.anchorWhy == whyAnchor && c.Family[row] != c.Family[cx.anchor] {
+			return "close in genre to " + cx.label + " (" + c.Families[c.Family[cx.anchor]] + "): " + fam + "; " + mood
+		}
+		return "for " + cx.label + ": " + fam + "; " + mood
+	}
 	if cx.anchor < 0 {
 		return "fits the genres just played: " + fam + "; " + mood
 	}

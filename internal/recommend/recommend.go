@@ -18,6 +18,7 @@ package recommend
 import (
 	"math"
 	"sync"
+	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/music"
@@ -95,6 +96,33 @@ type Options struct {
 	// Shortlist is how many rows survive the full-catalog scoring into
 	// transition scoring and MMR re-ranking; default 300.
 	Shortlist int
+	// HolidaySeason is when holiday music may play without being asked for
+	// (by Request.Now); the zero value means DefaultHolidaySeason.
+	HolidaySeason Season
+}
+
+// Season is a span of the year from From to To inclusive, as month and day;
+// it may wrap the new year (1 Dec – 6 Jan).
+type Season struct {
+	FromMonth time.Month
+	FromDay   int
+	ToMonth   time.Month
+	ToDay     int
+}
+
+// DefaultHolidaySeason is Advent to Epiphany: 1 December to 6 January. Shops
+// start earlier; a car full of people in late November mostly does not want
+// "Jingle Bell Rock" yet.
+var DefaultHolidaySeason = Season{time.December, 1, time.January, 6}
+
+// Contains reports whether t falls in the season (t's own calendar day).
+func (s Season) Contains(t time.Time) bool {
+	day := func(m time.Month, d int) int { return int(m)*32 + d }
+	x, from, to := day(t.Month(), t.Day()), day(s.FromMonth, s.FromDay), day(s.ToMonth, s.ToDay)
+	if from <= to {
+		return x >= from && x <= to
+	}
+	return x >= from || x <= to
 }
 
 // Engine ranks catalog rows. Create it with New.
@@ -109,7 +137,16 @@ type Engine struct {
 	moodNorm2 []float32 // Σ w_d x_d² per row, for distances via dot products
 	moodW     [catalog.MoodDims]float32
 	prior     []float32 // popularity prior, already weighted
-	explicit  []bool    // ExplicitYes
+	explicit  []bool    // flagged explicit, or unknown and estimated explicit
+	holiday   []bool    // holiday music (catalog.Derived)
+	region    []uint8   // region/language group, 0 unknown (catalog.Derived)
+	regionKey []uint8   // region for vocal rows, instrumentalKey for instrumental ones
+	vocal     []bool    // not instrumental: its region (language) matters
+	untagged  []bool    // the primary artist has no genre tags
+	title     []uint64  // the song across artists and versions, see work.go
+	songSig   []workKey // the song's words as a set, for "one title contains the other"
+	credits   []uint64  // a signature of all credited artists (composer and performers)
+	season    Season
 	album     []uint64  // hash of primary artist + album, 0 when no album
 	work      []workKey // the work of the title ("swan lake"), see work.go
 	piece     []uint64  // hash of primary artist + the whole normalised title
@@ -145,9 +182,16 @@ type Request struct {
 	// same-work rule.
 	Exclude  []music.TrackID
 	RandSeed uint64
-	// Anchor is what the driver asked for with Play; it persists for the
-	// whole drive (nil = none). See anchor.go.
+	// Anchor is what the driver asked for; it persists for the whole drive
+	// and its pull on the context does not decay (anchor.go). nil: none.
 	Anchor *Anchor
+	// Now is the clock (virtual in the emulator), for the holiday season.
+	// The zero time counts as out of season.
+	Now time.Time
+	// Heard is every track heard this drive (up to 8 hours), oldest first:
+	// none is picked again, nor another recording or version of its song,
+	// and it counts for the artist cap of 4 in 60.
+	Heard []music.TrackID
 }
 
 // Pick is one recommended row.
@@ -160,7 +204,10 @@ type Pick struct {
 // New prepares an engine for cat. Problems with the catalog (nil, empty,
 // malformed matrices) do not panic: every Recommend returns them as errors.
 func New(cat *catalog.Catalog, opts Options) *Engine {
-	e := &Engine{cat: cat, w: opts.Weights, k: opts.Shortlist, moodW: MoodDimWeights}
+	e := &Engine{cat: cat, w: opts.Weights, k: opts.Shortlist, moodW: MoodDimWeights, season: opts.HolidaySeason}
+	if e.season == (Season{}) {
+		e.season = DefaultHolidaySeason
+	}
 	e.w = withDefaults(e.w)
 	if w := opts.MoodDimWeights; w != nil {
 		var sum float32
@@ -243,10 +290,14 @@ func (e *Engine) prepare() {
 	n := e.n
 	e.moodNorm2 = make([]float32, n)
 	e.prior = make([]float32, n)
-	e.explicit = make([]bool, n)
 	e.album = make([]uint64, n)
 	e.work = make([]workKey, n)
 	e.piece = make([]uint64, n)
+	e.title = make([]uint64, n)
+	e.songSig = make([]workKey, n)
+	e.credits = make([]uint64, n)
+	e.untagged = make([]bool, n)
+	e.vocal = make([]bool, n)
 	for i := range n {
 		row := c.Mood.Row(i)
 		var s float32
@@ -260,7 +311,16 @@ func (e *Engine) prepare() {
 			pop = float32(t.Popularity) / 100
 		}
 		e.prior[i] = e.w.Popularity * pop
-		e.explicit[i] = t.Explicit == music.ExplicitYes
+		if len(t.Tags) == 0 {
+			// An artist without genre tags: its genre vector is a guess from
+			// its labels, so it must not win ties by default. In the prior,
+			// not a late penalty, so it does not widen the shortlist's door.
+			e.prior[i] -= untaggedPenalty
+		}
+		e.untagged[i] = len(t.Tags) == 0
+		e.vocal[i] = !music.IsKnown(t.Features.Instrumentalness) || t.Features.Instrumentalness < 0.5
+		e.title[i], e.songSig[i] = songKey(t.Title, t.Artists)
+		e.credits[i] = creditSig(t.Artists)
 		artist := uint64(c.Artist[i]) + 1
 		if t.Album != "" {
 			e.album[i] = hashString(normText(t.Album)) ^ artist*0x9E3779B97F4A7C15
@@ -268,6 +328,7 @@ func (e *Engine) prepare() {
 		w, p := workKeys(t.Title, t.Artists)
 		e.work[i], e.piece[i] = w, p^artist*0x9E3779B97F4A7C15
 	}
+	e.prepareDerived()
 	e.artistIdx = make(map[string]int32, len(c.Artists))
 	for i, a := range c.Artists {
 		e.artistIdx[catalog.NormalizeName(a)] = int32(i)
@@ -299,6 +360,41 @@ func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
 // Err reports why the engine cannot recommend (nil when it can).
 func (e *Engine) Err() error { return e.err }
 
+// prepareDerived takes the catalog's derived columns (holiday music, the
+// explicit estimate, regions), computing them when the catalog was built by
+// hand without them.
+func (e *Engine) prepareDerived() {
+	c := e.cat
+	d := c.Derived
+	if !d.Valid(e.n) {
+		d = catalog.Derive(c)
+	}
+	e.holiday, e.region = d.Holiday, d.Region
+	e.regionKey = make([]uint8, e.n)
+	for i, r := range d.Region {
+		e.regionKey[i] = min(r, instrumentalKey-1)
+		if !e.vocal[i] {
+			e.regionKey[i] = instrumentalKey
+		}
+	}
+	e.explicit = make([]bool, e.n)
+	for i := range e.explicit {
+		switch c.Tracks[i].Explicit {
+		case music.ExplicitYes:
+			e.explicit[i] = true
+		case music.ExplicitUnknown:
+			e.explicit[i] = d.ExplicitP[i] >= d.ExplicitCut
+		}
+	}
+}
+
+// Explicit reports whether row is explicit as far as kids mode is concerned:
+// flagged explicit, or unknown with an estimated P(explicit) at or above the
+// catalog's threshold. False for a row outside the catalog.
+func (e *Engine) Explicit(row int) bool {
+	return e.err == nil && row >= 0 && row < e.n && e.explicit[row]
+}
+
 // coldAnchor picks the start of a drive with no context: the most popular
 // track of the family with the most popular tracks (sum of popularity of its
 // 50 most popular rows), among rows that fit the mood steering. Deterministic:
@@ -306,6 +402,9 @@ func (e *Engine) Err() error { return e.err }
 func (e *Engine) coldAnchor(mood string) int {
 	c := e.cat
 	fits := func(i int) bool {
+		if e.holiday[i] {
+			return false
+		}
 		z := c.Mood.Row(i)
 		switch mood {
 		case MoodCalm:
@@ -383,6 +482,9 @@ func (e *Engine) validate(req *Request) error {
 		if p.Row < -1 || p.Row >= e.n {
 			return music.Errorf(music.KindNotFound, "recommend: session track %d: row %d not in catalog of %d tracks", i, p.Row, e.n)
 		}
+	}
+	if err := e.validAnchor(req.Anchor); err != nil {
+		return err
 	}
 	if math.IsNaN(req.Explore) || req.Explore < 0 {
 		req.Explore = 0

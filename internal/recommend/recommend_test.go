@@ -274,7 +274,10 @@ func TestRecommendLikePulls(t *testing.T) {
 	withTaste, err := e.Recommend(recommend.Request{Seeds: []int{r}, Taste: taste, N: 10, Explicit: true})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, countFamily(c, withTaste, rock), 8, "the seed still dominates")
-	assert.Contains(t, e.Explain(firstOtherByArtist(c, j), recommend.Request{Seeds: []int{r}, Taste: taste}), "you liked")
+	// A taste is plays, not likes: no "you liked" without a like.
+	assert.NotContains(t, e.Explain(firstOtherByArtist(c, j), recommend.Request{Seeds: []int{r}, Taste: taste}), "you liked")
+	likedReq := req(music.Like)
+	assert.Contains(t, e.Explain(firstOtherByArtist(c, j), likedReq), "you liked")
 }
 
 func firstOtherByArtist(c *catalog.Catalog, row int) int {
@@ -433,6 +436,17 @@ func FuzzRecommend(f *testing.F) {
 		}
 		if sessRow != 0 {
 			req.Session = []recommend.Played{{Row: sessRow, Outcome: music.OutcomeSkipped, Genres: []string{mood}}}
+		}
+		if rs%2 == 1 { // an anchor from the same inputs, and the drive's heard list
+			kinds := []string{"", recommend.AnchorTrack, recommend.AnchorArtist, recommend.AnchorAlbum,
+				recommend.AnchorGenre, recommend.AnchorMood, recommend.AnchorContinue, "nonsense"}
+			req.Anchor = &recommend.Anchor{Kind: kinds[rs/2%uint64(len(kinds))], Rows: []int{sessRow}, Artist: int32(seed),
+				Genres: []string{mood, exclude}, Mood: mood, Label: exclude}
+			req.Heard = []music.TrackID{music.TrackID(exclude), "syn0000001"}
+			if p, err := e.Start(req.Anchor, req); err == nil && (p.Row < 0 || p.Row >= c.Len()) {
+				t.Fatalf("start row %d", p.Row)
+			}
+			_ = e.Explicit(sessRow)
 		}
 		ps, err := e.Recommend(req)
 		_ = e.Explain(seed, req)

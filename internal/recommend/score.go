@@ -46,7 +46,18 @@ func (e *Engine) Recommend(req Request) ([]Pick, error) {
 			picks = append(picks, Pick{Row: r, Score: float64(s.scores[i]), Reason: e.reason(r, &req, &cx, s)})
 		}
 	}
+	inPrintedOrder(picks)
 	return picks, nil
+}
+
+// inPrintedOrder makes the scores non-increasing down the list: MMR may put
+// a less relevant but less redundant row first, and a list whose scores go
+// 1.000, 1.208, 1.194 reads as a bug. A row scores at least as high as any
+// row after it.
+func inPrintedOrder(picks []Pick) {
+	for i := len(picks) - 2; i >= 0; i-- {
+		picks[i].Score = max(picks[i].Score, picks[i+1].Score)
+	}
 }
 
 // coldStart returns the cold-start anchor for the request's mood, or the
@@ -72,7 +83,7 @@ func (e *Engine) allowed(req *Request, s *scratch, row int) bool {
 	if e.explicit[row] && !req.Explicit {
 		return false
 	}
-	if _, b := s.banned[int32(row)]; b {
+	if s.banned.has(row) {
 		return false
 	}
 	if _, p := s.pieces[e.piece[row]]; p {
@@ -98,7 +109,7 @@ func (e *Engine) addAnchor(s *scratch, cx *reqContext, row int) {
 	s.fam[e.cat.Family[row]] += 1
 	cx.posW = 1
 	cx.anchor, cx.anchorWhy, cx.last = row, whyCold, row
-	s.banned[int32(row)] = struct{}{}
+	s.banned.add(row)
 }
 
 // rank scores every row, shortlists the best e.k, adds transition
@@ -110,6 +121,9 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 	}
 	if err := c.Mood.Scores(s.mq[:], s.m); err != nil {
 		return fmt.Errorf("recommend: mood scores: %w", err)
+	}
+	if req.Explore > 0 {
+		exploreGenre(s.g, req.Explore)
 	}
 
 	// Full pass: score = wg·cos(genre) − wm·Σ_d w_d(x_d−t_d)² + family bonus
@@ -127,20 +141,25 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 	k := e.k
 	g, m, n2, prior, fam := s.g, s.m[:len(s.g)], e.moodNorm2[:len(s.g)], e.prior[:len(s.g)], c.Family[:len(s.g)]
 	fb := s.fam
+	rk, rp := e.regionKey[:len(g)], &s.regionPen
 	for i := range g {
-		sc := gw*g[i] + mw*(2*m[i]-n2[i]-tn2) + prior[i] + fb[fam[i]]
+		sc := gw*g[i] + mw*(2*m[i]-n2[i]-tn2) + prior[i] + fb[fam[i]] - rp[rk[i]]
 		if len(h) == k && sc <= h[0].score {
 			continue
 		}
 		if e.explicit[i] && !req.Explicit {
 			continue
 		}
-		if _, b := s.banned[int32(i)]; b {
+		if s.banned.is[i] {
 			continue
 		}
 		if _, p := s.pieces[e.piece[i]]; p {
 			continue // another recording of a piece heard this drive
 		}
+		if _, t := s.titles[e.title[i]]; t || (e.holiday[i] && !s.holidayOK) || e.repeatsAnchorWork(s, i) {
+			continue // a song heard this drive; holiday music out of season; the asked work again
+		}
+		sc -= e.rowPenalty(req, s, i)
 		a := c.Artist[i]
 		if len(s.artistPen) > 0 {
 			sc -= s.artistPen[a]
@@ -167,6 +186,14 @@ func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error 
 	if cx.last >= 0 && e.w.Transition > 0 {
 		for i := range h {
 			h[i].score += e.w.Transition * e.transition(cx.last, int(h[i].row))
+		}
+	}
+	if s.hasAQ {
+		// The anchor's own pull on the shortlist: the context moves with the
+		// session, the anchor does not.
+		w := anchorCosWeight * float32(1-0.5*req.Explore)
+		for i := range h {
+			h[i].score += w * e.anchorCos(s, int(h[i].row), req.Explore)
 		}
 	}
 	if req.Explore > 0 {
@@ -229,7 +256,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			same := e.sameWork(row, r)
 			red := float32(0)
 			if full {
-				red = e.redundancy(row, r)
+				red = e.redundancy(row, r, same)
 			} else if same {
 				red = 1
 			}
@@ -239,6 +266,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			}
 		}
 	}
+	e.driveCounts(s)
 	for j, r := range s.recent {
 		// The last session track, the seeds and the queue are what the list
 		// follows directly; they count in full.
@@ -249,6 +277,17 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 	}
 	for _, r := range s.picks { // cold-start anchor
 		seen(r, 1, true)
+	}
+	// The whole drive: a title that contains another heard this drive by
+	// the same or a shared credited artist ("Tannhäuser: Overture" after
+	// "Tannhäuser, WWV 70: Overture") is the same song.
+	for i := range h {
+		for _, r := range s.driveRows {
+			if e.sameSong(int(h[i].row), r) {
+				s.workHit[i] = true
+				break
+			}
+		}
 	}
 	lambda := cx.lambda
 	// The rules give way in this order when the shortlist runs out: first
@@ -270,7 +309,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			bestObj := float32(math.Inf(-1))
 			for i, c := range h {
 				if s.taken[i] || (p.work && s.workHit[i]) || (p.coherent && s.g[c.row] < floor) ||
-					(p.artist && e.artistFull(s, int(c.row))) {
+					(p.artist && (s.driveN[i] >= maxPerDrive || e.artistFull(s, int(c.row)))) {
 					continue
 				}
 				obj := lambda*(c.score-lo)/span - (1-lambda)*s.redund[i]
@@ -287,9 +326,36 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 		}
 		s.taken[best] = true
 		r := int(h[best].row)
+		e.countDrive(s, r)
 		s.picks = append(s.picks, r)
 		s.scores = append(s.scores, h[best].score)
 		seen(r, 1, true)
+	}
+}
+
+// driveCounts sets, per shortlist row, how many tracks by its artist the
+// drive has had in its last driveWindow-1 tracks and the queue (s.artistN);
+// the anchor's artist counts 0 (an artist request means more of it).
+func (e *Engine) driveCounts(s *scratch) {
+	s.driveN = s.driveN[:len(s.heap)]
+	for i, c := range s.heap {
+		s.driveN[i] = 0
+		if a := e.cat.Artist[c.row]; a != s.anchorArt {
+			s.driveN[i] = s.artistN[a]
+		}
+	}
+}
+
+// countDrive adds a pick to the drive counts of the rows by its artist.
+func (e *Engine) countDrive(s *scratch, picked int) {
+	a := e.cat.Artist[picked]
+	if a == s.anchorArt {
+		return
+	}
+	for i, c := range s.heap {
+		if e.cat.Artist[c.row] == a {
+			s.driveN[i]++
+		}
 	}
 }
 
@@ -312,10 +378,10 @@ func (e *Engine) artistFull(s *scratch, row int) bool {
 	return n >= maxPerArtist
 }
 
-// redundancy of two rows for MMR.
-func (e *Engine) redundancy(a, b int) float32 {
+// redundancy of two rows for MMR, given whether they are the same work.
+func (e *Engine) redundancy(a, b int, sameWork bool) float32 {
 	switch {
-	case e.sameWork(a, b), e.album[a] != 0 && e.album[a] == e.album[b]:
+	case sameWork, e.album[a] != 0 && e.album[a] == e.album[b]:
 		return 1
 	case e.cat.Artist[a] == e.cat.Artist[b]:
 		return 0.5
@@ -323,10 +389,99 @@ func (e *Engine) redundancy(a, b int) float32 {
 	return 0
 }
 
-// sameWork reports whether two rows are the same work by the same primary
-// artist (work.go).
+// sameWork reports whether two rows are the same song (songKey), or the
+// same work by the same primary artist or sharing a credited artist (the
+// composer credited on two orchestras' recordings) (work.go).
 func (e *Engine) sameWork(a, b int) bool {
-	return e.cat.Artist[a] == e.cat.Artist[b] && e.work[a].matches(e.work[b])
+	switch {
+	case e.title[a] == e.title[b]:
+		return true
+	case e.cat.Artist[a] == e.cat.Artist[b]:
+		return e.work[a].matches(e.work[b])
+	}
+	return e.credits[a]&e.credits[b] != 0 && min(e.work[a].words, e.work[b].words) >= 2 && e.work[a].matches(e.work[b])
+}
+
+// sameSong reports whether one title's words contain the other's (two
+// words at least), by the same primary artist or a shared credited artist.
+func (e *Engine) sameSong(a, b int) bool {
+	return (e.cat.Artist[a] == e.cat.Artist[b] || e.credits[a]&e.credits[b] != 0) &&
+		min(e.songSig[a].words, e.songSig[b].words) >= 2 && e.songSig[a].matches(e.songSig[b])
+}
+
+// repeatsAnchorWork reports whether row is the asked track's work again.
+func (e *Engine) repeatsAnchorWork(s *scratch, row int) bool {
+	for _, r := range s.anchorWorks {
+		if e.sameWork(row, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// rowPenalty is what a row loses for a mood against the steering (a lively
+// track in a calm request). An artist without tags pays in the prior, a
+// region in the full pass (regionPenalties).
+func (e *Engine) rowPenalty(req *Request, s *scratch, row int) float32 {
+	var p float32
+	if req.Mood == MoodCalm || req.Mood == MoodLively {
+		z := e.cat.Mood.Data[row*catalog.MoodDims+catalog.MoodEnergy]
+		if (req.Mood == MoodCalm) == (z > s.energyCut) {
+			p += moodMismatchPenalty
+		}
+	}
+	return p
+}
+
+// regionPenalties fills the per-request table of the full pass, indexed by
+// a row's region key (instrumental rows: instrumentalKey, never penalised):
+// a vocal track of another region than the anchor's loses regionPenalty, an
+// unplaced one half of it. In the full pass rather than on rows entering
+// the shortlist, so it does not widen the shortlist's door.
+func (s *scratch) regionPenalties() {
+	s.regionPen = [256]float32{}
+	if s.region == 0 {
+		return
+	}
+	for k := range instrumentalKey {
+		switch k {
+		case int(s.region):
+		case 0:
+			s.regionPen[k] = regionPenalty / 2 // nothing places it: half the doubt
+		default:
+			s.regionPen[k] = regionPenalty
+		}
+	}
+}
+
+// anchorCos is row's genre cosine to the anchor, shaped like the context's
+// under Explore (exploreGenre).
+func (e *Engine) anchorCos(s *scratch, row int, explore float64) float32 {
+	g := [1]float32{dot(e.cat.Genre.Row(row), s.aq)}
+	if explore > 0 {
+		exploreGenre(g[:], explore)
+	}
+	return g[0]
+}
+
+// Explore reaches neighbouring genres: a genre cosine above the target
+// 1 − exploreReach·Explore counts less the closer it is to 1 (by
+// exploreBend·Explore per unit), so at Explore = 1 rows at cosine ≈ 0.7 to
+// the context beat its nearest neighbours (cosine ≈ 0.95), while the mood
+// terms and the transition, untouched, keep each step smooth.
+const (
+	exploreReach = 0.3
+	exploreBend  = 1.5
+)
+
+func exploreGenre(g []float32, explore float64) {
+	tau := float32(1 - exploreReach*explore)
+	k := float32(exploreBend * explore)
+	for i, v := range g {
+		if v > tau {
+			g[i] = v - k*(v-tau)
+		}
+	}
 }
 
 // transition is how smoothly row follows last, 0..1: closeness of energy

@@ -239,3 +239,79 @@ var noWorkWords = func() map[string]struct{} {
 	}
 	return m
 }()
+
+// The song across artists and versions. Another performer's recording, a
+// remaster, a live take, a radio edit, a "feat." credit or a "Various
+// Artists" compilation of one song is still that song to a listener ("Take
+// Five" after "Take Five", "Losing My Religion" by Various Artists then by
+// R.E.M.). songKey hashes the title's word set (titleWords: catalogue
+// numbers such as Op. 20 No. 10, BWV 248, K. 466 are kept as numbers, so two
+// numbers of one opus stay apart) after dropping bracketed parts, a leading
+// "Composer:", a " - …" suffix that names a version, and a "feat." credit.
+// It ignores who performs, so two different songs with one title ("Home")
+// count as one: in one drive, skipping the second is a small loss next to
+// hearing a song twice.
+func songKey(title string, artists []string) (key uint64, sig workKey) {
+	t := dropBracketed(title)
+	if i := strings.IndexByte(t, ':'); i > 0 && isArtistPrefix(t[:i], artists) {
+		t = t[i+1:]
+	}
+	t = dropVersionSuffix(t)
+	words := titleWords(t, artistWords(artists))
+	for _, w := range words {
+		h := hashString(w)
+		sig.sig |= 1<<(h&63) | 1<<((h>>6)&63)
+	}
+	sig.words = uint8(min(len(words), 255))
+	return wordsHash(titleWords(t, nil), title), sig
+}
+
+// versionWords mark a " - …" suffix or a trailing credit as a version of
+// the song rather than part of its name.
+var versionWords = map[string]struct{}{}
+
+func init() {
+	for _, w := range strings.Fields(`remaster remastered live edit version mix remix mono stereo acoustic demo
+		single recorded re-recorded feat ft featuring from bonus instrumental take session extended radio
+		original explicit clean unplugged rework reprise cover deluxe anniversary soundtrack`) {
+		versionWords[w] = struct{}{}
+	}
+}
+
+// dropVersionSuffix cuts " - <suffix>" when the suffix holds a version word
+// ("Jolene - 2001 Remaster", "Respect - Live"), and " feat. …" / " ft. …".
+func dropVersionSuffix(t string) string {
+	for _, sep := range []string{" - ", " – ", " — "} {
+		if i := strings.LastIndex(t, sep); i > 0 {
+			for _, w := range strings.Fields(catalog.NormalizeName(t[i+len(sep):])) {
+				if _, ok := versionWords[w]; ok {
+					t = t[:i]
+					break
+				}
+			}
+		}
+	}
+	low := strings.ToLower(t)
+	for _, f := range []string{" feat. ", " feat ", " ft. ", " featuring "} {
+		if i := strings.Index(low, f); i > 0 {
+			t, low = t[:i], low[:i]
+		}
+	}
+	return t
+}
+
+// creditSig is a 64-bit signature of the credited artists (one bit each), so
+// "do these tracks share a credited artist" — a composer credited on two
+// recordings of a work — is one AND. "Various Artists" sets no bit: a
+// compilation shares nobody.
+func creditSig(artists []string) uint64 {
+	var sig uint64
+	for _, a := range artists {
+		n := catalog.NormalizeName(a)
+		if n == "" || n == "various artists" || n == "various" {
+			continue
+		}
+		sig |= 1 << (hashString(n) & 63)
+	}
+	return sig
+}

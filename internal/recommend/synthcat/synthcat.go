@@ -104,7 +104,8 @@ func Clustered(n int, seed uint64) *catalog.Catalog {
 // with small noise on every genre row (σ 0.05, renormalised) and mood value
 // (σ 0.1), so the rows follow src's real feature distributions. Copy k of a
 // source artist is a distinct artist, as it would be in a bigger catalog.
-// Tags and families are src's.
+// Tags, families and the derived columns (holiday, explicit estimate,
+// region) are src's.
 func Resample(src *catalog.Catalog, n int, seed uint64) *catalog.Catalog {
 	rng := rand.New(rand.NewPCG(seed, 0x726573616d706c65))
 	sn := src.Len()
@@ -119,6 +120,12 @@ func Resample(src *catalog.Catalog, n int, seed uint64) *catalog.Catalog {
 		Tags:     src.Tags,
 		MoodMean: src.MoodMean,
 		MoodStd:  src.MoodStd,
+	}
+	srcDerived := src.Derived.Valid(sn)
+	if srcDerived { // the derived columns follow their rows (Derive on 1M rows is slow)
+		d := src.Derived
+		d.Holiday, d.ExplicitP, d.Region = make([]bool, n), make([]uint8, n), make([]uint8, n)
+		c.Derived = d
 	}
 	copies := n/max(sn, 1) + 1
 	c.Artists = make([]string, 0, len(src.Artists)*min(copies, 64))
@@ -148,6 +155,10 @@ func Resample(src *catalog.Catalog, n int, seed uint64) *catalog.Catalog {
 		c.Tracks[i] = t
 		c.Artist[i] = a
 		c.Family[i] = src.Family[r]
+		if srcDerived {
+			d := &c.Derived
+			d.Holiday[i], d.ExplicitP[i], d.Region[i] = src.Derived.Holiday[r], src.Derived.ExplicitP[r], src.Derived.Region[r]
+		}
 	}
 	return c
 }

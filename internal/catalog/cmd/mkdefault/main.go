@@ -55,6 +55,8 @@ func run(args []string, out io.Writer) error {
 		filepath.Join(*data, "spotify_artist_genres_w_features.csv"),
 		filepath.Join(*data, "spotify_genre_audio_features.csv"),
 		filepath.Join(*data, "raw", "richard-ch__Spotify-Popularity-Predictor"),
+		// explicit flags of the 2024 collection (source C)
+		filepath.Join(*data, "raw", "Cristhianrg1__spotify_song_popularity_prediction"),
 	}
 	full, rep, err := catalog.Build(catalog.BuildOptions{Sources: srcs})
 	if err != nil {
