@@ -108,14 +108,18 @@ func (st *state) playRequest(ctx context.Context, cand resolve.Candidate) (Track
 	m := st.c.m()
 	anchor := st.anchor // "play music" keeps the drive's anchor
 	if cand.Kind != resolve.KindContinue {
-		anchor = anchorOf(m, cand, -1)
+		anchor = anchorOf(m, cand, cand.Row)
 	}
 	row, err := st.firstRow(ctx, m, cand, anchor)
 	if err != nil {
 		return TrackView{}, err
 	}
-	if cand.Kind == resolve.KindTrack {
+	switch {
+	case cand.Kind == resolve.KindTrack:
 		anchor.Rows = []int{row} // a clean version stands for the request
+	case anchor != nil && len(anchor.Rows) == 0:
+		// A genre or mood drive is centred on the track it started with.
+		anchor.Rows = []int{row}
 	}
 	if _, err := st.play(ctx, row); err != nil {
 		return TrackView{}, err
@@ -125,31 +129,20 @@ func (st *state) playRequest(ctx context.Context, cand resolve.Candidate) (Track
 	return st.c.requestView(row, cand), nil
 }
 
-// firstRow is the track to start for a reading: the asked track (a clean
-// version of it in kids mode), the artist's or album's most popular
-// playable row, or for a genre, a mood or "continue" the engine's start.
+// firstRow is the track to start for a reading: Engine.Start, the same
+// choice the offline evaluation (eval --drives) measures — the asked track
+// (a clean version of it in kids mode), a representative track of the
+// artist or album, or for a genre, a mood or "continue" the engine's start.
 func (st *state) firstRow(ctx context.Context, m *Model, cand resolve.Candidate, anchor *recommend.Anchor) (int, error) {
-	switch cand.Kind {
-	case resolve.KindTrack:
-		return st.trackRow(m, cand.Row)
-	case resolve.KindArtist, resolve.KindAlbum:
-		for _, r := range cand.Rows {
-			if st.playable(m, r) {
-				return r, nil
-			}
-		}
-		if !st.explicit {
-			return -1, music.Errorf(music.KindNotFound, "every track of %s is explicit, and explicit tracks are off", cand.Label)
-		}
-		return -1, music.Errorf(music.KindNotFound, "no track of %s has a playable URI (set catalog.uri_template)", cand.Label)
-	}
 	req, err := st.request(ctx, "", 1, RecommendOptions{})
 	if err != nil {
 		return -1, err
 	}
-	req.Anchor = anchor
 	p, err := m.Engine.Start(anchor, req)
 	if err != nil {
+		if music.KindOf(err) == music.KindNotFound && !st.explicit {
+			return -1, music.WrapKind(music.KindNotFound, err, "explicit tracks are off")
+		}
 		return -1, fmt.Errorf("start %s: %w", cand.Kind, err)
 	}
 	if m.Catalog.Tracks[p.Row].URI == "" {
@@ -158,24 +151,3 @@ func (st *state) firstRow(ctx context.Context, m *Model, cand resolve.Candidate,
 	return p.Row, nil
 }
 
-// trackRow is the asked track, or in kids mode (explicit tracks off) a
-// clean version of the same song when the asked one is explicit.
-func (st *state) trackRow(m *Model, row int) (int, error) {
-	if m.Catalog.Tracks[row].URI == "" {
-		return -1, music.Errorf(music.KindNotFound, "the matching track has no playable URI (set catalog.uri_template)")
-	}
-	if st.explicit || !m.Engine.Explicit(row) {
-		return row, nil
-	}
-	for _, r := range m.Index.Versions(row) {
-		if st.playable(m, r) {
-			return r, nil
-		}
-	}
-	return -1, music.Errorf(music.KindNotFound, "the requested track is explicit and has no clean version, and explicit tracks are off")
-}
-
-// playable: the row has a URI and, in kids mode, is not explicit.
-func (st *state) playable(m *Model, row int) bool {
-	return m.Catalog.Tracks[row].URI != "" && (st.explicit || !m.Engine.Explicit(row))
-}

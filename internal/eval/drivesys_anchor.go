@@ -1,4 +1,3 @@
-//go:build anchorapi
 
 package eval
 
@@ -92,6 +91,13 @@ func EngineDrive(e *recommend.Engine, name string) DriveMethod {
 		}
 		if err != nil {
 			return -1, err
+		}
+		if a := *d.Intent.Anchor; len(a.Rows) == 0 || a.Kind == recommend.AnchorTrack {
+			// As the daemon does: the started track (a clean version in
+			// kids mode) stands for a track request, and centres a genre
+			// or mood drive. A copy: the intent is shared by the methods.
+			a.Rows = []int{p.Row}
+			d.Intent.Anchor = &a
 		}
 		return p.Row, nil
 	}
