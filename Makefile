@@ -3,12 +3,16 @@
 
 GO       ?= go
 BIN      := bin
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION)
+# The version is internal/version.Version; the build adds the commit.
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS  := -X github.com/continuo/continuo/internal/version.Commit=$(COMMIT)
+# Install locations (make install DESTDIR=/tmp/root PREFIX=/usr).
+PREFIX   ?= /usr
+DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build test bench demo lint fuzz catalog full-catalog eval compare-sima clean
+.PHONY: all build test bench demo lint fuzz catalog full-catalog eval compare-sima clean install
 
 all: build
 
@@ -76,3 +80,17 @@ compare-sima:
 
 clean:
 	rm -rf $(BIN) $(OUT)
+
+# Binaries, systemd units (system and user, both continuod.service), D-Bus
+# activation files, the D-Bus policy, sysusers entry and the documented
+# config (as /etc/continuo/continuo.toml, kept if it exists).
+install: build
+	install -Dm755 -t $(DESTDIR)$(PREFIX)/bin $(BIN)/continuod $(BIN)/continuoctl $(BIN)/continuo-emu
+	install -Dm644 systemd/continuod.service $(DESTDIR)$(PREFIX)/lib/systemd/system/continuod.service
+	install -Dm644 systemd/user/continuod.service $(DESTDIR)$(PREFIX)/lib/systemd/user/continuod.service
+	install -Dm644 systemd/continuo.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/continuo.conf
+	install -Dm644 configs/dbus-1/services/org.continuo.Recommender1.service $(DESTDIR)$(PREFIX)/share/dbus-1/services/org.continuo.Recommender1.service
+	install -Dm644 configs/dbus-1/system-services/org.continuo.Recommender1.service $(DESTDIR)$(PREFIX)/share/dbus-1/system-services/org.continuo.Recommender1.service
+	install -Dm644 configs/org.continuo.Recommender1.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/org.continuo.Recommender1.conf
+	install -Dm644 configs/org.continuo.Recommender1.xml $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/org.continuo.Recommender1.xml
+	[ -e $(DESTDIR)/etc/continuo/continuo.toml ] || install -Dm644 configs/continuo.toml $(DESTDIR)/etc/continuo/continuo.toml

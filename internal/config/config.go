@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,7 +47,7 @@ type Bus struct {
 
 // Database configures the listening history store and its retention.
 type Database struct {
-	Path                string        `toml:"path"`
+	Path                string        `toml:"path"`    // "" = DefaultDatabase of the bus
 	MaxAge              time.Duration `toml:"max_age"` // TOML: a Go duration string, "8760h"
 	MaxEventsPerProfile int           `toml:"max_events_per_profile"`
 	MaxBytes            int64         `toml:"max_bytes"`
@@ -114,12 +115,13 @@ const (
 
 // Default returns the configuration used when no file is given; Parse
 // starts from it. configs/continuo.toml spells out the same values, except
-// bus.address, which is "system" there for the system unit.
+// bus.address, which is "system" there for the system unit. database.path
+// is empty: Resolve picks the system or the per-user database by bus.
 func Default() Config {
 	return Config{
 		Bus: Bus{Address: "session"},
 		Database: Database{
-			Path:                "/var/lib/continuo/history.db",
+			Path:                "", // by bus: see DefaultDatabase and Resolve
 			MaxAge:              365 * 24 * time.Hour,
 			MaxEventsPerProfile: 200_000,
 			MaxBytes:            64 << 20,
@@ -188,17 +190,12 @@ func (c Config) Validate() error {
 	var errs []error
 	bad := func(key string, value any, why string) { errs = append(errs, invalid(key, value, why)) }
 
-	switch a := c.Bus.Address; {
-	case a == "session", a == "system":
-	case strings.Contains(a, ":") && !strings.ContainsAny(a, " \t\n"):
-		// A D-Bus address: transport:key=value,...; godbus checks the rest
-		// when connecting.
-	default:
-		bad("bus.address", a, `must be "session", "system" or a D-Bus address such as "unix:path=/run/dbus/system_bus_socket"`)
+	if !ValidBus(c.Bus.Address) {
+		bad("bus.address", c.Bus.Address, BusHint)
 	}
 
-	if c.Database.Path == "" {
-		bad("database.path", c.Database.Path, "must not be empty")
+	if p := c.Database.Path; p != "" && !filepath.IsAbs(p) {
+		bad("database.path", p, `must be an absolute path, or "" for the default of the bus`)
 	}
 	if c.Database.MaxAge < time.Hour {
 		bad("database.max_age", c.Database.MaxAge.String(), "must be at least 1h")
@@ -278,6 +275,15 @@ func (c Config) Validate() error {
 		return nil
 	}
 	return problems(errs)
+}
+
+// BusHint says what a bus setting may be (bus.address, --bus).
+const BusHint = `must be "session", "system" or a D-Bus address such as "unix:path=/run/dbus/system_bus_socket"`
+
+// ValidBus reports whether a is "session", "system" or looks like a D-Bus
+// address (transport:key=value,...; godbus checks the rest when connecting).
+func ValidBus(a string) bool {
+	return a == "session" || a == "system" || strings.Contains(a, ":") && !strings.ContainsAny(a, " \t\n")
 }
 
 // problems are all the errors Validate found, on one line (one journal
