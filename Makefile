@@ -83,7 +83,8 @@ clean:
 
 # Binaries, systemd units (system and user, both continuod.service), D-Bus
 # activation files, the D-Bus policy, sysusers entry and the documented
-# config (as /etc/continuo/continuo.toml, kept if it exists).
+# config (as /etc/continuo/continuo.toml, kept if it exists); continuoctl's
+# bash and zsh completion and man page, generated from its command table.
 install: build
 	install -Dm755 -t $(DESTDIR)$(PREFIX)/bin $(BIN)/continuod $(BIN)/continuoctl $(BIN)/continuo-emu
 	install -Dm644 systemd/continuod.service $(DESTDIR)$(PREFIX)/lib/systemd/system/continuod.service
@@ -94,3 +95,7 @@ install: build
 	install -Dm644 configs/org.continuo.Recommender1.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/org.continuo.Recommender1.conf
 	install -Dm644 configs/org.continuo.Recommender1.xml $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/org.continuo.Recommender1.xml
 	[ -e $(DESTDIR)/etc/continuo/continuo.toml ] || install -Dm644 configs/continuo.toml $(DESTDIR)/etc/continuo/continuo.toml
+	@mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/man/man1
+	$(BIN)/continuoctl completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/continuoctl
+	$(BIN)/continuoctl completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_continuoctl
+	$(BIN)/continuoctl man | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/continuoctl.1.gz

@@ -23,6 +23,7 @@ import (
 
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/emulator"
+	"github.com/continuo/continuo/internal/version"
 )
 
 func main() {
@@ -52,10 +53,29 @@ type config struct {
 // usageError marks errors that exit with status 2.
 type usageError struct{ error }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+const usage = `usage: continuo-emu [--bus session|ADDRESS] [--speed X] [--log-level LEVEL]
+                    [--script FILE [--json] [--plot FILE.svg|FILE.png] [--wait-daemon DURATION]]
+       continuo-emu --help | --version
+
+The emulated head unit: an MPRIS2 player (org.mpris.MediaPlayer2.continuo_emu)
+that plays silently over a virtual clock; with --script, a scripted drive
+against a running continuod, whose transcript it prints (docs/emulator.md).
+
+Exit status: 0 success, 1 a failed drive or expectation, 2 bad usage or an
+invalid script (nothing is started then).
+
+Flags:
+`
+
+// errDone ends the run early with success (--help, --version).
+var errDone = errors.New("done")
+
+func parseFlags(args []string, stdout io.Writer) (config, error) {
 	var c config
+	var showVersion bool
 	fs := flag.NewFlagSet("continuo-emu", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are printed once, by run
+	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	fs.StringVar(&c.bus, "bus", "session", `D-Bus to join: "session" ($DBUS_SESSION_BUS_ADDRESS) or an address`)
 	fs.Float64Var(&c.speed, "speed", emulator.DefaultSpeed, "virtual time per real time (120: a 4-minute track takes 2 s)")
 	fs.StringVar(&c.script, "script", "", "drive script to run (docs/emulator.md); without it, be a player until SIGINT/SIGTERM")
@@ -63,8 +83,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.plot, "plot", "", "write the drive's mood trajectory to this .svg or .png file")
 	fs.DurationVar(&c.waitDaemon, "wait-daemon", 10*time.Second, "how long to wait for org.continuo.Recommender1 before the drive")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return c, errDone
+	case err != nil:
+		return c, usageError{err}
+	case showVersion:
+		fmt.Fprintln(stdout, "continuo-emu", version.String())
+		return c, errDone
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -80,8 +110,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg, err := parseFlags(args, stdout)
+	if errors.Is(err, errDone) {
 		return exitOK
 	}
 	if err != nil {

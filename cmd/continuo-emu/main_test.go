@@ -17,6 +17,7 @@ import (
 	"github.com/continuo/continuo/internal/emulator"
 	"github.com/continuo/continuo/internal/emulator/emutest"
 	"github.com/continuo/continuo/internal/testenv"
+	"github.com/continuo/continuo/internal/version"
 )
 
 var playlist = []emutest.Track{
@@ -136,4 +137,17 @@ func TestPlayerUntilStopped(t *testing.T) {
 		t.Fatal("run did not return after cancel")
 	}
 	assert.False(t, owned(), "the name is released on shutdown")
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}} {
+		code, out, errs := runMain(t, args...)
+		assert.Equal(t, exitOK, code)
+		assert.Empty(t, errs)
+		assert.Contains(t, out, "usage: continuo-emu")
+		assert.Contains(t, out, "-script")
+	}
+	code, out, _ := runMain(t, "--version")
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, "continuo-emu "+version.String()+"\n", out)
 }

@@ -61,17 +61,18 @@ func TestBuildErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no args", nil, output.ExitUsage, "usage"},
+		{"no args", nil, output.ExitUsage, "missing COMMAND"},
 		{"unknown", []string{"frobnicate"}, output.ExitUsage, "unknown command"},
-		{"build without out", []string{"build", testdata + "native.csv"}, output.ExitUsage, "need --out"},
-		{"build without source", []string{"build", "--out", snap}, output.ExitUsage, "need --out"},
+		{"build without out", []string{"build", testdata + "native.csv"}, output.ExitUsage, "missing --out FILE"},
+		{"build without source", []string{"build", "--out", snap}, output.ExitUsage, "missing SOURCE"},
 		{"bad flag", []string{"build", "--bogus"}, output.ExitUsage, "bogus"},
 		{"malformed csv", []string{"build", "--out", snap, testdata + "malformed_quote.csv"}, output.ExitError,
 			"malformed_quote.csv:3: malformed csv"},
 		{"strict", []string{"build", "--strict", "--out", snap, testdata + "malformed.csv"}, output.ExitError,
 			"malformed.csv:5: energy: not finite"},
 		{"missing source", []string{"build", "--out", snap, filepath.Join(dir, "nope.csv")}, output.ExitError, "nope.csv"},
-		{"inspect no file", []string{"inspect"}, output.ExitUsage, "exactly one FILE"},
+		{"inspect no file", []string{"inspect"}, output.ExitUsage, "missing FILE"},
+		{"inspect two files", []string{"inspect", snap, snap}, output.ExitUsage, "unexpected argument"},
 		{"inspect corrupt", []string{"inspect", testdata + "native.csv"}, output.ExitError, "not a catalog snapshot"},
 	}
 	for _, tc := range cases {
