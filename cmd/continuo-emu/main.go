@@ -23,6 +23,7 @@ import (
 
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/emulator"
+	"github.com/continuo/continuo/internal/logging"
 	"github.com/continuo/continuo/internal/version"
 )
 
@@ -235,17 +236,12 @@ func busAddress(flagValue string) (string, error) {
 	return addr, nil
 }
 
-// newLogger writes JSON lines to stderr, or a console format on a terminal.
+// newLogger is the daemon's logger set-up (internal/logging): console text
+// on a terminal, JSON lines otherwise, millisecond timestamps.
 func newLogger(stderr io.Writer, level string) (zerolog.Logger, error) {
-	lvl, err := zerolog.ParseLevel(level)
-	if err != nil || level == "" {
-		return zerolog.Nop(), fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	log, err := logging.New(stderr, level, logging.FormatAuto)
+	if err != nil {
+		return log, fmt.Errorf("--log-level: %w", err)
 	}
-	out := stderr
-	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			out = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
-		}
-	}
-	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
+	return log, nil
 }

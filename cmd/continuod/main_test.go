@@ -287,3 +287,48 @@ func stopOwner(t *testing.T, conn *dbus.Conn, owner string) {
 	_ = syscall.Kill(int(pid), syscall.SIGTERM)
 	testenv.WaitFor(t, 30*time.Second, func() bool { _, ok := hasOwner(conn); return !ok }, "continuod leaves the bus after SIGTERM")
 }
+
+// TestJournalPriorities runs continuod with its stderr as the journal
+// stream (JOURNAL_STREAM names that file, as systemd does). This machine has
+// no journal socket, so entries take the fallback: "<N>"-prefixed lines that
+// journald turns into priorities. The bus is unreachable, so continuod warns
+// and retries.
+func TestJournalPriorities(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "stderr")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	defer logFile.Close()
+	fi, err := logFile.Stat()
+	require.NoError(t, err)
+	st := fi.Sys().(*syscall.Stat_t)
+
+	cmd := exec.Command(os.Args[0], "--bus", "unix:path="+filepath.Join(dir, "no-bus"), "--db", filepath.Join(dir, "h.db"))
+	cmd.Env = append(xdgEnv(dir), "CONTINUOD_TEST_MAIN=1", fmt.Sprintf("JOURNAL_STREAM=%d:%d", st.Dev, st.Ino))
+	cmd.Stderr = logFile
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
+
+	read := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	testenv.WaitFor(t, 30*time.Second, func() bool { return strings.Contains(read(), "retry_in_ms") }, "continuod warns that the bus is unreachable")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	lines := strings.Split(strings.TrimSpace(read()), "\n")
+	var info, warn int
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "<6>{"):
+			info++
+		case strings.HasPrefix(l, "<4>{") && strings.Contains(l, `"retry_in_ms":`):
+			warn++
+			assert.Regexp(t, `"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}`, l, "millisecond timestamps")
+		default:
+			if !strings.HasPrefix(l, "<4>{") {
+				t.Errorf("a line without a priority prefix: %q", l)
+			}
+		}
+	}
+	assert.Positive(t, info, "info entries at <6>")
+	assert.Positive(t, warn, "the warning at <4>, with retry_in_ms")
+}

@@ -86,7 +86,7 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 	}
 	rep.FilledMood = in.filledMood
 	rep.Elapsed = time.Since(start)
-	log.Info().Int("tracks", rep.Tracks).Int("skipped", rep.SkippedTotal()).Dur("elapsed", rep.Elapsed).Msg("catalog built")
+	log.Info().Int("tracks", rep.Tracks).Int("skipped", rep.SkippedTotal()).Dur("elapsed_ms", rep.Elapsed).Msg("catalog built")
 	return c, rep, nil
 }
 

@@ -100,7 +100,7 @@ type Access struct {
 // Log configures the daemon's logger (see internal/logging).
 type Log struct {
 	Level  string `toml:"level"`  // trace, debug, info, warn, error
-	Format string `toml:"format"` // auto, json, console
+	Format string `toml:"format"` // auto, json, console, journal
 }
 
 // Limits enforced by Validate.
@@ -304,7 +304,7 @@ func (p problems) Unwrap() []error { return p }
 // (internal/logging implements them).
 var (
 	Levels  = []string{"trace", "debug", "info", "warn", "error"}
-	Formats = []string{"auto", "json", "console"}
+	Formats = []string{"auto", "json", "console", "journal"}
 )
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

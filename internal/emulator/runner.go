@@ -220,7 +220,7 @@ func (r *runner) skipAfter(ctx context.Context, d time.Duration) error {
 		}
 	}
 	if r.ended(cur.Seq) {
-		r.log.Warn().Int("seq", cur.Seq).Dur("after", d).Msg("track ended before the skip")
+		r.log.Warn().Int("seq", cur.Seq).Dur("after_ms", d).Msg("track ended before the skip")
 		return nil
 	}
 	r.p.Next()
