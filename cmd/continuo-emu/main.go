@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +44,7 @@ const (
 
 type config struct {
 	bus        string
+	catalog    string
 	speed      float64
 	script     string
 	json       bool
@@ -79,6 +81,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
 	fs.StringVar(&c.bus, "bus", "session", `D-Bus to join: "session" ($DBUS_SESSION_BUS_ADDRESS) or an address`)
 	fs.Float64Var(&c.speed, "speed", emulator.DefaultSpeed, "virtual time per real time (120: a 4-minute track takes 2 s)")
+	fs.StringVar(&c.catalog, "catalog", "", "catalog snapshot whose tracks the emulator plays (titles, lengths, families); default: the embedded catalog")
 	fs.StringVar(&c.script, "script", "", "drive script to run (docs/emulator.md); without it, be a player until SIGINT/SIGTERM")
 	fs.BoolVar(&c.json, "json", false, "print the transcript as one JSON object per line")
 	fs.StringVar(&c.plot, "plot", "", "write the drive's mood trajectory to this .svg or .png file")
@@ -106,6 +109,13 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		return c, usageError{fmt.Errorf("--wait-daemon %v: want >= 0", c.waitDaemon)}
 	case c.script == "" && (c.json || c.plot != ""):
 		return c, usageError{errors.New("--json and --plot need --script")}
+	case c.bus != "session" && !strings.Contains(c.bus, ":"):
+		return c, usageError{fmt.Errorf("--bus %q: want session or a D-Bus address such as unix:path=/run/bus", c.bus)}
+	}
+	if c.plot != "" {
+		if err := emulator.CheckPlotPath(c.plot); err != nil {
+			return c, usageError{fmt.Errorf("--plot: %w", err)}
+		}
 	}
 	return c, nil
 }
@@ -140,10 +150,20 @@ var errDriveFailed = errors.New("drive failed: an expectation did not hold")
 // emulate builds the parts in order, runs the drive (or waits to be
 // stopped) and closes them in reverse.
 func emulate(ctx context.Context, cfg config, stdout io.Writer, log zerolog.Logger) error {
+	// Everything that can be wrong with the command line is found before
+	// anything starts: the catalog, the script, and the script against the
+	// catalog's families.
+	cat, err := loadCatalog(cfg.catalog)
+	if err != nil {
+		return usageError{err}
+	}
 	var script *emulator.Script
 	if cfg.script != "" {
 		s, err := readScript(cfg.script)
 		if err != nil {
+			return usageError{err}
+		}
+		if err := s.CheckFamilies(catalog.FamilyNames()); err != nil {
 			return usageError{err}
 		}
 		script = s
@@ -158,12 +178,7 @@ func emulate(ctx context.Context, cfg config, stdout io.Writer, log zerolog.Logg
 	}
 	defer conn.Close()
 
-	var lib emulator.Library
-	if cat, err := catalog.Default(); err != nil {
-		log.Warn().Err(err).Msg("no catalog: every track plays as unknown")
-	} else {
-		lib = catalogLibrary(cat)
-	}
+	lib := catalogLibrary(cat)
 	player := emulator.NewPlayer(emulator.Options{
 		Clock:   emulator.NewScaledClock(cfg.speed),
 		Library: lib,
@@ -195,11 +210,12 @@ func drive(ctx context.Context, cfg config, script *emulator.Script, conn *dbus.
 	if err != nil {
 		return err
 	}
-	res, runErr := emulator.Run(ctx, script, emulator.RunOptions{Conn: conn, Player: player, Logger: log})
+	transcript := emulator.NewTranscript(stdout, script.Name, cfg.json)
+	res, runErr := emulator.Run(ctx, script, emulator.RunOptions{Conn: conn, Player: player, Logger: log, OnEvent: transcript.Event})
+	if err := transcript.Err(); err != nil {
+		return err
+	}
 	if res != nil {
-		if err := emulator.WriteTranscript(stdout, res, cfg.json); err != nil {
-			return err
-		}
 		if cfg.plot != "" {
 			if err := emulator.WritePlot(cfg.plot, res); err != nil {
 				return err
@@ -213,6 +229,22 @@ func drive(ctx context.Context, cfg config, script *emulator.Script, conn *dbus.
 		return errDriveFailed
 	}
 	return nil
+}
+
+// loadCatalog loads --catalog, or the embedded catalog.
+func loadCatalog(path string) (*catalog.Catalog, error) {
+	if path == "" {
+		c, err := catalog.Default()
+		if err != nil {
+			return nil, fmt.Errorf("embedded catalog: %w", err)
+		}
+		return c, nil
+	}
+	c, err := catalog.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--catalog: %w", err)
+	}
+	return c, nil
 }
 
 func readScript(path string) (*emulator.Script, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,9 +23,8 @@ import (
 // track on their 0..1 scale, joined by lines; point colours are genre
 // families, named in the legend. Tracks without a value are left out.
 func WritePlot(path string, res *Result) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext != ".svg" && ext != ".png" {
-		return music.Errorf(music.KindInvalid, "plot %s: want a .svg or .png file", path)
+	if err := CheckPlotPath(path); err != nil {
+		return err
 	}
 	p := plot.New()
 	p.Title.Text = "Mood trajectory: " + filepath.Base(res.Script)
@@ -101,6 +101,22 @@ func WritePlot(path string, res *Result) error {
 	}
 	if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
 		return fmt.Errorf("save plot %s: %w", path, err)
+	}
+	return nil
+}
+
+// CheckPlotPath refuses, before a drive, a plot file WritePlot could not
+// write: a format other than .svg or .png, or a directory that does not
+// exist.
+func CheckPlotPath(path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".svg" && ext != ".png" {
+		return music.Errorf(music.KindInvalid, "plot %s: unsupported format %q: want a .svg or .png file", path, ext)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return music.Errorf(music.KindInvalid, "plot %s: directory %s does not exist", path, dir)
+		}
 	}
 	return nil
 }
