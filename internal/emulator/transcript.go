@@ -184,7 +184,7 @@ type jsonStep struct {
 	Line  int     `json:"line"`
 	Op    string  `json:"op"`
 	Step  string  `json:"step"`
-	AtS   float64 `json:"at_s"` // virtual seconds since the drive started
+	AtS   float64 `json:"at_s"`  // virtual seconds since the drive started
 	Track int     `json:"track"` // index of the track playing (0: none yet)
 	OK    bool    `json:"ok"`
 	Error string  `json:"error,omitempty"`
