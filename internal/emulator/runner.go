@@ -45,7 +45,7 @@ type StepEvent struct {
 	Op    Op
 	Step  string        // the step in script syntax
 	At    time.Duration // virtual time since the drive started
-	Track int           // index of the track playing when it happened (0: none yet)
+	Track int           // the track it acted on: playing when it began (skip, like...), started by it (ask), reached (listen); 0: none
 	Err   string        // why it failed ("" when it worked)
 }
 
@@ -146,10 +146,14 @@ func Run(ctx context.Context, script *Script, opts RunOptions) (*Result, error) 
 
 	for _, st := range script.Steps {
 		r.log.Debug().Int("line", st.Line).Str("step", st.String()).Msg("step")
+		playing := len(r.p.Plays()) - r.first // the track a skip or a like acts on
 		err := r.step(ctx, st)
 		r.flush(ctx, false)
+		if st.Op == OpAsk || st.Op == OpListen {
+			playing = len(r.p.Plays()) - r.first // the track it started, or reached
+		}
 		if st.Op != OpExpect {
-			r.stepDone(st, err)
+			r.stepDone(st, playing, err)
 		}
 		if err != nil {
 			r.flush(ctx, true)
@@ -167,8 +171,8 @@ func (r *runner) emit(ev Event) {
 }
 
 // stepDone records and streams a step once carried out.
-func (r *runner) stepDone(st Step, err error) {
-	ev := StepEvent{Line: st.Line, Op: st.Op, Step: st.String(), At: r.clock.Now().Sub(r.start), Track: len(r.p.Plays()) - r.first}
+func (r *runner) stepDone(st Step, track int, err error) {
+	ev := StepEvent{Line: st.Line, Op: st.Op, Step: st.String(), At: r.clock.Now().Sub(r.start), Track: track}
 	if err != nil {
 		ev.Err = err.Error()
 	}
