@@ -142,6 +142,7 @@ func loadConfig(f flags, env config.Env) (config.Config, config.Source, error) {
 	if f.logLevel != "" {
 		cfg.Log.Level = f.logLevel
 	}
+	cfg.ApplyMPDEnv(os.Getenv)
 	if err := cfg.Resolve(env); err != nil {
 		return cfg, src, usageError{fmt.Errorf("%s: %w", describe(src), err)}
 	}
@@ -163,7 +164,7 @@ func describe(src config.Source) string {
 func configOnly(f flags, cfg config.Config, src config.Source, stdout io.Writer) error {
 	if f.printConfig {
 		fmt.Fprintf(stdout, "# effective configuration of continuod %s\n# source: %s, then flags\n", version.Version, describe(src))
-		return cfg.WriteTOML(stdout)
+		return cfg.Redacted().WriteTOML(stdout)
 	}
 	fmt.Fprintf(stdout, "config: %s: OK\nbus: %s\ndatabase: %s\n", describe(src), cfg.Bus.Address, cfg.Database.Path)
 	return nil
@@ -237,9 +238,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func coreOptions(cfg config.Config, m drive.Model, h *history.Store, log zerolog.Logger) drive.Options {
-	pc := player.Config{MPVSocket: map[string]string{}, MPDAddr: map[string]string{}, MPDMusicDir: map[string]string{}}
+	pc := player.Config{MPVSocket: map[string]string{}, MPDAddr: map[string]string{}, MPDMusicDir: map[string]string{}, MPDPassword: map[string]string{}}
 	for name, p := range cfg.Players {
 		pc.MPVSocket[name], pc.MPDAddr[name], pc.MPDMusicDir[name] = p.MPVSocket, p.MPDAddress, p.MPDMusicDir
+		pc.MPDPassword[name] = p.MPDPassword
 	}
 	return drive.Options{
 		Model: m, History: h, Profile: cfg.Profile.Default, QueueDepth: cfg.Queue.Depth,

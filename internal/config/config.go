@@ -83,6 +83,7 @@ type PlayerConfig struct {
 	MPVSocket   string `toml:"mpv_socket"`    // mpv --input-ipc-server path
 	MPDAddress  string `toml:"mpd_address"`   // host:port or a unix socket path
 	MPDMusicDir string `toml:"mpd_music_dir"` // MPD's music_directory, to map file:// URIs
+	MPDPassword string `toml:"mpd_password"`  // MPD's password (its "password" setting), if it requires one
 }
 
 // Profile configures driver profiles.
@@ -244,14 +245,18 @@ func (c Config) Validate() error {
 		if !playerName.MatchString(name) {
 			bad(key, name, "table name must be an MPRIS name suffix such as \"mpv\"")
 		}
-		if p.MPDAddress != "" && !strings.HasPrefix(p.MPDAddress, "/") && !strings.Contains(p.MPDAddress, ":") {
-			bad(key+".mpd_address", p.MPDAddress, `must be "host:port" or an absolute socket path`)
+		if p.MPDAddress != "" && !strings.HasPrefix(p.MPDAddress, "/") && !strings.HasPrefix(p.MPDAddress, "@") && !strings.Contains(p.MPDAddress, ":") {
+			bad(key+".mpd_address", p.MPDAddress, `must be "host:port", an absolute socket path or "@abstract"`)
 		}
 		if p.MPVSocket != "" && !strings.HasPrefix(p.MPVSocket, "/") {
 			bad(key+".mpv_socket", p.MPVSocket, "must be an absolute path")
 		}
 		if p.MPDMusicDir != "" && !strings.HasPrefix(p.MPDMusicDir, "/") {
 			bad(key+".mpd_music_dir", p.MPDMusicDir, "must be an absolute path")
+		}
+		if strings.ContainsFunc(p.MPDPassword, isControl) {
+			// The password travels on one protocol line.
+			errs = append(errs, music.Errorf(music.KindInvalid, "%s.mpd_password: must not contain control characters", key))
 		}
 	}
 
