@@ -5,6 +5,7 @@ package catalogcmd
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,13 +31,59 @@ func Commands() []*command.Command {
 				{Name: "strict", Default: false, Usage: "fail on the first invalid row"},
 				{Name: "gzip", Default: false, Usage: "gzip the snapshot (as the embedded default)"},
 				{Name: "no-playlist-labels", Default: false, Usage: "leave out the genre labels tracks get from their playlist (for leak-free playlist evaluation)"},
+				{Name: "genre-space", Default: genreSpaceAuto, Choices: []string{genreSpaceAuto, genreSpaceLearn, genreSpaceDefault},
+					Usage: "learn the genre space from the sources, use the embedded catalog's, or auto: learn, and borrow the embedded one when the sources have too few tags"},
 			},
 			Detail: `SOURCE is a CSV or JSONL file, or a directory of them; the kind of each
 file is detected from its header (docs/catalog.md). Lenient by default:
-invalid rows are skipped and counted; --strict stops at the first one.`,
+invalid rows are skipped and counted; --strict stops at the first one.
+
+A small catalog (an OEM's 50 tracks with one genre each) has too few genre
+tags to learn a genre space from; with --genre-space auto (the default) or
+default its tracks are placed in the embedded catalog's genre space, whose
+tags cover the common genre names.`,
 			Run: build},
 		{Name: "inspect", Summary: "summarise a catalog snapshot", Operands: []command.Operand{{Name: "FILE", File: true}}, Run: inspect},
 	}
+}
+
+// --genre-space values.
+const (
+	genreSpaceAuto    = "auto"
+	genreSpaceLearn   = "learn"
+	genreSpaceDefault = "default"
+)
+
+// buildCatalog builds with the genre space mode asks for; space says which
+// one the catalog got ("learned" or "embedded default").
+func buildCatalog(opts catalog.BuildOptions, mode string) (c *catalog.Catalog, rep *catalog.Report, space string, err error) {
+	borrow := func() error {
+		def, err := catalog.Default()
+		if err != nil {
+			return fmt.Errorf("embedded catalog: %w", err)
+		}
+		opts.Space = def.Tags
+		return nil
+	}
+	if mode == genreSpaceDefault {
+		if err := borrow(); err != nil {
+			return nil, nil, "", err
+		}
+		c, rep, err = catalog.Build(opts)
+		return c, rep, "embedded default", err
+	}
+	c, rep, err = catalog.Build(opts)
+	if err == nil || mode != genreSpaceAuto || !errors.Is(err, catalog.ErrTooFewTags) {
+		if errors.Is(err, catalog.ErrTooFewTags) {
+			err = fmt.Errorf("%w (--genre-space default borrows the embedded catalog's)", err)
+		}
+		return c, rep, "learned", err
+	}
+	if err := borrow(); err != nil {
+		return nil, rep, "", err
+	}
+	c, rep, err = catalog.Build(opts)
+	return c, rep, "embedded default (the sources have too few tags)", err
 }
 
 // Run executes a catalog subcommand (args start with build or inspect)
@@ -50,18 +97,19 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // BuildResult is the JSON document of `catalog build --json`.
 type BuildResult struct {
-	Out       string                 `json:"out"`
-	Tracks    int                    `json:"tracks"`
-	Artists   int                    `json:"artists"`
-	Labels    int                    `json:"labels"`
-	Tags      int                    `json:"tags"`
-	Dims      int                    `json:"dims"`
-	Skipped   map[string]int         `json:"skipped"`
-	Merged    int                    `json:"merged"`
-	Problems  []string               `json:"problems"`
-	Sources   []catalog.SourceReport `json:"sources"`
-	BuildMS   int64                  `json:"build_ms"`
-	SizeBytes int64                  `json:"size_bytes"`
+	Out        string                 `json:"out"`
+	GenreSpace string                 `json:"genre_space"`
+	Tracks     int                    `json:"tracks"`
+	Artists    int                    `json:"artists"`
+	Labels     int                    `json:"labels"`
+	Tags       int                    `json:"tags"`
+	Dims       int                    `json:"dims"`
+	Skipped    map[string]int         `json:"skipped"`
+	Merged     int                    `json:"merged"`
+	Problems   []string               `json:"problems"`
+	Sources    []catalog.SourceReport `json:"sources"`
+	BuildMS    int64                  `json:"build_ms"`
+	SizeBytes  int64                  `json:"size_bytes"`
 }
 
 func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
@@ -74,7 +122,8 @@ func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 		return output.ExitError
 	}
 	start := time.Now()
-	c, rep, err := catalog.Build(catalog.BuildOptions{Sources: sources, Strict: strict, NoPlaylistLabels: noPL})
+	c, rep, space, err := buildCatalog(catalog.BuildOptions{Sources: sources, Strict: strict, NoPlaylistLabels: noPL},
+		command.Get[string](fs, "genre-space"))
 	if err != nil {
 		// One line naming file and line (the error says "file:line: ...").
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
@@ -90,7 +139,7 @@ func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 	}
 	elapsed := time.Since(start)
 	res := BuildResult{
-		Out: out, Tracks: rep.Tracks, Artists: rep.Artists, Labels: rep.Labels, Tags: rep.Tags,
+		Out: out, GenreSpace: space, Tracks: rep.Tracks, Artists: rep.Artists, Labels: rep.Labels, Tags: rep.Tags,
 		Dims: c.Tags.Dims(), Skipped: rep.Skipped, Merged: rep.Merged, Problems: rep.Problems,
 		Sources: rep.Sources, BuildMS: elapsed.Milliseconds(), SizeBytes: fileSize(out),
 	}
@@ -102,6 +151,7 @@ func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d tracks, %d artists, %d labels, %d tags, %d dims, %d bytes in %s\n",
 		out, res.Tracks, res.Artists, res.Labels, res.Tags, res.Dims, res.SizeBytes, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "genre space: %s\n", space)
 	rows := [][]string{}
 	for _, s := range rep.Sources {
 		rows = append(rows, []string{s.Path, s.Kind, strconv.Itoa(s.Rows), strconv.Itoa(s.Kept)})
