@@ -122,8 +122,10 @@ func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 		return output.ExitError
 	}
 	start := time.Now()
-	c, rep, space, err := buildCatalog(catalog.BuildOptions{Sources: sources, Strict: strict, NoPlaylistLabels: noPL},
+	bar := newProgress(stderr)
+	c, rep, space, err := buildCatalog(catalog.BuildOptions{Sources: sources, Strict: strict, NoPlaylistLabels: noPL, Progress: bar.update},
 		command.Get[string](fs, "genre-space"))
+	bar.done()
 	if err != nil {
 		// One line naming file and line (the error says "file:line: ...").
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))

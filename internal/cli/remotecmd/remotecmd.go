@@ -34,6 +34,7 @@ const (
 type Globals struct {
 	Address string // resolved D-Bus address
 	JSON    bool
+	Wide    bool // tables are not clipped to output.Width
 	Timeout time.Duration
 }
 
@@ -49,6 +50,7 @@ var GlobalFlags = []command.Flag{
 	{Name: "bus", Default: "session", Value: "session|system|ADDRESS", Usage: "the D-Bus continuod is on", Check: checkBus, Suggest: []string{"session", "system"}},
 	{Name: "json", Default: false, Usage: "print JSON (watch: one JSON object per line)"},
 	{Name: "timeout", Default: 10 * time.Second, Usage: "deadline for each daemon call"},
+	{Name: "wide", Default: false, Usage: "do not clip table columns to fit 120 characters"},
 }
 
 // Commands are the remote commands, for continuoctl's command table.
@@ -101,7 +103,7 @@ func recommend(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 	if command.Get[bool](fs, "offline") {
 		args := []string{"recommend"}
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name != "bus" && f.Name != "timeout" {
+			if f.Name != "bus" && f.Name != "timeout" && f.Name != "wide" {
 				args = append(args, "--"+f.Name+"="+f.Value.String())
 			}
 		})
@@ -130,7 +132,7 @@ func SetOffline(run func(ctx context.Context, args []string, stdout, stderr io.W
 func remote(method func(*runner, context.Context, *flag.FlagSet) error) func(context.Context, *flag.FlagSet, command.IO) int {
 	return func(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 		r := &runner{stdout: o.Stdout, stderr: o.Stderr, g: Globals{
-			JSON: command.Get[bool](fs, "json"), Timeout: command.Get[time.Duration](fs, "timeout")}}
+			JSON: command.Get[bool](fs, "json"), Wide: command.Get[bool](fs, "wide"), Timeout: command.Get[time.Duration](fs, "timeout")}}
 		addr, err := daemon.BusAddress(command.Get[string](fs, "bus"))
 		if err != nil {
 			return r.exit(unreachable{err})
@@ -220,9 +222,20 @@ func (r *runner) oneArg(fs *flag.FlagSet, what string) (string, error) {
 	return strings.Join(fs.Args(), " "), nil
 }
 
+// clip fits a table cell to n runes unless --wide.
+func (r *runner) clip(s string, n int) string {
+	if r.g.Wide {
+		return s
+	}
+	return output.Clip(s, n)
+}
+
 func (r *runner) printTracks(ts []output.Track) error {
 	if r.g.JSON {
 		return output.JSON(r.stdout, output.Recommendation{Tracks: ts})
+	}
+	if r.g.Wide {
+		return output.TracksWide(r.stdout, ts)
 	}
 	return output.Tracks(r.stdout, ts)
 }
@@ -385,8 +398,8 @@ func (r *runner) history(ctx context.Context, fs *flag.FlagSet) error {
 			Outcome: str(d, "continuo:outcome"), Queued: boolean(d, "continuo:queued"),
 		}
 		evs[i] = e
-		rows[i] = []string{e.Started, output.Clip(e.Title, 40), output.Clip(strings.Join(e.Artists, ", "), 28), e.Outcome,
-			fmt.Sprintf("%d/%ds", e.PositionMS/1000, e.DurationMS/1000), e.Player}
+		rows[i] = []string{e.Started, r.clip(e.Title, 30), r.clip(strings.Join(e.Artists, ", "), 20), e.Outcome,
+			fmt.Sprintf("%d/%ds", e.PositionMS/1000, e.DurationMS/1000), r.clip(strings.TrimPrefix(e.Player, "org.mpris.MediaPlayer2."), 16)}
 	}
 	if r.g.JSON {
 		return output.JSON(r.stdout, evs)
