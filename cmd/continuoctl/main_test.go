@@ -40,7 +40,7 @@ func startDaemon(t *testing.T) *testenv.Bus {
 	done := make(chan error, 1)
 	go func() {
 		done <- daemon.Run(ctx, daemon.Options{Address: bus.Address, Core: core, Logger: zerolog.Nop(),
-			API: busapi.Options{Version: "test", Logger: zerolog.Nop()}, Ready: func() { ready <- struct{}{} }})
+			API: busapi.Options{Version: "test", Logger: zerolog.Nop(), Access: busapi.Access{AllowOwnUID: true}}, Ready: func() { ready <- struct{}{} }})
 	}()
 	t.Cleanup(func() { cancel(); <-done; _ = core.Close(); _ = h.Close() })
 	select {
