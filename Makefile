@@ -116,3 +116,6 @@ install: build
 	$(BIN)/continuoctl completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/continuoctl
 	$(BIN)/continuoctl completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_continuoctl
 	$(BIN)/continuoctl man | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/continuoctl.1.gz
+	$(BIN)/continuo-emu --man | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/continuo-emu.1.gz
+	@mkdir -p $(DESTDIR)$(PREFIX)/share/man/man8
+	$(BIN)/continuod --man | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man8/continuod.8.gz

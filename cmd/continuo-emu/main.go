@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/emulator"
 	"github.com/continuo/continuo/internal/logging"
 	"github.com/continuo/continuo/internal/version"
@@ -70,6 +71,21 @@ invalid script (nothing is started then).
 Flags:
 `
 
+// manPage is continuo-emu(1), generated from its flags.
+func manPage(fs *flag.FlagSet) command.FlagPage {
+	return command.FlagPage{
+		Name: "continuo-emu", Section: 1, Summary: "head-unit emulator for Continuo",
+		Synopsis: "[--bus session|ADDRESS] [--speed X] [--catalog FILE] [--script FILE [--json] [--plot FILE.svg|FILE.png] [--wait-daemon DURATION]]",
+		Description: `continuo-emu is an MPRIS2 player (org.mpris.MediaPlayer2.continuo_emu) that plays silently over a virtual clock. With --script it runs a scripted drive against a running continuod and prints the transcript as it happens; with --plot it draws the drive's mood trajectory.
+
+Flags, the catalog and the whole script (including each expect family against the catalog's families) are checked before it joins the bus. docs/emulator.md describes the script language.`,
+		Flags: fs, Hidden: []string{"man"},
+		Exit: []command.ExitCode{{Code: exitOK, Meaning: "the drive ran and every expect held (or the player was stopped by SIGINT/SIGTERM)"},
+			{Code: exitFailed, Meaning: "a step or an expect failed"}, {Code: exitUsage, Meaning: "usage error or invalid script; nothing was started"}},
+		SeeAlso: []string{"continuod(8)", "continuoctl(1)", "playerctl(1)"},
+	}
+}
+
 // errDone ends the run early with success (--help, --version).
 var errDone = errors.New("done")
 
@@ -79,20 +95,25 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs := flag.NewFlagSet("continuo-emu", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed once, by run
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
-	fs.StringVar(&c.bus, "bus", "session", `D-Bus to join: "session" ($DBUS_SESSION_BUS_ADDRESS) or an address`)
-	fs.Float64Var(&c.speed, "speed", emulator.DefaultSpeed, "virtual time per real time (120: a 4-minute track takes 2 s)")
-	fs.StringVar(&c.catalog, "catalog", "", "catalog snapshot whose tracks the emulator plays (titles, lengths, families); default: the embedded catalog")
-	fs.StringVar(&c.script, "script", "", "drive script to run (docs/emulator.md); without it, be a player until SIGINT/SIGTERM")
+	showMan := fs.Bool("man", false, "print the man page (roff) and exit")
+	fs.StringVar(&c.bus, "bus", "session", "`BUS` to join: session ($DBUS_SESSION_BUS_ADDRESS) or a D-Bus address")
+	fs.Float64Var(&c.speed, "speed", emulator.DefaultSpeed, "`X`: virtual time per real time (120: a 4-minute track takes 2 s)")
+	fs.StringVar(&c.catalog, "catalog", "", "catalog snapshot `FILE` whose tracks the emulator plays (titles, lengths, families); default: the embedded catalog")
+	fs.StringVar(&c.script, "script", "", "drive script `FILE` to run (docs/emulator.md); without it, be a player until SIGINT/SIGTERM")
 	fs.BoolVar(&c.json, "json", false, "print the transcript as one JSON object per line")
-	fs.StringVar(&c.plot, "plot", "", "write the drive's mood trajectory to this .svg or .png file")
+	fs.StringVar(&c.plot, "plot", "", "write the drive's mood trajectory to `FILE` (.svg or .png)")
 	fs.DurationVar(&c.waitDaemon, "wait-daemon", 10*time.Second, "how long to wait for org.continuo.Recommender1 before the drive")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.logLevel, "log-level", "info", "`LEVEL`: debug, info, warn, error")
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(stdout, usage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		command.PrintFlags(stdout, fs, "man")
+		return c, errDone
+	case err == nil && *showMan:
+		if err := manPage(fs).Write(stdout, version.String()); err != nil {
+			return c, err
+		}
 		return c, errDone
 	case err != nil:
 		return c, usageError{err}

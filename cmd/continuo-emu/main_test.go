@@ -163,6 +163,11 @@ func TestHelpAndVersion(t *testing.T) {
 	code, out, _ := runMain(t, "--version")
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, "continuo-emu "+version.String()+"\n", out)
+	code, out, _ = runMain(t, "--man")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, ".TH CONTINUO-EMU 1")
+	assert.Contains(t, out, `\-\-script`)
+	assert.NotContains(t, out, `\-\-man`, "the flag that prints the page is not on it")
 }
 
 // TestCatalogFlag: a snapshot given with --catalog is loaded before the bus

@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/continuo/continuo/internal/busapi"
+	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/config"
 	"github.com/continuo/continuo/internal/daemon"
 	"github.com/continuo/continuo/internal/drive"
@@ -42,7 +43,7 @@ Configuration: --config FILE, else /etc/continuo/continuo.toml with
 on the search path means the defaults). Flags override the file.
 
 Exit status: 0 stopped cleanly, 1 runtime error, 2 usage error or invalid
-configuration.
+configuration. The man page: continuod --man | man -l -
 
 Flags:
 `
@@ -56,6 +57,23 @@ const (
 
 func main() {
 	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// manPage is continuod(8), generated from its flags.
+func manPage(fs *flag.FlagSet) command.FlagPage {
+	return command.FlagPage{
+		Name: "continuod", Section: 8, Summary: "Continuo's in-car music recommendation daemon",
+		Synopsis: "[--config FILE] [--bus session|system|ADDRESS] [--db FILE] [--catalog FILE] [--log-level LEVEL] [--check-config | --print-config]",
+		Description: `continuod follows the MPRIS2 players on a D-Bus, records what is played, skipped or liked in SQLite, and queues the continuation into the player. It serves org.continuo.Recommender1 on the same bus.
+
+The configuration is --config FILE; otherwise /etc/continuo/continuo.toml for a daemon on the system bus (--bus system), and $XDG_CONFIG_HOME/continuo/continuo.toml (~/.config/continuo/continuo.toml) for one on the session bus. A file missing from the search path means the built-in defaults. Flags override the file. An empty database.path means /var/lib/continuo/history.db on the system bus and $XDG_STATE_HOME/continuo/history.db otherwise.
+
+SIGTERM and SIGINT stop the daemon after its writes; SIGHUP re-reads the configuration and the catalog without dropping the bus name. Under systemd it logs native journal entries with priorities.`,
+		Flags: fs, Hidden: []string{"man"},
+		Exit: []command.ExitCode{{Code: exitOK, Meaning: "stopped cleanly"}, {Code: exitError, Meaning: "runtime error"},
+			{Code: exitUsage, Meaning: "usage error or invalid configuration (the units do not restart the daemon then)"}},
+		SeeAlso: []string{"continuoctl(1)", "continuo-emu(1)", "systemd.service(5)"},
+	}
 }
 
 // usageError is a bad command line or configuration (exit 2).
@@ -88,20 +106,25 @@ func parseFlags(args []string, stdout, stderr io.Writer) (flags, error) {
 	var showVersion bool
 	fs := flag.NewFlagSet("continuod", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed once, by exitCode
-	fs.StringVar(&f.config, "config", "", "config file (TOML); default: the search path above")
-	fs.StringVar(&f.bus, "bus", "", "session, system or a D-Bus address (default: bus.address of the config, session)")
-	fs.StringVar(&f.db, "db", "", "history database file (default: database.path, else by bus)")
-	fs.StringVar(&f.catalog, "catalog", "", "catalog snapshot (default: the embedded catalog)")
-	fs.StringVar(&f.logLevel, "log-level", "", "trace, debug, info, warn or error")
+	fs.StringVar(&f.config, "config", "", "config `FILE` (TOML); default: the search path above")
+	fs.StringVar(&f.bus, "bus", "", "`BUS`: session, system or a D-Bus address (default: bus.address of the config, session)")
+	fs.StringVar(&f.db, "db", "", "history database `FILE` (default: database.path, else by bus)")
+	fs.StringVar(&f.catalog, "catalog", "", "catalog snapshot `FILE` (default: the embedded catalog)")
+	fs.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: trace, debug, info, warn or error")
 	fs.BoolVar(&f.checkConfig, "check-config", false, "say which config file is used, validate it, and exit")
 	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective configuration (with defaults) as TOML, and exit")
 	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	showMan := fs.Bool("man", false, "print the man page (roff) and exit; make install installs it")
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(stdout, usage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		command.PrintFlags(stdout, fs, "man")
+		return f, errDone
+	case err == nil && *showMan:
+		if err := manPage(fs).Write(stdout, version.String()); err != nil {
+			return f, err
+		}
 		return f, errDone
 	case err != nil:
 		return f, usageError{fmt.Errorf("%w (continuod --help lists the flags)", err)}

@@ -186,6 +186,7 @@ func TestCommandLine(t *testing.T) {
 		{"help", []string{"--help"}, exitOK, []string{"usage: continuod", "--check-config", "Exit status"}, "", false},
 		{"short help", []string{"-h"}, exitOK, []string{"usage: continuod"}, "", false},
 		{"version", []string{"--version"}, exitOK, []string{"continuod " + version.Version}, "", false},
+		{"man page", []string{"--man"}, exitOK, []string{".TH CONTINUOD 8", ".SH EXIT STATUS", `\-\-check\-config`, `\-\-config FILE`}, "", false},
 		{"unknown flag", []string{"--frobnicate"}, exitUsage, nil, "frobnicate", true},
 		{"extra argument", []string{"extra"}, exitUsage, nil, `unexpected argument "extra"`, true},
 		{"bad bus", []string{"--bus", "bogus"}, exitUsage, nil, "--bus", true},
