@@ -164,3 +164,23 @@ func TestZshCompletionAndMan(t *testing.T) {
 		assert.Empty(t, string(out), "groff warnings")
 	}
 }
+
+// FuzzRun: any command line gets an exit code of the table and never a
+// panic; usage errors print nothing on stdout.
+func FuzzRun(f *testing.F) {
+	for _, s := range []string{"rate\x00t\x00like", "rate\x00-n\x00100000\x00t\x00like", "--help", "group\x00build\x00--out\x00x\x00a",
+		"find\x00--\x00-n", "help\x00group\x00build", "--version", "rate\x00--mood=angry", "completion\x00zsh", "man", "\x00", "--timeout\x00-1s\x00find\x00q"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		var ran []string
+		var out, errOut bytes.Buffer
+		code := testProgram(&ran).Run(context.Background(), strings.Split(line, "\x00"), IO{Stdout: &out, Stderr: &errOut})
+		require.Contains(t, []int{ExitOK, ExitUsage}, code)
+		if code == ExitUsage {
+			require.Empty(t, out.String())
+			require.NotEmpty(t, errOut.String())
+			require.Empty(t, ran, "nothing runs after a usage error")
+		}
+	})
+}
