@@ -16,7 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-for unit in continuod.service continuod-user.service; do
+mkdir -p "$tmp/user"
+for unit in continuod.service user/continuod.service; do
 	sed 's|/usr/bin/continuod|/bin/true|' "$here/$unit" >"$tmp/$unit"
 done
 
@@ -39,7 +40,7 @@ check systemd-analyze verify --man=no "$tmp/continuod.service"
 # one.
 mkdir -p "$tmp/runtime"
 chmod 0700 "$tmp/runtime"
-check env XDG_RUNTIME_DIR="$tmp/runtime" systemd-analyze --user verify --man=no "$tmp/continuod-user.service"
+check env XDG_RUNTIME_DIR="$tmp/runtime" systemd-analyze --user verify --man=no "$tmp/user/continuod.service"
 
 # The sysusers.d entry: a dry run against an empty root parses it and
 # shows the user and group it would create, without touching this system.

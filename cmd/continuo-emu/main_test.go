@@ -14,9 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/emulator"
 	"github.com/continuo/continuo/internal/emulator/emutest"
 	"github.com/continuo/continuo/internal/testenv"
+	"github.com/continuo/continuo/internal/version"
 )
 
 var playlist = []emutest.Track{
@@ -53,6 +55,7 @@ func TestDrive(t *testing.T) {
 	require.Equal(t, exitOK, code, "stderr: %s", errs)
 
 	var tracks, checks int
+	var ops []any
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var ev map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &ev), line)
@@ -62,8 +65,12 @@ func TestDrive(t *testing.T) {
 		case "expect":
 			checks++
 			assert.Equal(t, true, ev["ok"])
+		case "step":
+			ops = append(ops, ev["op"])
+			assert.Equal(t, true, ev["ok"])
 		}
 	}
+	assert.Equal(t, []any{"profile", "ask", "listen", "skip", "like"}, ops, "every step is in the transcript, in order")
 	assert.Equal(t, 4, tracks, "two completed, one skipped, one playing: %s", out)
 	assert.Equal(t, 1, checks)
 	assert.Equal(t, []emutest.Feedback{{ID: "bach", Kind: "like"}}, d.Feedback())
@@ -79,13 +86,20 @@ func TestExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{"bad flag", []string{"--nope"}, exitUsage, "flag provided but not defined"},
+		// Usage errors are found before anything starts: the bus address
+		// below does not exist, and connecting would exit 1.
+		{"plot format", []string{"--bus", "unix:path=/nonexistent/socket", "--script", writeScript(t, "listen 1\n"), "--plot", "out/x.pdf"}, exitUsage, `unsupported format ".pdf"`},
+		{"plot directory", []string{"--bus", "unix:path=/nonexistent/socket", "--script", writeScript(t, "listen 1\n"), "--plot", "/no/such/dir/x.svg"}, exitUsage, "/no/such/dir does not exist"},
+		{"misspelt family", []string{"--bus", "unix:path=/nonexistent/socket", "--script", writeScript(t, "ask \"x\"\nexpect family clasical\n")}, exitUsage, `test.drive:2: expect family "clasical": unknown family`},
+		{"missing catalog", []string{"--bus", "unix:path=/nonexistent/socket", "--catalog", "/no/such.catalog"}, exitUsage, "--catalog"},
+		{"bad bus", []string{"--bus", "bogus"}, exitUsage, "--bus"},
 		{"bad speed", []string{"--speed", "0"}, exitUsage, "--speed 0"},
 		{"json without script", []string{"--json"}, exitUsage, "need --script"},
 		{"bad log level", []string{"--log-level", "loud"}, exitUsage, "--log-level"},
 		{"missing script", []string{"--bus", bus.Address, "--script", "/no/such.drive"}, exitUsage, "open script"},
 		{"bad script", []string{"--bus", bus.Address, "--script", writeScript(t, "listen 1\nskp\n")}, exitUsage, `test.drive:2: unknown command "skp"`},
 		{"no daemon", []string{"--bus", bus.Address, "--wait-daemon", "200ms", "--script", writeScript(t, "listen 1\n")}, exitFailed, "org.continuo.Recommender1 did not appear"},
-		{"bad bus", []string{"--bus", "unix:path=/nonexistent/socket"}, exitFailed, "connect to D-Bus"},
+		{"no bus", []string{"--bus", "unix:path=/nonexistent/socket"}, exitFailed, "connect to D-Bus"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,4 +150,40 @@ func TestPlayerUntilStopped(t *testing.T) {
 		t.Fatal("run did not return after cancel")
 	}
 	assert.False(t, owned(), "the name is released on shutdown")
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}} {
+		code, out, errs := runMain(t, args...)
+		assert.Equal(t, exitOK, code)
+		assert.Empty(t, errs)
+		assert.Contains(t, out, "usage: continuo-emu")
+		assert.Contains(t, out, "-script")
+	}
+	code, out, _ := runMain(t, "--version")
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, "continuo-emu "+version.String()+"\n", out)
+	code, out, _ = runMain(t, "--man")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, ".TH CONTINUO-EMU 1")
+	assert.Contains(t, out, `\-\-script`)
+	assert.NotContains(t, out, `\-\-man`, "the flag that prints the page is not on it")
+}
+
+// TestCatalogFlag: a snapshot given with --catalog is loaded before the bus
+// (the run then fails only at connecting), and a corrupt one is a usage
+// error.
+func TestCatalogFlag(t *testing.T) {
+	c, err := catalog.Default()
+	require.NoError(t, err)
+	good := filepath.Join(t.TempDir(), "oem.catalog")
+	require.NoError(t, catalog.WriteSnapshot(good, c))
+	code, _, errs := runMain(t, "--catalog", good, "--bus", "unix:path=/nonexistent/socket")
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, errs, "connect to D-Bus")
+
+	bad := writeScript(t, "not a catalog\n")
+	code, _, errs = runMain(t, "--catalog", bad, "--bus", "unix:path=/nonexistent/socket")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "--catalog")
 }

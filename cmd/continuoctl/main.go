@@ -1,46 +1,25 @@
 // Command continuoctl drives a running continuod over D-Bus (status, play,
-// resolve, recommend, feedback, explain, history, profile) and runs the
-// offline tools (catalog build/inspect, recommend --offline, eval).
+// resolve, recommend, feedback, explain, history, profile, watch) and runs
+// the offline tools (catalog build/inspect, recommend --offline, eval).
+// Its commands are one table (internal/cli/command), which also gives the
+// help texts, the shell completion scripts and the man page.
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"slices"
 	"syscall"
-	"time"
 
 	"github.com/continuo/continuo/internal/cli/catalogcmd"
+	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/offlinecmd"
-	"github.com/continuo/continuo/internal/cli/output"
 	"github.com/continuo/continuo/internal/cli/remotecmd"
-	"github.com/continuo/continuo/internal/daemon"
+	"github.com/continuo/continuo/internal/version"
 )
-
-const usage = `usage: continuoctl [--bus session|system|ADDRESS] [--json] [--timeout 10s] COMMAND [ARGS]
-
-Talk to continuod:
-  status                              properties of the daemon
-  play QUERY                          play the best match and queue its continuation
-  resolve [-n N] QUERY                find catalog tracks
-  recommend [--seed ID] [-n N] [--mood calm|steady|lively] [--no-explicit]
-  feedback ID like|dislike|skip
-  explain ID
-  history [--profile P] [-n N]
-  profile use|forget NAME
-
-Offline (no daemon):
-  recommend --offline [--catalog FILE] (--seed ID | --query TEXT) [-n N]
-  eval [--catalog FILE] [--playlists FILE]
-  catalog build --out FILE [--strict] SOURCE...
-  catalog inspect [--json] FILE
-
-Exit codes: 0 ok, 1 error from the daemon, 2 usage, 3 daemon not reachable.
-`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -50,43 +29,59 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("continuoctl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	bus := fs.String("bus", "session", "session, system or a D-Bus address")
-	jsonOut := fs.Bool("json", false, "print JSON")
-	timeout := fs.Duration("timeout", 10*time.Second, "deadline for a daemon call")
-	if err := fs.Parse(args); err != nil {
-		return output.ExitUsage
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return output.ExitUsage
-	}
-	cmd := fs.Args()
-	withJSON := func(a []string) []string {
-		if *jsonOut && !slices.Contains(a, "--json") {
-			return append([]string{a[0], "--json"}, a[1:]...)
-		}
-		return a
-	}
-	switch {
-	case cmd[0] == "catalog":
-		if len(cmd) < 2 {
-			fmt.Fprint(stderr, usage)
-			return output.ExitUsage
-		}
-		return catalogcmd.Run(ctx, withJSON(cmd[1:]), stdout, stderr)
-	case cmd[0] == "eval", cmd[0] == "recommend" && (slices.Contains(cmd, "--offline") || slices.Contains(cmd, "-offline")):
-		return offlinecmd.Run(ctx, withJSON(cmd), stdout, stderr)
-	case slices.Contains(remotecmd.Commands, cmd[0]):
-		addr, err := daemon.BusAddress(*bus)
-		if err != nil {
-			fmt.Fprintf(stderr, "continuoctl: %v\n", err)
-			return output.ExitUnreachable
-		}
-		return remotecmd.Run(ctx, remotecmd.Globals{Address: addr, JSON: *jsonOut, Timeout: *timeout}, cmd, stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "continuoctl: unknown command %q\n\n%s", cmd[0], usage)
-	return output.ExitUsage
+	return program().Run(ctx, args, command.IO{Stdout: stdout, Stderr: stderr})
 }
+
+// program is continuoctl's command table.
+func program() *command.Program {
+	remotecmd.SetOffline(offlinecmd.Run)
+	p := &command.Program{
+		Name:    "continuoctl",
+		Summary: "Talk to continuod over D-Bus, and run Continuo's offline tools.",
+		Version: version.String(),
+		Globals: remotecmd.GlobalFlags,
+		Groups: []command.Group{
+			{Title: "Talk to continuod", Commands: []string{"status", "play", "resolve", "recommend", "feedback", "explain", "history", "profile", "watch"}},
+			{Title: "Offline (no daemon)", Commands: []string{"catalog", "eval"}},
+			{Title: "About continuoctl", Commands: []string{"help", "version", "completion", "man"}},
+		},
+	}
+	p.Commands = append(remotecmd.Commands(),
+		&command.Command{Name: "catalog", Summary: "build or inspect a catalog snapshot", Sub: catalogcmd.Commands()},
+		evalCommand(),
+		p.HelpCommand(), p.VersionCommand(), p.CompletionCommand(), p.ManCommand(),
+	)
+	return p
+}
+
+// evalCommand describes `eval` for help and completion; offlinecmd parses
+// and validates its flags itself.
+func evalCommand() *command.Command {
+	var eval *command.Command
+	eval = &command.Command{
+		Name: "eval", Summary: "measure the engine against baselines on the catalog's playlists (offline)",
+		Flags: []command.Flag{
+			{Name: "catalog", Default: "", Value: "FILE", File: true, Usage: "catalog snapshot (default: the embedded catalog)"},
+			{Name: "playlists", Default: "", Value: "FILE", File: true, Usage: "playlists CSV for the continuation metrics"},
+			{Name: "seeds", Default: 500, Usage: "stratified seed tracks for coherence, mood and diversity"},
+			{Name: "n", Default: 10, Usage: "list length"},
+			{Name: "rand-seed", Default: 1, Usage: "seed of the sample and the random baselines"},
+			{Name: "drives", Default: false, Usage: "simulate whole drives from a stratified set of requests instead"},
+			{Name: "n-drives", Default: 300, Usage: "with --drives: requests in the whole set, both halves"},
+			{Name: "length", Default: 60, Usage: "with --drives: tracks per drive (8..1000)"},
+			{Name: "split", Default: "test", Choices: []string{"test", "tune", "all"}, Usage: "with --drives: which half of the requests to run"},
+		},
+		RawGlobals: []string{"json"},
+		Raw: func(ctx context.Context, args []string, o command.IO) int {
+			if slices.ContainsFunc(args, isHelp) {
+				// Help goes to stdout; offlinecmd prints its flags to its stderr.
+				fmt.Fprintf(o.Stdout, "usage: continuoctl eval %s\n\n%s\n\n", eval.Synopsis(), eval.Summary)
+				return offlinecmd.Run(ctx, append([]string{"eval"}, args...), o.Stdout, o.Stdout)
+			}
+			return offlinecmd.Run(ctx, append([]string{"eval"}, args...), o.Stdout, o.Stderr)
+		},
+	}
+	return eval
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -20,54 +21,143 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/continuo/continuo/internal/busapi"
+	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/config"
 	"github.com/continuo/continuo/internal/daemon"
 	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/history"
 	"github.com/continuo/continuo/internal/logging"
 	"github.com/continuo/continuo/internal/player"
+	"github.com/continuo/continuo/internal/version"
 )
 
-// version is set by the linker (-X main.version=...).
-var version = "0.1.0-dev"
+const usage = `usage: continuod [--config FILE] [--bus session|system|ADDRESS] [--db FILE]
+                 [--catalog FILE] [--log-level LEVEL] [--check-config | --print-config]
+       continuod --help | --version
+
+Follows the MPRIS players on the bus, records what is played, and queues
+the continuation; serves org.continuo.Recommender1.
+
+Configuration: --config FILE, else /etc/continuo/continuo.toml with
+--bus system, else $XDG_CONFIG_HOME/continuo/continuo.toml (a missing file
+on the search path means the defaults). Flags override the file.
+
+Exit status: 0 stopped cleanly, 1 runtime error, 2 usage error or invalid
+configuration. The man page: continuod --man | man -l -
+
+Flags:
+`
+
+// Exit codes (documented in the usage text and README).
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2 // bad flags or an invalid configuration: restarting will not help
+)
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "continuod: %v\n", err)
-		os.Exit(1)
+	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
+
+// manPage is continuod(8), generated from its flags.
+func manPage(fs *flag.FlagSet) command.FlagPage {
+	return command.FlagPage{
+		Name: "continuod", Section: 8, Summary: "Continuo's in-car music recommendation daemon",
+		Synopsis: "[--config FILE] [--bus session|system|ADDRESS] [--db FILE] [--catalog FILE] [--log-level LEVEL] [--check-config | --print-config]",
+		Description: `continuod follows the MPRIS2 players on a D-Bus, records what is played, skipped or liked in SQLite, and queues the continuation into the player. It serves org.continuo.Recommender1 on the same bus.
+
+The configuration is --config FILE; otherwise /etc/continuo/continuo.toml for a daemon on the system bus (--bus system), and $XDG_CONFIG_HOME/continuo/continuo.toml (~/.config/continuo/continuo.toml) for one on the session bus. A file missing from the search path means the built-in defaults. Flags override the file. An empty database.path means /var/lib/continuo/history.db on the system bus and $XDG_STATE_HOME/continuo/history.db otherwise.
+
+SIGTERM and SIGINT stop the daemon after its writes; SIGHUP re-reads the configuration and the catalog without dropping the bus name. Under systemd it logs native journal entries with priorities.`,
+		Flags: fs, Hidden: []string{"man"},
+		Exit: []command.ExitCode{{Code: exitOK, Meaning: "stopped cleanly"}, {Code: exitError, Meaning: "runtime error"},
+			{Code: exitUsage, Meaning: "usage error or invalid configuration (the units do not restart the daemon then)"}},
+		SeeAlso: []string{"continuoctl(1)", "continuo-emu(1)", "systemd.service(5)"},
 	}
+}
+
+// usageError is a bad command line or configuration (exit 2).
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// errDone ends run early with success (--help, --version, --check-config).
+var errDone = errors.New("done")
+
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, errDone):
+		return exitOK
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "continuod: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "continuod: %v\n", err)
+	return exitError
 }
 
 type flags struct {
 	config, bus, db, catalog, logLevel string
+	checkConfig, printConfig           bool
 }
 
-func parseFlags(args []string, stderr io.Writer) (flags, error) {
+func parseFlags(args []string, stdout, stderr io.Writer) (flags, error) {
 	var f flags
+	var showVersion bool
 	fs := flag.NewFlagSet("continuod", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.config, "config", "", "config file (TOML); flags override it")
-	fs.StringVar(&f.bus, "bus", "", "session, system or a D-Bus address")
-	fs.StringVar(&f.db, "db", "", "history database file")
-	fs.StringVar(&f.catalog, "catalog", "", "catalog snapshot (default: the embedded catalog)")
-	fs.StringVar(&f.logLevel, "log-level", "", "trace, debug, info, warn or error")
-	return f, fs.Parse(args)
+	fs.SetOutput(io.Discard) // errors are printed once, by exitCode
+	fs.StringVar(&f.config, "config", "", "config `FILE` (TOML); default: the search path above")
+	fs.StringVar(&f.bus, "bus", "", "`BUS`: session, system or a D-Bus address (default: bus.address of the config, session)")
+	fs.StringVar(&f.db, "db", "", "history database `FILE` (default: database.path, else by bus)")
+	fs.StringVar(&f.catalog, "catalog", "", "catalog snapshot `FILE` (default: the embedded catalog)")
+	fs.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: trace, debug, info, warn or error")
+	fs.BoolVar(&f.checkConfig, "check-config", false, "say which config file is used, validate it, and exit")
+	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective configuration (with defaults) as TOML, and exit")
+	fs.BoolVar(&showVersion, "version", false, "print the version and exit")
+	showMan := fs.Bool("man", false, "print the man page (roff) and exit; make install installs it")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		command.PrintFlags(stdout, fs, "man")
+		return f, errDone
+	case err == nil && *showMan:
+		if err := manPage(fs).Write(stdout, version.String()); err != nil {
+			return f, err
+		}
+		return f, errDone
+	case err != nil:
+		return f, usageError{fmt.Errorf("%w (continuod --help lists the flags)", err)}
+	case fs.NArg() > 0:
+		return f, usageError{fmt.Errorf("unexpected argument %q: continuod takes flags only", fs.Arg(0))}
+	case showVersion:
+		fmt.Fprintln(stdout, "continuod", version.String())
+		return f, errDone
+	case f.checkConfig && f.printConfig:
+		return f, usageError{errors.New("--check-config and --print-config exclude each other")}
+	}
+	if f.bus != "" && !config.ValidBus(f.bus) {
+		return f, usageError{fmt.Errorf("--bus %q: %s", f.bus, config.BusHint)}
+	}
+	return f, nil
 }
 
-// loadConfig reads the config file and applies the flags over it.
-func loadConfig(f flags) (config.Config, error) {
-	cfg := config.Default()
-	if f.config != "" {
-		var err error
-		if cfg, err = config.Load(f.config); err != nil {
-			return cfg, err
-		}
+// loadConfig finds and reads the config file and applies the flags over
+// it; errors are usageErrors (exit 2).
+func loadConfig(f flags, env config.Env) (config.Config, config.Source, error) {
+	cfg, src, err := config.Locate(f.config, f.bus, env)
+	if err != nil {
+		return cfg, src, usageError{err}
 	}
 	if f.bus != "" {
 		cfg.Bus.Address = f.bus
 	}
 	if f.db != "" {
-		cfg.Database.Path = f.db
+		abs, err := filepath.Abs(f.db)
+		if err != nil {
+			return cfg, src, usageError{fmt.Errorf("--db: %w", err)}
+		}
+		cfg.Database.Path = abs
 	}
 	if f.catalog != "" {
 		cfg.Catalog.Path = f.catalog
@@ -75,23 +165,56 @@ func loadConfig(f flags) (config.Config, error) {
 	if f.logLevel != "" {
 		cfg.Log.Level = f.logLevel
 	}
-	return cfg, cfg.Validate()
+	cfg.ApplyMPDEnv(os.Getenv)
+	if err := cfg.Resolve(env); err != nil {
+		return cfg, src, usageError{fmt.Errorf("%s: %w", describe(src), err)}
+	}
+	return cfg, src, nil
+}
+
+// describe names the config's source for messages.
+func describe(src config.Source) string {
+	switch {
+	case src.Found:
+		return src.Path
+	case src.Explicit:
+		return src.Path
+	}
+	return "defaults (no " + src.Path + ")"
+}
+
+// configOnly runs --check-config and --print-config.
+func configOnly(f flags, cfg config.Config, src config.Source, stdout io.Writer) error {
+	if f.printConfig {
+		fmt.Fprintf(stdout, "# effective configuration of continuod %s\n# source: %s, then flags\n", version.Version, describe(src))
+		return cfg.Redacted().WriteTOML(stdout)
+	}
+	fmt.Fprintf(stdout, "config: %s: OK\nbus: %s\ndatabase: %s\n", describe(src), cfg.Bus.Address, cfg.Database.Path)
+	return nil
 }
 
 // run is main without the process: tests start the real daemon through it.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
-	f, err := parseFlags(args, stderr)
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseFlags(args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(f)
+	env := config.EnvFromOS()
+	cfg, src, err := loadConfig(f, env)
 	if err != nil {
 		return err
+	}
+	if f.checkConfig || f.printConfig {
+		if err := configOnly(f, cfg, src, stdout); err != nil {
+			return err
+		}
+		return errDone
 	}
 	log, err := logging.New(stderr, cfg.Log.Level, cfg.Log.Format)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
+	log.Info().Str("config", describe(src)).Str("version", version.String()).Msg("starting")
 	addr, err := daemon.BusAddress(cfg.Bus.Address)
 	if err != nil {
 		return err
@@ -121,14 +244,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	hupCtx, stopHUP := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); reloadOnHUP(hupCtx, f, core, log) }()
+	go func() { defer wg.Done(); reloadOnHUP(hupCtx, f, env, core, log) }()
 	defer func() { stopHUP(); wg.Wait() }()
 	stopWatchdog := daemon.Watchdog(core, log)
 	defer stopWatchdog()
 
 	err = daemon.Run(ctx, daemon.Options{
 		Address: addr, Core: core, Logger: log, CallTimeout: 2 * time.Second,
-		API: busapi.Options{Version: version, Logger: log, Access: busapi.Access{
+		API: busapi.Options{Version: version.Version, Logger: log, Access: busapi.Access{
 			UIDs: cfg.Access.PrivilegedUIDs, Groups: cfg.Access.PrivilegedGroups, AllowOwnUID: true}},
 		Ready: func() { _, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady) },
 	})
@@ -138,9 +261,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func coreOptions(cfg config.Config, m drive.Model, h *history.Store, log zerolog.Logger) drive.Options {
-	pc := player.Config{MPVSocket: map[string]string{}, MPDAddr: map[string]string{}, MPDMusicDir: map[string]string{}}
+	pc := player.Config{MPVSocket: map[string]string{}, MPDAddr: map[string]string{}, MPDMusicDir: map[string]string{}, MPDPassword: map[string]string{}}
 	for name, p := range cfg.Players {
 		pc.MPVSocket[name], pc.MPDAddr[name], pc.MPDMusicDir[name] = p.MPVSocket, p.MPDAddress, p.MPDMusicDir
+		pc.MPDPassword[name] = p.MPDPassword
 	}
 	return drive.Options{
 		Model: m, History: h, Profile: cfg.Profile.Default, QueueDepth: cfg.Queue.Depth,
@@ -152,7 +276,7 @@ func coreOptions(cfg config.Config, m drive.Model, h *history.Store, log zerolog
 // reloadOnHUP re-reads the config file and the catalog on SIGHUP without
 // dropping the bus name. Settings that need a restart (bus, database) are
 // reported, not applied.
-func reloadOnHUP(ctx context.Context, f flags, core *drive.Core, log zerolog.Logger) {
+func reloadOnHUP(ctx context.Context, f flags, env config.Env, core *drive.Core, log zerolog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -163,7 +287,7 @@ func reloadOnHUP(ctx context.Context, f flags, core *drive.Core, log zerolog.Log
 		case <-hup:
 		}
 		_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReloading)
-		cfg, err := loadConfig(f)
+		cfg, _, err := loadConfig(f, env)
 		if err == nil {
 			var m drive.Model
 			if m, err = drive.LoadModel(cfg.Catalog.Path, cfg.Catalog.URITemplate); err == nil {

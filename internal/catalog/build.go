@@ -38,6 +38,10 @@ type BuildOptions struct {
 	// space; evaluation on held-out playlist tracks uses this to measure
 	// without that help.
 	NoPlaylistLabels bool
+	// Progress, when set, is told what Build is doing: each source file
+	// read (done of total files, the file) and then the learning stage
+	// ("learn", 0, 0). It runs on Build's goroutine.
+	Progress func(stage string, done, total int, file string)
 	// MaxLineBytes and MaxFieldBytes cap input sizes; 0 means 64 KiB and 4 KiB.
 	MaxLineBytes, MaxFieldBytes int
 	Logger                      zerolog.Logger
@@ -58,7 +62,12 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 	if err != nil {
 		return nil, rep, err
 	}
-	for _, f := range files {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, int, int, string) {}
+	}
+	for i, f := range files {
+		progress("read", i, len(files), f)
 		sr, err := parseFile(in, f)
 		rep.Sources = append(rep.Sources, sr)
 		// Row and file errors already say "file:line: field: reason".
@@ -73,6 +82,7 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 	if len(in.tracks) == 0 {
 		return nil, rep, music.Errorf(music.KindInvalid, "the sources hold no tracks")
 	}
+	progress("learn", len(files), len(files), "")
 	c, err := assemble(in, opts)
 	if err != nil {
 		return nil, rep, fmt.Errorf("learn the catalog's spaces: %w", err)
@@ -86,7 +96,7 @@ func Build(opts BuildOptions) (*Catalog, *Report, error) {
 	}
 	rep.FilledMood = in.filledMood
 	rep.Elapsed = time.Since(start)
-	log.Info().Int("tracks", rep.Tracks).Int("skipped", rep.SkippedTotal()).Dur("elapsed", rep.Elapsed).Msg("catalog built")
+	log.Info().Int("tracks", rep.Tracks).Int("skipped", rep.SkippedTotal()).Dur("elapsed_ms", rep.Elapsed).Msg("catalog built")
 	return c, rep, nil
 }
 

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -75,6 +76,12 @@ func (c *cooccurrence) addGroup(tags []string, w float64, scratch []int32) []int
 	return ids
 }
 
+// ErrTooFewTags is why a genre space cannot be learned from the sources: too
+// few distinct tags, or none appearing together (a small OEM catalog with
+// one genre per track). BuildOptions.Space (continuoctl catalog build
+// --genre-space default) places such a catalog in another catalog's space.
+var ErrTooFewTags = errors.New("too few genre tags to learn a genre space")
+
 // learn turns the counts into tag vectors: positive pointwise mutual
 // information with context-distribution smoothing (alpha 0.75), then the top
 // `dims` eigenpairs of the symmetric PPMI matrix by a randomized range finder,
@@ -85,7 +92,7 @@ func (c *cooccurrence) addGroup(tags []string, w float64, scratch []int32) []int
 func (c *cooccurrence) learn(dims int) (names []string, vecs embed.Matrix, err error) {
 	n := len(c.names)
 	if n < dims+1 {
-		return nil, embed.Matrix{}, fmt.Errorf("learn genre space: %d tags, need more than %d", n, dims)
+		return nil, embed.Matrix{}, fmt.Errorf("learn genre space: %d tags, need more than %d: %w", n, dims, ErrTooFewTags)
 	}
 	// Marginals over pairs (each pair counts for both tags).
 	marg := c.count
@@ -94,7 +101,7 @@ func (c *cooccurrence) learn(dims int) (names []string, vecs embed.Matrix, err e
 		total += m
 	}
 	if total == 0 {
-		return nil, embed.Matrix{}, fmt.Errorf("learn genre space: no co-occurring tags")
+		return nil, embed.Matrix{}, fmt.Errorf("learn genre space: no co-occurring tags: %w", ErrTooFewTags)
 	}
 	const alpha = 0.75
 	var smoothTotal float64

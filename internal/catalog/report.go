@@ -3,6 +3,8 @@ package catalog
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/continuo/continuo/internal/music"
@@ -112,4 +114,20 @@ func (r *Report) Reasons() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SkipSummary is the skipped rows on one readable line, most frequent
+// reason first: "413 conflicting title, 12 missing id" ("none" when no row
+// was skipped).
+func (r *Report) SkipSummary() string {
+	reasons := r.Reasons()
+	if len(reasons) == 0 {
+		return "none"
+	}
+	sort.SliceStable(reasons, func(a, b int) bool { return r.Skipped[reasons[a]] > r.Skipped[reasons[b]] })
+	parts := make([]string, len(reasons))
+	for i, k := range reasons {
+		parts[i] = strconv.Itoa(r.Skipped[k]) + " " + k
+	}
+	return strings.Join(parts, ", ")
 }

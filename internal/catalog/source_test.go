@@ -140,3 +140,10 @@ func FuzzReadPlaylists(f *testing.F) {
 		}
 	})
 }
+
+func TestSkipSummary(t *testing.T) {
+	r := newReport()
+	assert.Equal(t, "none", r.SkipSummary())
+	r.Skipped = map[string]int{"missing id": 12, "conflicting title": 413, "bad utf-8": 12}
+	assert.Equal(t, "413 conflicting title, 12 bad utf-8, 12 missing id", r.SkipSummary())
+}

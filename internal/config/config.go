@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,7 +47,7 @@ type Bus struct {
 
 // Database configures the listening history store and its retention.
 type Database struct {
-	Path                string        `toml:"path"`
+	Path                string        `toml:"path"`    // "" = DefaultDatabase of the bus
 	MaxAge              time.Duration `toml:"max_age"` // TOML: a Go duration string, "8760h"
 	MaxEventsPerProfile int           `toml:"max_events_per_profile"`
 	MaxBytes            int64         `toml:"max_bytes"`
@@ -82,6 +83,7 @@ type PlayerConfig struct {
 	MPVSocket   string `toml:"mpv_socket"`    // mpv --input-ipc-server path
 	MPDAddress  string `toml:"mpd_address"`   // host:port or a unix socket path
 	MPDMusicDir string `toml:"mpd_music_dir"` // MPD's music_directory, to map file:// URIs
+	MPDPassword string `toml:"mpd_password"`  // MPD's password (its "password" setting), if it requires one
 }
 
 // Profile configures driver profiles.
@@ -99,7 +101,7 @@ type Access struct {
 // Log configures the daemon's logger (see internal/logging).
 type Log struct {
 	Level  string `toml:"level"`  // trace, debug, info, warn, error
-	Format string `toml:"format"` // auto, json, console
+	Format string `toml:"format"` // auto, json, console, journal
 }
 
 // Limits enforced by Validate.
@@ -114,12 +116,13 @@ const (
 
 // Default returns the configuration used when no file is given; Parse
 // starts from it. configs/continuo.toml spells out the same values, except
-// bus.address, which is "system" there for the system unit.
+// bus.address, which is "system" there for the system unit. database.path
+// is empty: Resolve picks the system or the per-user database by bus.
 func Default() Config {
 	return Config{
 		Bus: Bus{Address: "session"},
 		Database: Database{
-			Path:                "/var/lib/continuo/history.db",
+			Path:                "", // by bus: see DefaultDatabase and Resolve
 			MaxAge:              365 * 24 * time.Hour,
 			MaxEventsPerProfile: 200_000,
 			MaxBytes:            64 << 20,
@@ -188,17 +191,12 @@ func (c Config) Validate() error {
 	var errs []error
 	bad := func(key string, value any, why string) { errs = append(errs, invalid(key, value, why)) }
 
-	switch a := c.Bus.Address; {
-	case a == "session", a == "system":
-	case strings.Contains(a, ":") && !strings.ContainsAny(a, " \t\n"):
-		// A D-Bus address: transport:key=value,...; godbus checks the rest
-		// when connecting.
-	default:
-		bad("bus.address", a, `must be "session", "system" or a D-Bus address such as "unix:path=/run/dbus/system_bus_socket"`)
+	if !ValidBus(c.Bus.Address) {
+		bad("bus.address", c.Bus.Address, BusHint)
 	}
 
-	if c.Database.Path == "" {
-		bad("database.path", c.Database.Path, "must not be empty")
+	if p := c.Database.Path; p != "" && !filepath.IsAbs(p) {
+		bad("database.path", p, `must be an absolute path, or "" for the default of the bus`)
 	}
 	if c.Database.MaxAge < time.Hour {
 		bad("database.max_age", c.Database.MaxAge.String(), "must be at least 1h")
@@ -247,14 +245,18 @@ func (c Config) Validate() error {
 		if !playerName.MatchString(name) {
 			bad(key, name, "table name must be an MPRIS name suffix such as \"mpv\"")
 		}
-		if p.MPDAddress != "" && !strings.HasPrefix(p.MPDAddress, "/") && !strings.Contains(p.MPDAddress, ":") {
-			bad(key+".mpd_address", p.MPDAddress, `must be "host:port" or an absolute socket path`)
+		if p.MPDAddress != "" && !strings.HasPrefix(p.MPDAddress, "/") && !strings.HasPrefix(p.MPDAddress, "@") && !strings.Contains(p.MPDAddress, ":") {
+			bad(key+".mpd_address", p.MPDAddress, `must be "host:port", an absolute socket path or "@abstract"`)
 		}
 		if p.MPVSocket != "" && !strings.HasPrefix(p.MPVSocket, "/") {
 			bad(key+".mpv_socket", p.MPVSocket, "must be an absolute path")
 		}
 		if p.MPDMusicDir != "" && !strings.HasPrefix(p.MPDMusicDir, "/") {
 			bad(key+".mpd_music_dir", p.MPDMusicDir, "must be an absolute path")
+		}
+		if strings.ContainsFunc(p.MPDPassword, isControl) {
+			// The password travels on one protocol line.
+			errs = append(errs, music.Errorf(music.KindInvalid, "%s.mpd_password: must not contain control characters", key))
 		}
 	}
 
@@ -280,6 +282,15 @@ func (c Config) Validate() error {
 	return problems(errs)
 }
 
+// BusHint says what a bus setting may be (bus.address, --bus).
+const BusHint = `must be "session", "system" or a D-Bus address such as "unix:path=/run/dbus/system_bus_socket"`
+
+// ValidBus reports whether a is "session", "system" or looks like a D-Bus
+// address (transport:key=value,...; godbus checks the rest when connecting).
+func ValidBus(a string) bool {
+	return a == "session" || a == "system" || strings.Contains(a, ":") && !strings.ContainsAny(a, " \t\n")
+}
+
 // problems are all the errors Validate found, on one line (one journal
 // entry), each still reachable with errors.Is/As and music.KindOf.
 type problems []error
@@ -298,7 +309,7 @@ func (p problems) Unwrap() []error { return p }
 // (internal/logging implements them).
 var (
 	Levels  = []string{"trace", "debug", "info", "warn", "error"}
-	Formats = []string{"auto", "json", "console"}
+	Formats = []string{"auto", "json", "console", "journal"}
 )
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

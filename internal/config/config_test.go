@@ -111,7 +111,7 @@ func TestParseErrors(t *testing.T) {
 		{"queue depth zero", "[queue]\ndepth = 0\n", []string{"queue.depth: must be 1..20, got 0"}},
 		{"queue depth big", "[queue]\ndepth = 21\n", []string{"queue.depth", "21"}},
 		{"bus", "[bus]\naddress = \"sesion\"\n", []string{"bus.address", `"sesion"`}},
-		{"db path", "[database]\npath = \"\"\n", []string{"database.path"}},
+		{"db path", "[database]\npath = \"history.db\"\n", []string{"database.path", "absolute"}},
 		{"max age bad", "[database]\nmax_age = \"1 year\"\n", []string{"max_age", "1 year"}},
 		{"max age nanoseconds", "[database]\nmax_age = 8760\n", []string{"database.max_age", "8.76µs"}},
 		{"max age short", "[database]\nmax_age = \"10m\"\n", []string{"database.max_age", "10m0s"}},

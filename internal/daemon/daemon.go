@@ -56,7 +56,7 @@ func Run(ctx context.Context, o Options) error {
 			backoff = 100 * time.Millisecond // we had a working connection
 			log.Warn().Msg("bus connection lost; reconnecting")
 		} else {
-			log.Warn().Err(err).Dur("retry_in", backoff).Msg("bus connection failed")
+			log.Warn().Err(err).Dur("retry_in_ms", backoff).Msg("bus connection failed")
 		}
 		first = false
 		select {

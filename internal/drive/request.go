@@ -150,4 +150,3 @@ func (st *state) firstRow(ctx context.Context, m *Model, cand resolve.Candidate,
 	}
 	return p.Row, nil
 }
-

@@ -212,3 +212,51 @@ func WaitForName(ctx context.Context, conn *dbus.Conn, name string) error {
 	}
 	return nil
 }
+
+// WaitFollowed waits until the daemon follows player: its ActivePlayer
+// property is player's bus name. The daemon owning its name is not enough:
+// it may still be following another player, or not have seen this one
+// yet, and Play then fails with NoPlayer. PropertiesChanged wakes the wait;
+// ctx bounds it.
+func WaitFollowed(ctx context.Context, conn *dbus.Conn, player string) error {
+	opts := []dbus.MatchOption{
+		dbus.WithMatchObjectPath(ServicePath),
+		dbus.WithMatchInterface("org.freedesktop.DBus.Properties"),
+		dbus.WithMatchMember("PropertiesChanged"),
+		dbus.WithMatchArg(0, ServiceIface),
+	}
+	if err := conn.AddMatchSignalContext(ctx, opts...); err != nil {
+		return fmt.Errorf("watch ActivePlayer: %w", err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = conn.RemoveMatchSignalContext(rctx, opts...)
+	}()
+	ch := make(chan *dbus.Signal, 16)
+	conn.Signal(ch)
+	defer conn.RemoveSignal(ch)
+
+	active := ""
+	for {
+		var v dbus.Variant
+		err := conn.Object(ServiceName, ServicePath).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, ServiceIface, "ActivePlayer").Store(&v)
+		if err == nil {
+			active, _ = v.Value().(string)
+			if active == player {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if active == "" {
+				active = "no player"
+			}
+			return music.WrapKind(music.KindUnavailable, ctx.Err(), "the daemon does not follow %s (it follows %s)", player, active)
+		case _, ok := <-ch:
+			if !ok {
+				return music.Errorf(music.KindUnavailable, "bus connection closed while waiting for the daemon to follow %s", player)
+			}
+		}
+	}
+}

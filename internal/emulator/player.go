@@ -631,7 +631,7 @@ func (p *Player) closePlay(outcome music.Outcome) {
 	pl.Ended = p.clock.Now()
 	pl.Outcome = outcome
 	p.open = -1
-	p.log.Debug().Int("seq", pl.Seq).Str("outcome", string(outcome)).Dur("position", pl.Position).Msg("track ended")
+	p.log.Debug().Int("seq", pl.Seq).Str("outcome", string(outcome)).Dur("position_ms", pl.Position).Msg("track ended")
 }
 
 func (p *Player) notify() {

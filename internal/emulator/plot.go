@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,37 +21,64 @@ import (
 // WritePlot draws a drive's mood trajectory to path (.svg or .png): x is
 // the track index, y the valence (circles) and energy (triangles) of each
 // track on their 0..1 scale, joined by lines; point colours are genre
-// families, named in the legend. Tracks without a value are left out.
+// families. Dashed vertical markers show the driver's actions (ask, skip,
+// like, dislike, mood change) at the track they happened in, and the key
+// tracks (asked for, skipped, liked, disliked) are labelled with their
+// titles. The legend sits right of the plot, outside the data, and shows
+// each symbol in the colour it has in the plot. Tracks without a value are
+// left out.
 func WritePlot(path string, res *Result) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext != ".svg" && ext != ".png" {
-		return music.Errorf(music.KindInvalid, "plot %s: want a .svg or .png file", path)
+	if err := CheckPlotPath(path); err != nil {
+		return err
 	}
 	p := plot.New()
 	p.Title.Text = "Mood trajectory: " + filepath.Base(res.Script)
 	p.X.Label.Text = "track"
 	p.Y.Label.Text = "valence / energy (0..1)"
 	p.X.Min, p.X.Max = 0, float64(max(len(res.Tracks), 1)+1)
-	p.Y.Min, p.Y.Max = 0, 1
+	p.Y.Min, p.Y.Max = 0, 1.12 // headroom for the marker labels
 	p.X.Tick.Marker = trackTicks{}
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
 
-	series := []struct {
-		name  string
-		value func(Entry) float64
-		shape draw.GlyphDrawer
-		dash  []vg.Length
-	}{
-		{"valence", func(e Entry) float64 { return e.Valence }, draw.CircleGlyph{}, nil},
-		{"energy", func(e Entry) float64 { return e.Energy }, draw.PyramidGlyph{}, []vg.Length{vg.Points(4), vg.Points(3)}},
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	if err := addSeries(p, &leg, res.Tracks); err != nil {
+		return err
 	}
-	families := familyOrder(res.Tracks)
+	if err := addMarkers(p, &leg, res); err != nil {
+		return err
+	}
+	if err := addKeyTitles(p, res); err != nil {
+		return err
+	}
+	return savePlot(p, leg, path)
+}
+
+// series are the two plotted features.
+var series = []struct {
+	name  string
+	value func(Entry) float64
+	shape draw.GlyphDrawer
+	dash  []vg.Length
+}{
+	{"valence", func(e Entry) float64 { return e.Valence }, draw.CircleGlyph{}, nil},
+	{"energy", func(e Entry) float64 { return e.Energy }, draw.PyramidGlyph{}, []vg.Length{vg.Points(4), vg.Points(3)}},
+}
+
+// addSeries plots valence and energy, coloured by family, and their legend
+// entries: a series' symbol in its points' colour when one family played,
+// black when several did (each family then has its own square).
+func addSeries(p *plot.Plot, leg *plot.Legend, tracks []Entry) error {
+	families := familyOrder(tracks)
+	symbol := color.Color(color.Black)
+	if len(families) == 1 {
+		symbol = plotutil.Color(0)
+	}
 	plotted := map[string]bool{}
 	for _, s := range series {
 		var all plotter.XYs
 		byFamily := make(map[string]plotter.XYs, len(families))
-		for _, e := range res.Tracks {
+		for _, e := range tracks {
 			v := s.value(e)
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				continue
@@ -69,7 +97,7 @@ func WritePlot(path string, res *Result) error {
 		line.Color = color.Gray{Y: 110}
 		line.Dashes = s.dash
 		p.Add(line)
-		p.Legend.Add(s.name, &legendGlyph{line: line, shape: s.shape})
+		leg.Add(s.name, &legendGlyph{line: line, shape: s.shape, color: symbol})
 		for i, fam := range families {
 			pts := byFamily[fam]
 			if len(pts) == 0 {
@@ -86,21 +114,157 @@ func WritePlot(path string, res *Result) error {
 			plotted[fam] = true
 		}
 	}
-	// One legend entry per family, shown as a filled square of its colour.
 	for i, fam := range families {
-		if !plotted[fam] {
+		if plotted[fam] {
+			leg.Add(fam, swatch{plotutil.Color(i)})
+		}
+	}
+	return nil
+}
+
+// markerKinds are the actions marked on the plot, and their colours.
+var markerKinds = []struct {
+	op    Op
+	color color.Color
+}{
+	{OpAsk, color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}},
+	{OpSkip, color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}},
+	{OpLike, color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}},
+	{OpDislike, color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}},
+	{OpMood, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}},
+}
+
+// markerX is where an action is drawn: on the track it acted on, or half
+// a track before the first when none was playing yet.
+func markerX(st StepEvent) float64 { return math.Max(float64(st.Track), 0.5) }
+
+// addMarkers draws a dashed vertical line per action, labelled at the top
+// (labels of actions on the same track stack downwards).
+func addMarkers(p *plot.Plot, leg *plot.Legend, res *Result) error {
+	stacked := map[float64]int{}
+	for _, k := range markerKinds {
+		var thumb *plotter.Line
+		for _, st := range res.Steps {
+			if st.Op != k.op || st.Err != "" {
+				continue
+			}
+			x := markerX(st)
+			line, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: 1}})
+			if err != nil {
+				return fmt.Errorf("plot marker: %w", err)
+			}
+			line.Color, line.Dashes, line.Width = k.color, []vg.Length{vg.Points(2), vg.Points(2)}, vg.Points(1)
+			p.Add(line)
+			text := k.op.String()
+			if k.op == OpMood {
+				text = strings.TrimPrefix(st.Step, "mood ")
+			}
+			lbl, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: 1.1 - 0.045*float64(stacked[x])}}, Labels: []string{text}})
+			if err != nil {
+				return fmt.Errorf("plot marker label: %w", err)
+			}
+			stacked[x]++
+			for i := range lbl.TextStyle {
+				lbl.TextStyle[i].Color = k.color
+				lbl.TextStyle[i].XAlign = -0.5
+				lbl.TextStyle[i].Font.Size = vg.Points(8)
+			}
+			p.Add(lbl)
+			thumb = line
+		}
+		if thumb != nil {
+			name := k.op.String()
+			if k.op == OpMood {
+				name = "mood change"
+			}
+			leg.Add(name, thumb)
+		}
+	}
+	return nil
+}
+
+// addKeyTitles labels the tracks the driver acted on: the one asked for,
+// and those skipped, liked or disliked.
+func addKeyTitles(p *plot.Plot, res *Result) error {
+	key := map[int]bool{}
+	for _, st := range res.Steps {
+		switch {
+		case st.Err != "":
+		case st.Op == OpAsk, st.Op == OpSkip, st.Op == OpLike, st.Op == OpDislike:
+			key[st.Track] = true
+		}
+	}
+	var xys plotter.XYs
+	var labels []string
+	for _, e := range res.Tracks {
+		if !key[e.Index] || e.Title == "" {
 			continue
 		}
-		sc, err := plotter.NewScatter(plotter.XYs{{X: -1, Y: -1}})
-		if err != nil {
-			return fmt.Errorf("plot legend: %w", err)
+		y := e.Valence
+		if math.IsNaN(y) || math.IsInf(y, 0) {
+			if y = e.Energy; math.IsNaN(y) || math.IsInf(y, 0) {
+				continue
+			}
 		}
-		sc.Shape = draw.BoxGlyph{}
-		sc.Color = plotutil.Color(i)
-		p.Legend.Add(fam, sc)
+		xys = append(xys, plotter.XY{X: float64(e.Index), Y: y})
+		labels = append(labels, clip(e.Title, 24))
 	}
-	if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
+	if len(xys) == 0 {
+		return nil
+	}
+	lbl, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+	if err != nil {
+		return fmt.Errorf("plot titles: %w", err)
+	}
+	for i := range lbl.TextStyle {
+		lbl.TextStyle[i].Font.Size = vg.Points(7)
+		lbl.TextStyle[i].XAlign = -0.5
+		lbl.TextStyle[i].YAlign = 0.6 // above the point
+		lbl.TextStyle[i].Color = color.Gray{Y: 40}
+	}
+	p.Add(lbl)
+	return nil
+}
+
+// savePlot draws the plot on the left and the legend in a column to its
+// right, outside the data, then writes the file.
+func savePlot(p *plot.Plot, leg plot.Legend, path string) error {
+	const w, h = 10 * vg.Inch, 5 * vg.Inch
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	c, err := draw.NewFormattedCanvas(w, h, format)
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	dc := draw.New(c)
+	legW := leg.Rectangle(dc).Size().X + vg.Points(16)
+	p.Draw(draw.Crop(dc, 0, -legW, 0, 0))
+	leg.Draw(draw.Crop(dc, w-legW+vg.Points(8), 0, 0, -vg.Points(30)))
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("save plot: %w", err)
+	}
+	if _, err := c.WriteTo(f); err != nil {
+		_ = f.Close()
 		return fmt.Errorf("save plot %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save plot %s: %w", path, err)
+	}
+	return nil
+}
+
+// CheckPlotPath refuses, before a drive, a plot file WritePlot could not
+// write: a format other than .svg or .png, or a directory that does not
+// exist.
+func CheckPlotPath(path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".svg" && ext != ".png" {
+		return music.Errorf(music.KindInvalid, "plot %s: unsupported format %q: want a .svg or .png file", path, ext)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return music.Errorf(music.KindInvalid, "plot %s: directory %s does not exist", path, dir)
+		}
 	}
 	return nil
 }
@@ -126,16 +290,26 @@ func familyOrder(entries []Entry) []string {
 	return order
 }
 
-// legendGlyph shows a series in the legend as its line plus its point shape.
+// legendGlyph shows a series in the legend as its line plus its point
+// shape, in the colour of its points.
 type legendGlyph struct {
 	line  *plotter.Line
 	shape draw.GlyphDrawer
+	color color.Color
 }
 
 func (g *legendGlyph) Thumbnail(c *draw.Canvas) {
 	g.line.Thumbnail(c)
 	center := vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}
-	c.DrawGlyph(draw.GlyphStyle{Color: color.Gray{Y: 60}, Radius: vg.Points(3), Shape: g.shape}, center)
+	c.DrawGlyph(draw.GlyphStyle{Color: g.color, Radius: vg.Points(4), Shape: g.shape}, center)
+}
+
+// swatch shows a family in the legend as a filled square of its colour.
+type swatch struct{ color color.Color }
+
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	center := vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}
+	c.DrawGlyph(draw.GlyphStyle{Color: s.color, Radius: vg.Points(4), Shape: draw.BoxGlyph{}}, center)
 }
 
 // trackTicks labels the x axis with whole track numbers, at most about a

@@ -59,3 +59,24 @@ func TestWritePlotEmptyAndBad(t *testing.T) {
 	err = WritePlot(filepath.Join(dir, "missing", "x.svg"), plotResult())
 	assert.Error(t, err)
 }
+
+func TestWritePlotMarkersAndTitles(t *testing.T) {
+	res := plotResult()
+	res.Steps = []StepEvent{
+		{Op: OpAsk, Step: `ask "scene"`, Track: 1},
+		{Op: OpSkip, Step: "skip after 12s", Track: 2},
+		{Op: OpLike, Step: "like", Track: 3},
+		{Op: OpMood, Step: "mood calm", Track: 3},
+		{Op: OpDislike, Step: "dislike", Track: 3, Err: "no current track"},
+	}
+	path := filepath.Join(t.TempDir(), "drive.svg")
+	require.NoError(t, WritePlot(path, res))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	svg := string(data)
+	for _, want := range []string{">ask<", ">skip<", ">like<", ">calm<", "mood change", ">Scene<", ">Waltz<", ">Rap<"} {
+		assert.Contains(t, svg, want)
+	}
+	assert.NotContains(t, svg, ">dislike<", "a failed step is not marked")
+	assert.NotContains(t, svg, ">Unknown<", "only key tracks are titled")
+}

@@ -26,6 +26,27 @@ type RunOptions struct {
 	// after a track ended). Zero means 15 s.
 	WaitTimeout time.Duration
 	Logger      zerolog.Logger
+	// OnEvent, when set, receives the transcript as it happens, on the
+	// drive's goroutine: each step once done, each track once it ended
+	// (the last one, still playing, at the end), each expectation.
+	OnEvent func(Event)
+}
+
+// Event is one streamed transcript item; exactly one field is set.
+type Event struct {
+	Step  *StepEvent
+	Track *Entry
+	Check *Check
+}
+
+// StepEvent is a script step that was carried out.
+type StepEvent struct {
+	Line  int
+	Op    Op
+	Step  string        // the step in script syntax
+	At    time.Duration // virtual time since the drive started
+	Track int           // the track it acted on: playing when it began (skip, like...), started by it (ask), reached (listen); 0: none
+	Err   string        // why it failed ("" when it worked)
 }
 
 // Entry is one transcript row: a track that played during the drive.
@@ -56,6 +77,7 @@ type Result struct {
 	Script string
 	Tracks []Entry
 	Checks []Check
+	Steps  []StepEvent
 }
 
 // Failed reports whether an expectation failed.
@@ -78,6 +100,7 @@ type runner struct {
 	d      *daemon
 	log    zerolog.Logger
 	first  int // plays with Seq <= first happened before the drive
+	start  time.Time
 
 	mu      sync.Mutex
 	infos   map[string]TrackInfo // by continuo:id, from Play replies and QueueUpdated
@@ -109,6 +132,7 @@ func Run(ctx context.Context, script *Script, opts RunOptions) (*Result, error) 
 		d:       newDaemon(opts.Conn, opts.CallTimeout),
 		log:     opts.Logger.With().Str("component", "emulator").Logger(),
 		first:   len(opts.Player.Plays()),
+		start:   opts.Player.Clock().Now(),
 		infos:   map[string]TrackInfo{},
 		byURL:   map[string]string{},
 		reasons: map[int]string{},
@@ -122,13 +146,38 @@ func Run(ctx context.Context, script *Script, opts RunOptions) (*Result, error) 
 
 	for _, st := range script.Steps {
 		r.log.Debug().Int("line", st.Line).Str("step", st.String()).Msg("step")
-		if err := r.step(ctx, st); err != nil {
-			r.finish(ctx)
+		playing := len(r.p.Plays()) - r.first // the track a skip or a like acts on
+		err := r.step(ctx, st)
+		r.flush(ctx, false)
+		if st.Op == OpAsk || st.Op == OpListen {
+			playing = len(r.p.Plays()) - r.first // the track it started, or reached
+		}
+		if st.Op != OpExpect {
+			r.stepDone(st, playing, err)
+		}
+		if err != nil {
+			r.flush(ctx, true)
 			return &r.res, fmt.Errorf("%s:%d: %s: %w", script.Name, st.Line, st.Op, err)
 		}
 	}
-	r.finish(ctx)
+	r.flush(ctx, true)
 	return &r.res, nil
+}
+
+func (r *runner) emit(ev Event) {
+	if r.opts.OnEvent != nil {
+		r.opts.OnEvent(ev)
+	}
+}
+
+// stepDone records and streams a step once carried out.
+func (r *runner) stepDone(st Step, track int, err error) {
+	ev := StepEvent{Line: st.Line, Op: st.Op, Step: st.String(), At: r.clock.Now().Sub(r.start), Track: track}
+	if err != nil {
+		ev.Err = err.Error()
+	}
+	r.res.Steps = append(r.res.Steps, ev)
+	r.emit(Event{Step: &ev})
 }
 
 func (r *runner) step(ctx context.Context, st Step) error {
@@ -146,6 +195,7 @@ func (r *runner) step(ctx context.Context, st Step) error {
 			if err := r.listenOne(ctx); err != nil {
 				return err
 			}
+			r.flush(ctx, false)
 		}
 		return nil
 	case OpSkip:
@@ -165,6 +215,12 @@ func (r *runner) step(ctx context.Context, st Step) error {
 
 // ask calls Play and waits for the player to start the track it names.
 func (r *runner) ask(ctx context.Context, query string) error {
+	wctx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
+	err := WaitFollowed(wctx, r.opts.Conn, BusName)
+	cancel()
+	if err != nil {
+		return err
+	}
 	mark := len(r.p.Plays())
 	info, err := r.d.Play(ctx, query)
 	if err != nil {
@@ -220,7 +276,7 @@ func (r *runner) skipAfter(ctx context.Context, d time.Duration) error {
 		}
 	}
 	if r.ended(cur.Seq) {
-		r.log.Warn().Int("seq", cur.Seq).Dur("after", d).Msg("track ended before the skip")
+		r.log.Warn().Int("seq", cur.Seq).Dur("after_ms", d).Msg("track ended before the skip")
 		return nil
 	}
 	r.p.Next()
@@ -257,6 +313,7 @@ func (r *runner) expectFamily(st Step) {
 		r.log.Info().Int("line", st.Line).Msg("expectation failed")
 	}
 	r.res.Checks = append(r.res.Checks, c)
+	r.emit(Event{Check: &c})
 }
 
 // waitPlayer waits, in real time, until cond holds; the player's Changed
@@ -416,50 +473,66 @@ func (r *runner) familyOf(t Track) string {
 	return t.Meta.Family
 }
 
-// finish builds the transcript from the player's play log.
-func (r *runner) finish(ctx context.Context) {
+// flush adds to the transcript, and streams, every play of the drive that
+// ended and is not in it yet; final adds the one still playing too.
+func (r *runner) flush(ctx context.Context, final bool) {
 	plays := r.p.Plays()
-	for _, pl := range plays[min(r.first, len(plays)):] {
-		e := Entry{
-			Index:    len(r.res.Tracks) + 1,
-			ID:       r.idOf(pl.Track),
-			Title:    pl.Track.Meta.Title,
-			Artists:  pl.Track.Meta.Artists,
-			Genres:   pl.Track.Meta.Genres,
-			Family:   pl.Track.Meta.Family,
-			Valence:  pl.Track.Meta.Valence,
-			Energy:   pl.Track.Meta.Energy,
-			Outcome:  pl.Outcome,
-			Position: pl.Position,
+	for _, pl := range plays[min(r.first+len(r.res.Tracks), len(plays)):] {
+		if pl.Outcome == music.OutcomePlaying && !final {
+			return
 		}
-		if info, ok := r.info(pl.Track); ok {
-			e.Family = firstNonEmpty(info.Family, e.Family)
-			e.Reason = info.Reason
-			if len(e.Genres) == 0 {
-				e.Genres = info.Genres
-			}
-			if !math.IsNaN(info.Valence) {
-				e.Valence = info.Valence
-			}
-			if !math.IsNaN(info.Energy) {
-				e.Energy = info.Energy
-			}
-		}
-		if e.Reason == "" {
-			r.mu.Lock()
-			e.Reason = r.reasons[pl.Seq]
-			r.mu.Unlock()
-		}
-		if e.Reason == "" && e.ID != "" {
-			// Not explained while it played (the drive ended first): ask now.
-			reason, err := r.d.Explain(ctx, e.ID)
-			if err != nil && !errors.Is(err, context.Canceled) {
-				r.log.Debug().Err(err).Msg("no reason from Explain")
-			}
-			e.Reason = reason
-		}
+		e := r.entry(ctx, pl)
 		r.res.Tracks = append(r.res.Tracks, e)
+		r.emit(Event{Track: &e})
 	}
+}
+
+// entry builds the transcript row of a play, with what the daemon said
+// about the track.
+func (r *runner) entry(ctx context.Context, pl Play) Entry {
+	e := Entry{
+		Index:    len(r.res.Tracks) + 1,
+		ID:       r.idOf(pl.Track),
+		Title:    pl.Track.Meta.Title,
+		Artists:  pl.Track.Meta.Artists,
+		Genres:   pl.Track.Meta.Genres,
+		Family:   pl.Track.Meta.Family,
+		Valence:  pl.Track.Meta.Valence,
+		Energy:   pl.Track.Meta.Energy,
+		Outcome:  pl.Outcome,
+		Position: pl.Position,
+	}
+	if info, ok := r.info(pl.Track); ok {
+		e.Family = firstNonEmpty(info.Family, e.Family)
+		e.Reason = info.Reason
+		e.Title = firstNonEmpty(e.Title, info.Title)
+		if len(e.Artists) == 0 {
+			e.Artists = info.Artists
+		}
+		if len(e.Genres) == 0 {
+			e.Genres = info.Genres
+		}
+		if !math.IsNaN(info.Valence) {
+			e.Valence = info.Valence
+		}
+		if !math.IsNaN(info.Energy) {
+			e.Energy = info.Energy
+		}
+	}
+	if e.Reason == "" {
+		r.mu.Lock()
+		e.Reason = r.reasons[pl.Seq]
+		r.mu.Unlock()
+	}
+	if e.Reason == "" && e.ID != "" {
+		// Not explained while it played: ask now.
+		reason, err := r.d.Explain(ctx, e.ID)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			r.log.Debug().Err(err).Msg("no reason from Explain")
+		}
+		e.Reason = reason
+	}
+	return e
 }
 
 func firstNonEmpty(a, b string) string {

@@ -197,3 +197,46 @@ func TestWaitForName(t *testing.T) {
 	emutest.Start(t, bus.Address, emutest.Config{Tracks: drivePlaylist})
 	require.NoError(t, <-errc)
 }
+
+// TestAskWaitsUntilFollowed: a daemon that owns its name but follows
+// another player is not ready for ask; the error says which player it
+// follows.
+func TestAskWaitsUntilFollowed(t *testing.T) {
+	cfg := emutest.Config{Tracks: drivePlaylist, ActivePlayer: "org.mpris.MediaPlayer2.mpv"}
+	_, d, _, err := driveWith(t, cfg, "ask \"scene swan lake\"\n", func(o *emulator.RunOptions) { o.WaitTimeout = time.Second })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "test.drive:1: ask: the daemon does not follow org.mpris.MediaPlayer2.continuo_emu (it follows org.mpris.MediaPlayer2.mpv)")
+	assert.Empty(t, d.Queries(), "Play was not called")
+}
+
+// TestTranscriptStreams: OnEvent sees each step, track and expectation as
+// it happens, in drive order, and the streamed transcript fits 120 columns.
+func TestTranscriptStreams(t *testing.T) {
+	var events []emulator.Event
+	var human bytes.Buffer
+	tr := emulator.NewTranscript(&human, "test.drive", false)
+	res, _, _, err := drive(t, "mood calm\nask \"scene swan lake\"\nlisten 1\nskip after 12s\nlike\nexpect family classical\ndislike\n",
+		func(o *emulator.RunOptions) {
+			o.OnEvent = func(ev emulator.Event) { events = append(events, ev); tr.Event(ev) }
+		})
+	require.NoError(t, err)
+	require.NoError(t, tr.Err())
+	var order []string
+	for _, ev := range events {
+		switch {
+		case ev.Step != nil:
+			order = append(order, ev.Step.Op.String())
+		case ev.Track != nil:
+			order = append(order, "track "+ev.Track.ID)
+		case ev.Check != nil:
+			order = append(order, "expect")
+		}
+	}
+	assert.Equal(t, []string{"mood", "ask", "track swan", "listen", "track nutcracker", "skip", "like", "expect", "dislike", "track mozart"}, order)
+	assert.Len(t, res.Steps, 6)
+	assert.Equal(t, 3, res.Steps[4].Track, "like happened during the third track")
+	for _, line := range strings.Split(strings.TrimSpace(human.String()), "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), 120, "%q", line)
+	}
+	assert.Contains(t, human.String(), "> like  (line 5")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -326,4 +327,22 @@ func duration(args []word, allowZero bool) (time.Duration, error) {
 		return 0, fmt.Errorf("bad duration %q (want e.g. 12s or 5m, at most %v)", args[0].s, maxDuration)
 	}
 	return d, nil
+}
+
+// CheckFamilies checks every `expect family` step against the families the
+// catalog knows (case-insensitively), so a misspelt family fails before the
+// drive starts, naming its line. families empty skips the check (no
+// catalog to check against).
+func (s *Script) CheckFamilies(families []string) error {
+	if len(families) == 0 {
+		return nil
+	}
+	for _, st := range s.Steps {
+		if st.Op != OpExpect || slices.ContainsFunc(families, func(f string) bool { return strings.EqualFold(f, st.Text) }) {
+			continue
+		}
+		return music.Errorf(music.KindInvalid, "%s:%d: expect family %q: unknown family (want one of %s)",
+			s.Name, st.Line, st.Text, strings.Join(families, ", "))
+	}
+	return nil
 }

@@ -159,3 +159,16 @@ func FuzzParseScript(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckFamilies(t *testing.T) {
+	s, err := ParseScript("d.drive", strings.NewReader("ask \"x\"\nexpect family Classical\nexpect family hip hop\nexpect family jaz\n"))
+	require.NoError(t, err)
+	families := []string{"classical", "hip hop", "jazz"}
+	err = s.CheckFamilies(families)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `d.drive:4: expect family "jaz": unknown family`)
+	assert.Equal(t, music.KindInvalid, music.KindOf(err))
+	s.Steps = s.Steps[:3]
+	assert.NoError(t, s.CheckFamilies(families), "case-insensitive, multi-word")
+	assert.NoError(t, s.CheckFamilies(nil), "nothing to check against")
+}

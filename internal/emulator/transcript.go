@@ -6,35 +6,126 @@ import (
 	"io"
 	"math"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/continuo/continuo/internal/music"
 )
 
-// WriteTranscript writes a drive's result: an aligned table for people, or
-// with jsonLines one JSON object per line ("event": "track" per track
-// played, then "event": "expect" per expectation).
+// Transcript writes a drive's transcript as it happens (RunOptions.OnEvent):
+// for people, a header and one line per step, track and expectation, in
+// fixed-width columns that fit 120 characters (a stream cannot be aligned
+// after the fact); with jsonLines, one JSON object per line: "event" is
+// "step", "track" or "expect". The first write error stops the output and
+// is kept for Err.
+type Transcript struct {
+	w         io.Writer
+	jsonLines bool
+	enc       *json.Encoder
+	err       error
+}
+
+// NewTranscript starts a transcript of the drive script on w.
+func NewTranscript(w io.Writer, script string, jsonLines bool) *Transcript {
+	t := &Transcript{w: w, jsonLines: jsonLines, enc: json.NewEncoder(w)}
+	if !jsonLines {
+		t.printf("drive %s\n%3s  %-28s %-18s %-10s %4s %4s  %-16s %s\n", script,
+			"#", "TITLE", "ARTISTS", "FAMILY", "VAL", "NRG", "OUTCOME", "REASON")
+	}
+	return t
+}
+
+// Event writes one transcript item.
+func (t *Transcript) Event(ev Event) {
+	switch {
+	case ev.Step != nil:
+		t.step(*ev.Step)
+	case ev.Track != nil:
+		t.track(*ev.Track)
+	case ev.Check != nil:
+		t.check(*ev.Check)
+	}
+}
+
+// Err is the first write error.
+func (t *Transcript) Err() error {
+	if t.err != nil {
+		return fmt.Errorf("write transcript: %w", t.err)
+	}
+	return nil
+}
+
+func (t *Transcript) printf(format string, a ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, a...)
+	}
+}
+
+func (t *Transcript) encode(v any) {
+	if t.err == nil {
+		t.err = t.enc.Encode(v)
+	}
+}
+
+func (t *Transcript) step(s StepEvent) {
+	if t.jsonLines {
+		t.encode(jsonStep{Event: "step", Line: s.Line, Op: s.Op.String(), Step: s.Step,
+			AtS: math.Round(s.At.Seconds()*1e3) / 1e3, Track: s.Track, OK: s.Err == "", Error: s.Err})
+		return
+	}
+	verdict := ""
+	if s.Err != "" {
+		verdict = "  FAILED: " + s.Err
+	}
+	t.printf("     > %s  (line %d, at %s)%s\n", cell(s.Step), s.Line, clockText(s.At), verdict)
+}
+
+func (t *Transcript) track(e Entry) {
+	if t.jsonLines {
+		t.encode(jsonTrack{
+			Event: "track", Index: e.Index, ID: e.ID, Title: e.Title,
+			Artists: nonNil(e.Artists), Genres: nonNil(e.Genres), Family: e.Family,
+			Valence: optFloat(e.Valence), Energy: optFloat(e.Energy),
+			Outcome: string(e.Outcome), PositionS: math.Round(e.Position.Seconds()*1e3) / 1e3, Reason: e.Reason,
+		})
+		return
+	}
+	t.printf("%3d  %-28s %-18s %-10s %4s %4s  %-16s %s\n", e.Index, clip(e.Title, 28), clip(strings.Join(e.Artists, ", "), 18),
+		clip(e.Family, 10), feature(e.Valence), feature(e.Energy), clip(outcomeText(e), 16), clip(e.Reason, 28))
+}
+
+func (t *Transcript) check(c Check) {
+	if t.jsonLines {
+		t.encode(jsonCheck{Event: "expect", Line: c.Line, Step: c.Step, Want: c.Want, Got: c.Got, OK: c.OK})
+		return
+	}
+	verdict := "ok"
+	if !c.OK {
+		verdict = "FAILED, got " + c.Got
+	}
+	t.printf("     line %d: %s: %s\n", c.Line, c.Step, verdict)
+}
+
+// WriteTranscript writes a finished drive's result at once: its tracks,
+// then its expectations (the streamed transcript also interleaves the
+// steps).
 func WriteTranscript(w io.Writer, res *Result, jsonLines bool) error {
-	if jsonLines {
-		return writeJSONLines(w, res)
+	t := NewTranscript(w, res.Script, jsonLines)
+	for i := range res.Tracks {
+		t.Event(Event{Track: &res.Tracks[i]})
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "drive %s: %d tracks\n", res.Script, len(res.Tracks))
-	fmt.Fprintln(tw, "#\tTITLE\tARTISTS\tGENRES\tFAMILY\tVALENCE\tENERGY\tOUTCOME\tREASON")
-	for _, e := range res.Tracks {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			e.Index, cell(e.Title), cell(strings.Join(e.Artists, ", ")), cell(strings.Join(e.Genres, ", ")),
-			cell(e.Family), feature(e.Valence), feature(e.Energy), outcomeText(e), cell(e.Reason))
+	for i := range res.Checks {
+		t.Event(Event{Check: &res.Checks[i]})
 	}
-	for _, c := range res.Checks {
-		verdict := "ok"
-		if !c.OK {
-			verdict = "FAILED, got " + c.Got
-		}
-		fmt.Fprintf(tw, "line %d: %s: %s\n", c.Line, c.Step, verdict)
+	return t.Err()
+}
+
+// clip keeps a cell within n runes (and on one line).
+func clip(s string, n int) string {
+	r := []rune(cell(s))
+	if len(r) <= n {
+		return string(r)
 	}
-	return tw.Flush()
+	return string(r[:n-1]) + "…"
 }
 
 // cell keeps a value on one table line and the columns aligned.
@@ -88,6 +179,17 @@ type jsonTrack struct {
 	Reason    string   `json:"reason,omitempty"`
 }
 
+type jsonStep struct {
+	Event string  `json:"event"`
+	Line  int     `json:"line"`
+	Op    string  `json:"op"`
+	Step  string  `json:"step"`
+	AtS   float64 `json:"at_s"`  // virtual seconds since the drive started
+	Track int     `json:"track"` // index of the track playing (0: none yet)
+	OK    bool    `json:"ok"`
+	Error string  `json:"error,omitempty"`
+}
+
 type jsonCheck struct {
 	Event string `json:"event"`
 	Line  int    `json:"line"`
@@ -95,27 +197,6 @@ type jsonCheck struct {
 	Want  string `json:"want"`
 	Got   string `json:"got"`
 	OK    bool   `json:"ok"`
-}
-
-func writeJSONLines(w io.Writer, res *Result) error {
-	enc := json.NewEncoder(w)
-	for _, e := range res.Tracks {
-		err := enc.Encode(jsonTrack{
-			Event: "track", Index: e.Index, ID: e.ID, Title: e.Title,
-			Artists: nonNil(e.Artists), Genres: nonNil(e.Genres), Family: e.Family,
-			Valence: optFloat(e.Valence), Energy: optFloat(e.Energy),
-			Outcome: string(e.Outcome), PositionS: math.Round(e.Position.Seconds()*1e3) / 1e3, Reason: e.Reason,
-		})
-		if err != nil {
-			return fmt.Errorf("write transcript: %w", err)
-		}
-	}
-	for _, c := range res.Checks {
-		if err := enc.Encode(jsonCheck{Event: "expect", Line: c.Line, Step: c.Step, Want: c.Want, Got: c.Got, OK: c.OK}); err != nil {
-			return fmt.Errorf("write transcript: %w", err)
-		}
-	}
-	return nil
 }
 
 func nonNil(s []string) []string {

@@ -1,4 +1,3 @@
-
 package eval
 
 import (
@@ -24,7 +23,7 @@ import (
 // glue to today's API.
 
 // startNote says in the report where first tracks come from.
-const startNote = "the engine's first track is Engine.Start's, the baselines' Play's (Understand)"
+const startNote = "engine: first track from Engine.Start; baselines: Understand's"
 
 // sessionWindow mirrors drive.sessionWindow.
 const sessionWindow = 50

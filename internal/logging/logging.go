@@ -1,6 +1,9 @@
-// Package logging builds the daemon's one zerolog.Logger: JSON lines under
-// systemd's journal or when the output is not a terminal, readable console
-// text on a terminal, with a timestamp and the configured level.
+// Package logging builds the daemon's one zerolog.Logger: native journal
+// entries under systemd (each field a journal field, the level a priority,
+// so `journalctl -p warning` filters), JSON lines when the output is not a
+// terminal, readable console text on a terminal; every entry carries a
+// millisecond timestamp. Durations are logged in fields named with their
+// unit ("retry_in_ms").
 //
 // Only cmd/* imports this package. Other packages receive the logger in
 // their Options and add their own "component" field; none of them logs
@@ -13,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
@@ -25,7 +29,22 @@ const (
 	FormatAuto    = "auto"
 	FormatJSON    = "json"
 	FormatConsole = "console"
+	FormatJournal = "journal"
 )
+
+// TimeFormat is the timestamp of JSON entries: RFC 3339 with milliseconds,
+// because the daemon reacts within milliseconds and whole seconds hide the
+// order of events.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+func init() {
+	// zerolog reads these globals when it formats an entry; set once, before
+	// any logger exists. Dur fields are integer milliseconds, as their
+	// "_ms" names say.
+	zerolog.TimeFieldFormat = TimeFormat
+	zerolog.DurationFieldUnit = time.Millisecond
+	zerolog.DurationFieldInteger = true
+}
 
 // levels are the accepted level names, least severe first.
 var levels = []struct {
@@ -58,40 +77,47 @@ func ParseLevel(s string) (zerolog.Level, error) {
 }
 
 // New returns a logger writing to w at the given level, in the given format:
-// "json", "console", or "auto" (or ""), which picks JSON when w is the
-// journal stream systemd set up (JOURNAL_STREAM) or is not a terminal, and
-// console text otherwise. Every entry carries a timestamp.
+// "json", "console", "journal", or "auto" (or ""), which picks the journal
+// when w is the stream systemd connected to it (JOURNAL_STREAM), JSON when w
+// is not a terminal, and console text otherwise.
 func New(w io.Writer, level, format string) (zerolog.Logger, error) {
 	lvl, err := ParseLevel(level)
 	if err != nil {
 		return zerolog.Nop(), err
 	}
-	json, err := useJSON(format, w, os.Getenv("JOURNAL_STREAM"))
+	kind, err := pick(format, w, os.Getenv("JOURNAL_STREAM"))
 	if err != nil {
 		return zerolog.Nop(), err
 	}
-	out := w
-	if !json {
+	var out io.Writer = w
+	switch kind {
+	case FormatConsole:
 		out = zerolog.ConsoleWriter{
 			Out:        w,
 			TimeFormat: "15:04:05.000",
 			NoColor:    !isTerminal(w), // format = "console" into a file or pipe
 		}
+	case FormatJournal:
+		out = newJournalWriter(w)
 	}
 	return zerolog.New(out).Level(lvl).With().Timestamp().Logger(), nil
 }
 
-// useJSON decides the output format; journalStream is $JOURNAL_STREAM.
-func useJSON(format string, w io.Writer, journalStream string) (bool, error) {
+// pick decides the output format; journalStream is $JOURNAL_STREAM.
+func pick(format string, w io.Writer, journalStream string) (string, error) {
 	switch format {
-	case FormatJSON:
-		return true, nil
-	case FormatConsole:
-		return false, nil
+	case FormatJSON, FormatConsole, FormatJournal:
+		return format, nil
 	case FormatAuto, "":
-		return isJournal(w, journalStream) || !isTerminal(w), nil
+		switch {
+		case isJournal(w, journalStream):
+			return FormatJournal, nil
+		case isTerminal(w):
+			return FormatConsole, nil
+		}
+		return FormatJSON, nil
 	}
-	return false, music.Errorf(music.KindInvalid, "log format %q: must be one of %s, %s, %s", format, FormatAuto, FormatJSON, FormatConsole)
+	return "", music.Errorf(music.KindInvalid, "log format %q: must be one of %s, %s, %s, %s", format, FormatAuto, FormatJSON, FormatConsole, FormatJournal)
 }
 
 // isTerminal reports whether w is a file on a terminal.

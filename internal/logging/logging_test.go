@@ -118,19 +118,19 @@ func TestAutoFormat(t *testing.T) {
 		name          string
 		w             *os.File
 		journalStream string
-		wantJSON      bool
+		want          string
 	}{
-		{"file", file, "", true},
-		{"file is the journal stream", file, fileStream, true},
-		{"terminal", tty, "", false},
-		{"terminal with inherited JOURNAL_STREAM", tty, fileStream, false},
-		{"terminal with bad JOURNAL_STREAM", tty, "garbage", false},
+		{"file", file, "", FormatJSON},
+		{"file is the journal stream", file, fileStream, FormatJournal},
+		{"terminal", tty, "", FormatConsole},
+		{"terminal with inherited JOURNAL_STREAM", tty, fileStream, FormatConsole},
+		{"terminal with bad JOURNAL_STREAM", tty, "garbage", FormatConsole},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := useJSON("auto", tt.w, tt.journalStream)
+			got, err := pick("auto", tt.w, tt.journalStream)
 			require.NoError(t, err)
-			assert.Equal(t, tt.wantJSON, got)
+			assert.Equal(t, tt.want, got)
 		})
 	}
 	assert.True(t, isJournal(file, fileStream))

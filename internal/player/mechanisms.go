@@ -138,8 +138,11 @@ type MPD struct {
 
 // NewMPD returns the "mpd" enqueuer for an MPD at addr whose music
 // directory is musicDir (used to map file:// URIs).
-func NewMPD(addr, musicDir string) *MPD {
-	return &MPD{c: mpd.New(addr, mpd.Options{}), musicDir: musicDir}
+func NewMPD(addr, musicDir string) *MPD { return NewMPDWithPassword(addr, musicDir, "") }
+
+// NewMPDWithPassword is NewMPD for an MPD that requires a password.
+func NewMPDWithPassword(addr, musicDir, password string) *MPD {
+	return &MPD{c: mpd.New(addr, mpd.Options{Password: password}), musicDir: musicDir}
 }
 
 func (m *MPD) Mechanism() string { return MechMPD }

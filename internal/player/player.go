@@ -53,6 +53,7 @@ type Config struct {
 	MPVSocket   map[string]string // mpv --input-ipc-server path
 	MPDAddr     map[string]string // "host:port" or a unix socket path
 	MPDMusicDir map[string]string // MPD's music_directory, to map file:// URIs to its relative paths
+	MPDPassword map[string]string // sent with MPD's "password" command after connecting, if set
 }
 
 // lookup finds a player's entry by short or full name.
@@ -81,7 +82,7 @@ func Choose(c *mpris.Client, st mpris.PlayerState, cfg Config, log zerolog.Logge
 	case lookup(cfg.MPVSocket, st.Name) != "":
 		e = NewMPV(lookup(cfg.MPVSocket, st.Name))
 	case lookup(cfg.MPDAddr, st.Name) != "":
-		e = NewMPD(lookup(cfg.MPDAddr, st.Name), lookup(cfg.MPDMusicDir, st.Name))
+		e = NewMPDWithPassword(lookup(cfg.MPDAddr, st.Name), lookup(cfg.MPDMusicDir, st.Name), lookup(cfg.MPDPassword, st.Name))
 	default:
 		e = NewOpenURI(c, st.Name)
 	}

@@ -24,12 +24,28 @@ type Bus struct {
 	Address string
 	cmd     *exec.Cmd
 	config  string
+	env     []string // dbus-daemon's environment; nil = the test's
+}
+
+// BusOptions configure StartBusWith.
+type BusOptions struct {
+	// ServiceDir holds D-Bus activation files (<servicedir>): the bus
+	// starts their Exec= when a name of theirs is called.
+	ServiceDir string
+	// Env is dbus-daemon's environment, which activated services inherit.
+	Env []string
 }
 
 // StartBus starts `dbus-daemon --session`-like private bus on a socket in a
 // temporary directory and stops it when the test ends. Reading the address
 // the daemon prints is the readiness wait.
 func StartBus(tb testing.TB) *Bus {
+	tb.Helper()
+	return StartBusWith(tb, BusOptions{})
+}
+
+// StartBusWith is StartBus with activation files and an environment.
+func StartBusWith(tb testing.TB, opts BusOptions) *Bus {
 	tb.Helper()
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		tb.Fatalf("dbus-daemon not installed (apt-get install dbus): %v", err)
@@ -41,13 +57,18 @@ func StartBus(tb testing.TB) *Bus {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = os.RemoveAll(dir) })
-	b := &Bus{config: filepath.Join(dir, "bus.conf")}
+	b := &Bus{config: filepath.Join(dir, "bus.conf"), env: opts.Env}
+	services := ""
+	if opts.ServiceDir != "" {
+		services = "<servicedir>" + opts.ServiceDir + "</servicedir>"
+	}
 	conf := fmt.Sprintf(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
   <listen>unix:path=%s/bus</listen>
   <auth>EXTERNAL</auth>
+  %s
   <policy context="default">
     <!-- Any user may connect: tests run callers as other users to check
          the daemon's own privilege check. -->
@@ -56,7 +77,7 @@ func StartBus(tb testing.TB) *Bus {
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
-</busconfig>`, dir)
+</busconfig>`, dir, services)
 	if err := os.WriteFile(b.config, []byte(conf), 0o600); err != nil {
 		tb.Fatal(err)
 	}
@@ -70,6 +91,7 @@ func (b *Bus) start(tb testing.TB) {
 	_ = os.Remove(filepath.Join(filepath.Dir(b.config), "bus")) // a killed daemon leaves its socket
 	closeInheritedOnExec()
 	cmd := exec.Command("dbus-daemon", "--nofork", "--print-address", "--config-file", b.config)
+	cmd.Env = b.env
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)

@@ -5,6 +5,7 @@ package catalogcmd
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,124 +15,145 @@ import (
 	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/output"
 	"github.com/continuo/continuo/internal/embed"
 )
 
-const usage = `usage:
-  continuoctl catalog build --out FILE [--strict] [--json] [--gzip] [--no-playlist-labels] SOURCE...
-      SOURCE is a CSV or JSONL file, or a directory of them; the kind of each
-      file is detected from its header (docs/catalog.md). Lenient by default:
-      invalid rows are skipped and counted; --strict stops at the first one.
-  continuoctl catalog inspect [--json] FILE
-`
+// Commands are `catalog build` and `catalog inspect`, for continuoctl's
+// command table.
+func Commands() []*command.Command {
+	return []*command.Command{
+		{Name: "build", Summary: "build a catalog snapshot from source files (public datasets or an OEM export)",
+			Operands: []command.Operand{{Name: "SOURCE", Many: true, File: true}},
+			Flags: []command.Flag{
+				{Name: "out", Default: "", Value: "FILE", File: true, Required: true, Usage: "snapshot file to write"},
+				{Name: "strict", Default: false, Usage: "fail on the first invalid row"},
+				{Name: "gzip", Default: false, Usage: "gzip the snapshot (as the embedded default)"},
+				{Name: "no-playlist-labels", Default: false, Usage: "leave out the genre labels tracks get from their playlist (for leak-free playlist evaluation)"},
+				{Name: "genre-space", Default: genreSpaceAuto, Choices: []string{genreSpaceAuto, genreSpaceLearn, genreSpaceDefault},
+					Usage: "learn the genre space from the sources, use the embedded catalog's, or auto: learn, and borrow the embedded one when the sources have too few tags"},
+			},
+			Detail: `SOURCE is a CSV or JSONL file, or a directory of them; the kind of each
+file is detected from its header (docs/catalog.md). Lenient by default:
+invalid rows are skipped and counted; --strict stops at the first one.
 
-// Run executes a catalog subcommand and returns the process exit code.
+A small catalog (an OEM's 50 tracks with one genre each) has too few genre
+tags to learn a genre space from; with --genre-space auto (the default) or
+default its tracks are placed in the embedded catalog's genre space, whose
+tags cover the common genre names.`,
+			Run: build},
+		{Name: "inspect", Summary: "summarise a catalog snapshot", Operands: []command.Operand{{Name: "FILE", File: true}}, Run: inspect},
+	}
+}
+
+// --genre-space values.
+const (
+	genreSpaceAuto    = "auto"
+	genreSpaceLearn   = "learn"
+	genreSpaceDefault = "default"
+)
+
+// buildCatalog builds with the genre space mode asks for; space says which
+// one the catalog got ("learned" or "embedded default").
+func buildCatalog(opts catalog.BuildOptions, mode string) (c *catalog.Catalog, rep *catalog.Report, space string, err error) {
+	borrow := func() error {
+		def, err := catalog.Default()
+		if err != nil {
+			return fmt.Errorf("embedded catalog: %w", err)
+		}
+		opts.Space = def.Tags
+		return nil
+	}
+	if mode == genreSpaceDefault {
+		if err := borrow(); err != nil {
+			return nil, nil, "", err
+		}
+		c, rep, err = catalog.Build(opts)
+		return c, rep, "embedded default", err
+	}
+	c, rep, err = catalog.Build(opts)
+	if err == nil || mode != genreSpaceAuto || !errors.Is(err, catalog.ErrTooFewTags) {
+		if errors.Is(err, catalog.ErrTooFewTags) {
+			err = fmt.Errorf("%w (--genre-space default borrows the embedded catalog's)", err)
+		}
+		return c, rep, "learned", err
+	}
+	if err := borrow(); err != nil {
+		return nil, rep, "", err
+	}
+	c, rep, err = catalog.Build(opts)
+	return c, rep, "embedded default (the sources have too few tags)", err
+}
+
+// Run executes a catalog subcommand (args start with build or inspect)
+// and returns the process exit code; continuoctl reaches the same commands
+// through its table.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return output.ExitUsage
-	}
-	switch args[0] {
-	case "build":
-		return build(ctx, args[1:], stdout, stderr)
-	case "inspect":
-		return inspect(args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return output.ExitOK
-	}
-	fmt.Fprintf(stderr, "catalog: unknown command %q\n%s", args[0], usage)
-	return output.ExitUsage
-}
-
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("catalog "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	return fs
-}
-
-// parseInterleaved parses flags that may follow positional arguments
-// ("build a.csv --out x"), as the flag package stops at the first one.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+	p := &command.Program{Name: "continuoctl catalog", Commands: Commands(),
+		Globals: []command.Flag{{Name: "json", Default: false, Usage: "print JSON"}}}
+	return p.Run(ctx, args, command.IO{Stdout: stdout, Stderr: stderr})
 }
 
 // BuildResult is the JSON document of `catalog build --json`.
 type BuildResult struct {
-	Out       string                 `json:"out"`
-	Tracks    int                    `json:"tracks"`
-	Artists   int                    `json:"artists"`
-	Labels    int                    `json:"labels"`
-	Tags      int                    `json:"tags"`
-	Dims      int                    `json:"dims"`
-	Skipped   map[string]int         `json:"skipped"`
-	Merged    int                    `json:"merged"`
-	Problems  []string               `json:"problems"`
-	Sources   []catalog.SourceReport `json:"sources"`
-	BuildMS   int64                  `json:"build_ms"`
-	SizeBytes int64                  `json:"size_bytes"`
+	Out        string                 `json:"out"`
+	GenreSpace string                 `json:"genre_space"`
+	Tracks     int                    `json:"tracks"`
+	Artists    int                    `json:"artists"`
+	Labels     int                    `json:"labels"`
+	Tags       int                    `json:"tags"`
+	Dims       int                    `json:"dims"`
+	Skipped    map[string]int         `json:"skipped"`
+	Merged     int                    `json:"merged"`
+	Problems   []string               `json:"problems"`
+	Sources    []catalog.SourceReport `json:"sources"`
+	BuildMS    int64                  `json:"build_ms"`
+	SizeBytes  int64                  `json:"size_bytes"`
 }
 
-func build(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("build", stderr)
-	out := fs.String("out", "", "snapshot file to write")
-	strict := fs.Bool("strict", false, "fail on the first invalid row")
-	jsonOut := fs.Bool("json", false, "print the report as JSON")
-	gz := fs.Bool("gzip", false, "gzip the snapshot (as the embedded default)")
-	noPL := fs.Bool("no-playlist-labels", false, "leave out the genre labels tracks get from their playlist (for leak-free playlist evaluation)")
-	sources, err := parseInterleaved(fs, args)
-	if err != nil {
-		return output.ExitUsage
-	}
-	if *out == "" || len(sources) == 0 {
-		fmt.Fprint(stderr, "catalog build: need --out FILE and at least one SOURCE\n", usage)
-		return output.ExitUsage
-	}
+func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
+	stdout, stderr := o.Stdout, o.Stderr
+	out, strict, gz := command.Get[string](fs, "out"), command.Get[bool](fs, "strict"), command.Get[bool](fs, "gzip")
+	jsonOut, noPL := command.Get[bool](fs, "json"), command.Get[bool](fs, "no-playlist-labels")
+	sources := fs.Args()
 	if err := ctx.Err(); err != nil {
 		fmt.Fprintln(stderr, "catalog build:", err)
 		return output.ExitError
 	}
 	start := time.Now()
-	c, rep, err := catalog.Build(catalog.BuildOptions{Sources: sources, Strict: *strict, NoPlaylistLabels: *noPL})
+	bar := newProgress(stderr)
+	c, rep, space, err := buildCatalog(catalog.BuildOptions{Sources: sources, Strict: strict, NoPlaylistLabels: noPL, Progress: bar.update},
+		command.Get[string](fs, "genre-space"))
+	bar.done()
 	if err != nil {
 		// One line naming file and line (the error says "file:line: ...").
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
 		return output.ExitError
 	}
 	write := catalog.WriteSnapshot
-	if *gz {
+	if gz {
 		write = catalog.WriteSnapshotGzip
 	}
-	if err := write(*out, c); err != nil {
+	if err := write(out, c); err != nil {
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
 		return output.ExitError
 	}
 	elapsed := time.Since(start)
 	res := BuildResult{
-		Out: *out, Tracks: rep.Tracks, Artists: rep.Artists, Labels: rep.Labels, Tags: rep.Tags,
+		Out: out, GenreSpace: space, Tracks: rep.Tracks, Artists: rep.Artists, Labels: rep.Labels, Tags: rep.Tags,
 		Dims: c.Tags.Dims(), Skipped: rep.Skipped, Merged: rep.Merged, Problems: rep.Problems,
-		Sources: rep.Sources, BuildMS: elapsed.Milliseconds(), SizeBytes: fileSize(*out),
+		Sources: rep.Sources, BuildMS: elapsed.Milliseconds(), SizeBytes: fileSize(out),
 	}
-	if *jsonOut {
+	if jsonOut {
 		if err := output.JSON(stdout, res); err != nil {
 			return output.ExitError
 		}
 		return output.ExitOK
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d tracks, %d artists, %d labels, %d tags, %d dims, %d bytes in %s\n",
-		*out, res.Tracks, res.Artists, res.Labels, res.Tags, res.Dims, res.SizeBytes, elapsed.Round(time.Millisecond))
+		out, res.Tracks, res.Artists, res.Labels, res.Tags, res.Dims, res.SizeBytes, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "genre space: %s\n", space)
 	rows := [][]string{}
 	for _, s := range rep.Sources {
 		rows = append(rows, []string{s.Path, s.Kind, strconv.Itoa(s.Rows), strconv.Itoa(s.Kept)})
@@ -165,24 +187,17 @@ type Inspection struct {
 	Problems []string       `json:"problems"` // e.g. rows without a genre vector
 }
 
-func inspect(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("inspect", stderr)
-	jsonOut := fs.Bool("json", false, "print JSON")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return output.ExitUsage
-	}
-	if len(pos) != 1 {
-		fmt.Fprint(stderr, "catalog inspect: need exactly one FILE\n", usage)
-		return output.ExitUsage
-	}
+func inspect(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
+	stdout, stderr := o.Stdout, o.Stderr
+	jsonOut := command.Get[bool](fs, "json")
+	pos := fs.Args()
 	c, err := catalog.Load(pos[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "catalog inspect:", oneLine(err))
 		return output.ExitError
 	}
 	in := Inspect(pos[0], c)
-	if *jsonOut {
+	if jsonOut {
 		if err := output.JSON(stdout, in); err != nil {
 			return output.ExitError
 		}

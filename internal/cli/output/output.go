@@ -57,13 +57,32 @@ func Table(w io.Writer, header []string, rows [][]string) error {
 	return tw.Flush()
 }
 
-// Tracks renders tracks as a table: #, title, artists, genres, score, reason.
-func Tracks(w io.Writer, ts []Track) error {
+// Width is the terminal width human tables fit by default; --wide lifts it.
+const Width = 120
+
+// Tracks renders tracks as a table that fits Width columns: #, title,
+// artists, genres, score, and as much of the reason as fits.
+func Tracks(w io.Writer, ts []Track) error { return tracks(w, ts, false) }
+
+// TracksWide is Tracks without clipping any column (--wide).
+func TracksWide(w io.Writer, ts []Track) error { return tracks(w, ts, true) }
+
+func tracks(w io.Writer, ts []Track, wide bool) error {
+	// Column widths for the narrow form; the reason gets the rest of Width
+	// (two spaces between columns).
+	const num, title, artists, genres, score = 3, 30, 22, 20, 5
+	reason := Width - (num + title + artists + genres + score + 5*2)
+	clip := func(s string, n int) string {
+		if wide {
+			return s
+		}
+		return Clip(s, n)
+	}
 	rows := make([][]string, len(ts))
 	for i, t := range ts {
 		rows[i] = []string{
-			fmt.Sprint(i + 1), Clip(t.Title, 40), Clip(strings.Join(t.Artists, ", "), 28),
-			Clip(strings.Join(t.Genres, ", "), 28), fmt.Sprintf("%.3f", t.Score), t.Reason,
+			fmt.Sprint(i + 1), clip(t.Title, title), clip(strings.Join(t.Artists, ", "), artists),
+			clip(strings.Join(t.Genres, ", "), genres), fmt.Sprintf("%.3f", t.Score), clip(t.Reason, reason),
 		}
 	}
 	return Table(w, []string{"#", "TITLE", "ARTISTS", "GENRES", "SCORE", "REASON"}, rows)
@@ -71,6 +90,9 @@ func Tracks(w io.Writer, ts []Track) error {
 
 // Clip shortens s to n runes with an ellipsis.
 func Clip(s string, n int) string {
+	if n < 1 {
+		return ""
+	}
 	r := []rune(s)
 	if len(r) <= n {
 		return s

@@ -5,6 +5,7 @@ package remotecmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,7 +17,10 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/output"
+	"github.com/continuo/continuo/internal/config"
+	"github.com/continuo/continuo/internal/daemon"
 )
 
 const (
@@ -25,62 +29,118 @@ const (
 	objPath = dbus.ObjectPath("/org/continuo/Recommender1")
 )
 
-// Globals are the flags before the subcommand.
+// Globals are the flags every remote command takes (before or after its
+// name).
 type Globals struct {
 	Address string // resolved D-Bus address
 	JSON    bool
+	Wide    bool // tables are not clipped to output.Width
 	Timeout time.Duration
 }
 
-// Commands lists the subcommands this package runs.
-var Commands = []string{"status", "play", "resolve", "recommend", "feedback", "explain", "history", "profile"}
+// Limits the daemon enforces, checked here first so that a bad value is a
+// usage error (exit 2) without a round trip.
+const (
+	maxResults = 100  // Resolve and Recommend (recommend.MaxN, busapi maxLimit)
+	maxHistory = 1000 // History
+)
 
-// Run runs one subcommand; args[0] is its name. It returns the exit code.
-func Run(ctx context.Context, g Globals, args []string, stdout, stderr io.Writer) int {
-	r := &runner{g: g, stdout: stdout, stderr: stderr}
-	name, rest := args[0], args[1:]
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.BoolVar(&r.g.JSON, "json", g.JSON, "print JSON")
-	var run func(context.Context, *flag.FlagSet) error
-	switch name {
-	case "status":
-		run = r.status
-	case "play":
-		run = r.play
-	case "resolve":
-		n := fs.Int("n", 10, "number of results")
-		run = func(ctx context.Context, fs *flag.FlagSet) error { return r.resolve(ctx, fs, *n) }
-	case "recommend":
-		var o recOpts
-		fs.StringVar(&o.seed, "seed", "", "seed track id (default: continue the session)")
-		fs.IntVar(&o.n, "n", 10, "number of tracks")
-		fs.StringVar(&o.mood, "mood", "", "calm, steady or lively")
-		fs.BoolVar(&o.noExplicit, "no-explicit", false, "no explicit tracks")
-		fs.Float64Var(&o.explore, "explore", -1, "0..1: how far from the context it may wander")
-		fs.StringVar(&o.profile, "profile", "", "use this profile's taste")
-		run = func(ctx context.Context, fs *flag.FlagSet) error { return r.recommend(ctx, o) }
-	case "feedback":
-		run = r.feedback
-	case "explain":
-		run = r.explain
-	case "history":
-		profile := fs.String("profile", "", "profile (default: the active one)")
-		n := fs.Int("n", 20, "number of events")
-		before := fs.Int64("before", 0, "only events older than this EVENT id (the next page)")
-		run = func(ctx context.Context, fs *flag.FlagSet) error { return r.history(ctx, *profile, *n, *before) }
-	case "profile":
-		run = r.profile
-	default:
-		fmt.Fprintf(stderr, "continuoctl: unknown command %q\n", name)
-		return output.ExitUsage
+// GlobalFlags are continuoctl's global flags.
+var GlobalFlags = []command.Flag{
+	{Name: "bus", Default: "session", Value: "session|system|ADDRESS", Usage: "the D-Bus continuod is on", Check: checkBus, Suggest: []string{"session", "system"}},
+	{Name: "json", Default: false, Usage: "print JSON (watch: one JSON object per line)"},
+	{Name: "timeout", Default: 10 * time.Second, Usage: "deadline for each daemon call"},
+	{Name: "wide", Default: false, Usage: "do not clip table columns to fit 120 characters"},
+}
+
+// Commands are the remote commands, for continuoctl's command table.
+func Commands() []*command.Command {
+	query := []command.Operand{{Name: "QUERY", Many: true}}
+	return []*command.Command{
+		{Name: "status", Summary: "show the daemon's properties", Run: remote((*runner).status)},
+		{Name: "play", Summary: "play the best match for QUERY and queue its continuation", Operands: query, Run: remote((*runner).play)},
+		{Name: "resolve", Summary: "find catalog tracks matching QUERY", Operands: query, Run: remote((*runner).resolve),
+			Flags: []command.Flag{{Name: "n", Default: 10, Usage: "number of results", Min: command.Range(1), Max: command.Range(maxResults)}}},
+		{Name: "recommend", Summary: "recommend tracks (continue the session, or from --seed)", Run: recommend,
+			Flags: []command.Flag{
+				{Name: "seed", Default: "", Value: "ID", Usage: "seed track id (default: continue the session)"},
+				{Name: "n", Default: 10, Usage: "number of tracks", Min: command.Range(1), Max: command.Range(maxResults)},
+				{Name: "mood", Default: "", Choices: moods, Usage: "mood steering"},
+				{Name: "no-explicit", Default: false, Usage: "no explicit tracks"},
+				{Name: "explore", Default: -1.0, Usage: "0..1: how far from the context it may wander (-1: the daemon's default)", Min: command.Range(-1), Max: command.Range(1)},
+				{Name: "profile", Default: "", Value: "NAME", Usage: "use this profile's taste"},
+				{Name: "offline", Default: false, Usage: "run the engine in this process on a catalog file, without a daemon"},
+				{Name: "catalog", Default: "", Value: "FILE", File: true, Usage: "with --offline: catalog snapshot (default: the embedded catalog)"},
+				{Name: "query", Default: "", Value: "TEXT", Usage: "with --offline: seed by free text"},
+			}},
+		{Name: "feedback", Summary: "tell the daemon the driver liked, disliked or skipped a track", Run: remote((*runner).feedback),
+			Operands: []command.Operand{{Name: "ID"}, {Name: "VERDICT", Choices: []string{"like", "dislike", "skip"}}}},
+		{Name: "explain", Summary: "say why a track was picked", Operands: []command.Operand{{Name: "ID"}}, Run: remote((*runner).explain)},
+		{Name: "history", Summary: "list recent plays of a profile", Run: remote((*runner).history),
+			Flags: []command.Flag{
+				{Name: "profile", Default: "", Value: "NAME", Usage: "profile (default: the active one)"},
+				{Name: "n", Default: 20, Usage: "number of events", Min: command.Range(1), Max: command.Range(maxHistory)},
+				{Name: "before", Default: 0, Value: "EVENT", Usage: "only events older than this EVENT id (the next page)", Min: command.Range(0)},
+			}},
+		{Name: "profile", Summary: "switch to a driver profile, or forget one (privileged)", Run: remote((*runner).profile),
+			Operands: []command.Operand{{Name: "ACTION", Choices: []string{"use", "forget"}}, {Name: "NAME"}}},
+		{Name: "watch", Summary: "follow the queue, plays and property changes live until interrupted", Run: remote((*runner).watch),
+			Detail: "Prints one line per event: queue (QueueUpdated), played (Played) and\nproperty (PropertiesChanged); with --json one JSON object per line.\nStops cleanly on SIGINT or SIGTERM (exit 0)."},
 	}
-	if err := fs.Parse(rest); err != nil {
-		return output.ExitUsage
+}
+
+var moods = []string{"calm", "steady", "lively"}
+
+// checkBus accepts what continuod's bus.address accepts.
+func checkBus(s string) error {
+	if !config.ValidBus(s) {
+		return errors.New(config.BusHint)
 	}
-	ctx, cancel := context.WithTimeout(ctx, g.Timeout)
-	defer cancel()
-	return r.exit(run(ctx, fs))
+	return nil
+}
+
+// recommend runs the remote command, or the offline engine with --offline.
+func recommend(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
+	if command.Get[bool](fs, "offline") {
+		args := []string{"recommend"}
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "bus" && f.Name != "timeout" && f.Name != "wide" {
+				args = append(args, "--"+f.Name+"="+f.Value.String())
+			}
+		})
+		return offline(ctx, args, o.Stdout, o.Stderr)
+	}
+	for _, name := range []string{"catalog", "query"} {
+		if fs.Lookup(name).Value.String() != "" {
+			fmt.Fprintf(o.Stderr, "continuoctl recommend: --%s needs --offline\n", name)
+			return output.ExitUsage
+		}
+	}
+	return remote((*runner).recommend)(ctx, fs, o)
+}
+
+// offline runs `recommend --offline`; set by continuoctl's main to
+// offlinecmd.Run (this package does not import the engine).
+var offline = func(ctx context.Context, args []string, stdout, stderr io.Writer) int { return output.ExitError }
+
+// SetOffline installs the offline recommend runner.
+func SetOffline(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	offline = run
+}
+
+// remote adapts a runner method to a command: it resolves the bus from the
+// parsed global flags and maps the method's error to an exit code.
+func remote(method func(*runner, context.Context, *flag.FlagSet) error) func(context.Context, *flag.FlagSet, command.IO) int {
+	return func(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
+		r := &runner{stdout: o.Stdout, stderr: o.Stderr, g: Globals{
+			JSON: command.Get[bool](fs, "json"), Wide: command.Get[bool](fs, "wide"), Timeout: command.Get[time.Duration](fs, "timeout")}}
+		addr, err := daemon.BusAddress(command.Get[string](fs, "bus"))
+		if err != nil {
+			return r.exit(unreachable{err})
+		}
+		r.g.Address = addr
+		return r.exit(method(r, ctx, fs))
+	}
 }
 
 type runner struct {
@@ -134,12 +194,14 @@ func (r *runner) exit(err error) int {
 // call invokes a method, telling "no daemon" apart from a daemon's error.
 func (r *runner) call(ctx context.Context, method string, args ...any) (*dbus.Call, error) {
 	if r.conn == nil {
-		conn, err := dbus.Connect(r.g.Address)
+		conn, err := dbus.Connect(r.g.Address, dbus.WithContext(ctx))
 		if err != nil {
 			return nil, unreachable{err}
 		}
 		r.conn = conn
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.g.Timeout)
+	defer cancel()
 	c := r.conn.Object(busName, objPath).CallWithContext(ctx, method, 0, args...)
 	if c.Err != nil {
 		var de dbus.Error
@@ -161,9 +223,20 @@ func (r *runner) oneArg(fs *flag.FlagSet, what string) (string, error) {
 	return strings.Join(fs.Args(), " "), nil
 }
 
+// clip fits a table cell to n runes unless --wide.
+func (r *runner) clip(s string, n int) string {
+	if r.g.Wide {
+		return s
+	}
+	return output.Clip(s, n)
+}
+
 func (r *runner) printTracks(ts []output.Track) error {
 	if r.g.JSON {
 		return output.JSON(r.stdout, output.Recommendation{Tracks: ts})
+	}
+	if r.g.Wide {
+		return output.TracksWide(r.stdout, ts)
 	}
 	return output.Tracks(r.stdout, ts)
 }
@@ -231,15 +304,12 @@ func (r *runner) play(ctx context.Context, fs *flag.FlagSet) error {
 	return r.printTracks([]output.Track{TrackFromDict(d)})
 }
 
-func (r *runner) resolve(ctx context.Context, fs *flag.FlagSet, n int) error {
+func (r *runner) resolve(ctx context.Context, fs *flag.FlagSet) error {
 	q, err := r.oneArg(fs, "QUERY")
 	if err != nil {
 		return err
 	}
-	if n < 1 {
-		return usageError("resolve: -n must be at least 1")
-	}
-	return r.tracksCall(ctx, iface+".Resolve", q, uint32(n))
+	return r.tracksCall(ctx, iface+".Resolve", q, uint32(command.Get[int](fs, "n")))
 }
 
 type recOpts struct {
@@ -249,9 +319,10 @@ type recOpts struct {
 	explore             float64
 }
 
-func (r *runner) recommend(ctx context.Context, o recOpts) error {
-	if o.n < 1 {
-		return usageError("recommend: -n must be at least 1")
+func (r *runner) recommend(ctx context.Context, fs *flag.FlagSet) error {
+	o := recOpts{
+		seed: command.Get[string](fs, "seed"), mood: command.Get[string](fs, "mood"), profile: command.Get[string](fs, "profile"),
+		n: command.Get[int](fs, "n"), noExplicit: command.Get[bool](fs, "no-explicit"), explore: command.Get[float64](fs, "explore"),
 	}
 	opts := map[string]dbus.Variant{}
 	if o.mood != "" {
@@ -286,10 +357,14 @@ func (r *runner) tracksCall(ctx context.Context, method string, args ...any) err
 }
 
 func (r *runner) feedback(ctx context.Context, fs *flag.FlagSet) error {
-	if fs.NArg() != 2 {
-		return usageError("feedback: want ID like|dislike|skip")
+	id, verdict := fs.Arg(0), fs.Arg(1)
+	if _, err := r.call(ctx, iface+".Feedback", id, verdict); err != nil {
+		return err
 	}
-	_, err := r.call(ctx, iface+".Feedback", fs.Arg(0), fs.Arg(1))
+	if r.g.JSON {
+		return output.JSON(r.stdout, map[string]string{"id": id, "feedback": verdict, "status": "recorded"})
+	}
+	_, err := fmt.Fprintf(r.stdout, "%s: %s recorded\n", id, verdict)
 	return err
 }
 
@@ -313,14 +388,9 @@ func (r *runner) explain(ctx context.Context, fs *flag.FlagSet) error {
 	return err
 }
 
-func (r *runner) history(ctx context.Context, profile string, n int, before int64) error {
-	if n < 1 || n > 1000 {
-		return usageError("history: -n must be 1..1000")
-	}
-	if before < 0 {
-		return usageError("history: --before must be an EVENT id from a previous page")
-	}
-	c, err := r.call(ctx, iface+".HistoryPage", profile, uint32(n), before)
+func (r *runner) history(ctx context.Context, fs *flag.FlagSet) error {
+	c, err := r.call(ctx, iface+".HistoryPage", command.Get[string](fs, "profile"), uint32(command.Get[int](fs, "n")),
+		int64(command.Get[int](fs, "before")))
 	if err != nil {
 		return err
 	}
@@ -350,19 +420,20 @@ func (r *runner) history(ctx context.Context, profile string, n int, before int6
 			Outcome: str(d, "continuo:outcome"), Queued: boolean(d, "continuo:queued"),
 		}
 		evs[i] = e
-		rows[i] = []string{fmt.Sprint(e.Event), e.Started, output.Clip(e.Title, 40), output.Clip(strings.Join(e.Artists, ", "), 28), e.Outcome,
-			fmt.Sprintf("%d/%ds", e.PositionMS/1000, e.DurationMS/1000), e.Player}
+		rows[i] = []string{e.Started, r.clip(e.Title, 30), r.clip(strings.Join(e.Artists, ", "), 20), e.Outcome,
+			fmt.Sprintf("%d/%ds", e.PositionMS/1000, e.DurationMS/1000), r.clip(strings.TrimPrefix(e.Player, "org.mpris.MediaPlayer2."), 16)}
 	}
 	if r.g.JSON {
 		return output.JSON(r.stdout, evs)
 	}
-	return output.Table(r.stdout, []string{"EVENT", "STARTED", "TITLE", "ARTISTS", "OUTCOME", "REACHED", "PLAYER"}, rows)
+	if len(evs) == 0 {
+		_, err := fmt.Fprintln(r.stdout, "no plays recorded for this profile yet")
+		return err
+	}
+	return output.Table(r.stdout, []string{"STARTED", "TITLE", "ARTISTS", "OUTCOME", "REACHED", "PLAYER"}, rows)
 }
 
 func (r *runner) profile(ctx context.Context, fs *flag.FlagSet) error {
-	if fs.NArg() != 2 || (fs.Arg(0) != "use" && fs.Arg(0) != "forget") {
-		return usageError("profile: want use NAME or forget NAME")
-	}
 	name := fs.Arg(1)
 	if fs.Arg(0) == "forget" {
 		_, err := r.call(ctx, iface+".ForgetProfile", name)
@@ -426,4 +497,152 @@ func f64(d map[string]dbus.Variant, k string) float64 {
 func boolean(d map[string]dbus.Variant, k string) bool {
 	b, _ := d[k].Value().(bool)
 	return b
+}
+
+// watchEvent is one line of `watch --json`.
+type watchEvent struct {
+	Time     string         `json:"time"`
+	Event    string         `json:"event"` // queue, played, property, daemon
+	Tracks   []output.Track `json:"tracks,omitempty"`
+	ID       string         `json:"id,omitempty"`
+	Outcome  string         `json:"outcome,omitempty"`
+	Property string         `json:"property,omitempty"`
+	Value    any            `json:"value,omitempty"`
+	Owner    *string        `json:"owner,omitempty"` // daemon: the new unique name, "" when it left
+}
+
+// watch follows QueueUpdated, Played and PropertiesChanged until ctx ends
+// (SIGINT/SIGTERM), one line per event.
+func (r *runner) watch(ctx context.Context, fs *flag.FlagSet) error {
+	ch := make(chan *dbus.Signal, 64)
+	conn, err := dbus.Connect(r.g.Address, dbus.WithContext(ctx), dbus.WithSignalHandler(dbus.NewSequentialSignalHandler()))
+	if err != nil {
+		return unreachable{err}
+	}
+	r.conn = conn
+	conn.Signal(ch)
+	for _, m := range [][]dbus.MatchOption{
+		{dbus.WithMatchObjectPath(objPath), dbus.WithMatchInterface(iface)},
+		{dbus.WithMatchObjectPath(objPath), dbus.WithMatchInterface("org.freedesktop.DBus.Properties"), dbus.WithMatchMember("PropertiesChanged"), dbus.WithMatchArg(0, iface)},
+		{dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, busName)},
+	} {
+		if err := r.withTimeout(ctx, func(ctx context.Context) error { return conn.AddMatchSignalContext(ctx, m...) }); err != nil {
+			return unreachable{err}
+		}
+	}
+	// The daemon must be there at the start (exit 3 otherwise); later it
+	// may restart, which is reported as a "daemon" event.
+	if _, err := r.call(ctx, "org.freedesktop.DBus.Peer.Ping"); err != nil {
+		return err
+	}
+	if !r.g.JSON {
+		fmt.Fprintln(r.stdout, "watching continuod; Ctrl-C to stop")
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case sig, ok := <-ch:
+			if !ok {
+				return unreachable{errors.New("the bus connection closed")}
+			}
+			for _, ev := range toWatchEvents(sig) {
+				if err := r.printWatch(ev); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+func (r *runner) withTimeout(ctx context.Context, f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, r.g.Timeout)
+	defer cancel()
+	return f(ctx)
+}
+
+// toWatchEvents decodes a signal with checked extraction (one event per
+// changed property); anything malformed is dropped.
+func toWatchEvents(sig *dbus.Signal) []watchEvent {
+	ev := watchEvent{Time: time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00")}
+	switch sig.Name {
+	case iface + ".QueueUpdated":
+		ds, ok := arg[[]map[string]dbus.Variant](sig, 0)
+		if !ok {
+			return nil
+		}
+		ev.Event, ev.Tracks = "queue", make([]output.Track, len(ds))
+		for i, d := range ds {
+			ev.Tracks[i] = TrackFromDict(d)
+		}
+	case iface + ".Played":
+		id, ok1 := arg[string](sig, 0)
+		outcome, ok2 := arg[string](sig, 1)
+		if !ok1 || !ok2 {
+			return nil
+		}
+		ev.Event, ev.ID, ev.Outcome = "played", id, outcome
+	case "org.freedesktop.DBus.Properties.PropertiesChanged":
+		changed, _ := arg[map[string]dbus.Variant](sig, 1)
+		names := make([]string, 0, len(changed))
+		for k := range changed {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		evs := make([]watchEvent, len(names))
+		for i, k := range names {
+			evs[i] = ev
+			evs[i].Event, evs[i].Property, evs[i].Value = "property", k, changed[k].Value()
+		}
+		return evs
+	case "org.freedesktop.DBus.NameOwnerChanged":
+		owner, ok := arg[string](sig, 2)
+		if !ok {
+			return nil
+		}
+		ev.Event, ev.Owner = "daemon", &owner
+	default:
+		return nil
+	}
+	return []watchEvent{ev}
+}
+
+func arg[T any](sig *dbus.Signal, i int) (T, bool) {
+	var zero T
+	if len(sig.Body) <= i {
+		return zero, false
+	}
+	v, ok := sig.Body[i].(T)
+	return v, ok
+}
+
+func (r *runner) printWatch(ev watchEvent) error {
+	if r.g.JSON {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(r.stdout, "%s\n", b)
+		return err
+	}
+	var what string
+	switch ev.Event {
+	case "queue":
+		titles := make([]string, len(ev.Tracks))
+		for i, t := range ev.Tracks {
+			titles[i] = output.Clip(t.Title+" — "+strings.Join(t.Artists, ", "), 48)
+		}
+		what = fmt.Sprintf("%d queued: %s", len(ev.Tracks), strings.Join(titles, " | "))
+	case "played":
+		what = ev.ID + " " + ev.Outcome
+	case "property":
+		what = fmt.Sprintf("%s = %v", ev.Property, ev.Value)
+	case "daemon":
+		what = "continuod left the bus"
+		if *ev.Owner != "" {
+			what = "continuod is back (" + *ev.Owner + ")"
+		}
+	}
+	_, err := fmt.Fprintf(r.stdout, "%s  %-8s %s\n", ev.Time[11:23], ev.Event, what)
+	return err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/continuo/continuo/internal/busapi"
+	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/output"
 	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/history"
@@ -45,7 +46,9 @@ func startAPI(t *testing.T, dbPath string) (*testenv.Bus, *history.Store) {
 func ctl(t *testing.T, bus *testenv.Bus, args ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Run(context.Background(), Globals{Address: bus.Address, Timeout: 30 * time.Second}, args, &out, &errOut)
+	p := &command.Program{Name: "continuoctl", Globals: GlobalFlags, Commands: Commands()}
+	args = append([]string{"--bus", bus.Address, "--timeout", "30s"}, args...)
+	code := p.Run(context.Background(), args, command.IO{Stdout: &out, Stderr: &errOut})
 	require.Equal(t, output.ExitOK, code, errOut.String())
 	return out.String()
 }

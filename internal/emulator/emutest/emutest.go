@@ -59,6 +59,9 @@ type Config struct {
 	// current, SetAsCurrent=true), as continuod's "tracklist" mechanism
 	// does, instead of Player.OpenUri.
 	PlayWithAddTrack bool
+	// ActivePlayer is the player the fake daemon says it follows; default
+	// the emulator (emulator.BusName).
+	ActivePlayer string
 }
 
 // Daemon is the fake service.
@@ -83,11 +86,15 @@ func Start(tb testing.TB, address string, cfg Config) *Daemon {
 	}
 	tb.Cleanup(func() { _ = conn.Close() })
 	d := &Daemon{conn: conn, cfg: cfg, tracks: cfg.Tracks}
+	if cfg.ActivePlayer == "" {
+		cfg.ActivePlayer = emulator.BusName
+	}
 	d.props, err = prop.Export(conn, emulator.ServicePath, prop.Map{
 		emulator.ServiceIface: {
 			"ActiveProfile":   {Value: "", Writable: true, Emit: prop.EmitTrue},
 			"ExplicitAllowed": {Value: true, Writable: true, Emit: prop.EmitTrue},
 			"Mood":            {Value: "", Writable: true, Emit: prop.EmitTrue},
+			"ActivePlayer":    {Value: cfg.ActivePlayer, Emit: prop.EmitTrue},
 		},
 	})
 	if err != nil {
@@ -196,4 +203,10 @@ func (m methods) Explain(id string) (string, *dbus.Error) {
 		}
 	}
 	return "", dbus.NewError("org.continuo.Error.NotFound", []any{"unknown track " + id})
+}
+
+// SetActivePlayer changes the player the fake daemon says it follows
+// (emitting PropertiesChanged, as continuod does).
+func (d *Daemon) SetActivePlayer(name string) {
+	d.props.SetMust(emulator.ServiceIface, "ActivePlayer", name)
 }

@@ -62,8 +62,8 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "full catalog: %d tracks, %d artists, %d labels, %d tags, built in %s (skipped %v)\n",
-		rep.Tracks, rep.Artists, rep.Labels, rep.Tags, rep.Elapsed.Round(time.Millisecond), rep.Skipped)
+	fmt.Fprintf(out, "full catalog: %d tracks, %d artists, %d labels, %d tags, built in %s\nskipped rows: %s\n",
+		rep.Tracks, rep.Artists, rep.Labels, rep.Tags, rep.Elapsed.Round(time.Millisecond), rep.SkipSummary())
 
 	var rows []int
 	// 1. Every Tchaikovsky and Mozart track: the daemon's reference drive.
