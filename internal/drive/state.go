@@ -154,23 +154,29 @@ func (st *state) handle(ctx context.Context, ev mpris.Event) {
 		st.choosePlayer(ctx)
 		if ev.Player.Name == st.active && ev.Kind == mpris.StatusChanged {
 			st.statusChanged(ctx, ev.Player)
-			if st.cur != nil {
-				st.cur.sync(ev.Player, st.now())
-			}
+			st.syncCurrent(ev.Player)
 		}
 	case mpris.TrackChanged:
 		if ev.Player.Name == st.active {
 			st.trackChanged(ctx, ev.Player)
 		}
 	case mpris.Seeked:
-		if st.cur != nil && ev.Player.Name == st.active {
-			st.cur.sync(ev.Player, st.now())
+		if ev.Player.Name == st.active {
+			st.syncCurrent(ev.Player)
 		}
 	case mpris.MetadataChanged:
 		// Same track, fuller metadata (mpv sends the length late).
 		if st.cur != nil && ev.Player.Name == st.active {
 			st.cur.meta = ev.Player.Track
 		}
+	}
+}
+
+// syncCurrent takes the position model of the current track from p, when p
+// is still about that track (a position is only ever the current track's).
+func (st *state) syncCurrent(p mpris.PlayerState) {
+	if st.cur != nil && p.Track.SameTrack(st.cur.meta) {
+		st.cur.sync(p, st.now())
 	}
 }
 
@@ -612,8 +618,9 @@ func (st *state) tick(ctx context.Context) {
 // "Stopped" all along while it plays a file loaded over its IPC (without
 // this every mpv track would count as skipped at 0 ms), and mpDris2 sends no
 // Seeked, so a seek on MPD would go unnoticed and a track sought to its end
-// would count as skipped. Position is the ground truth; the probe has a
-// short deadline because it runs on the core goroutine.
+// would count as skipped. Position is the ground truth, read together with
+// the track it belongs to; the probe has a short deadline because it runs on
+// the core goroutine.
 func (st *state) probePosition(ctx context.Context) {
 	cur := st.cur
 	p, ok := st.player()
@@ -622,9 +629,15 @@ func (st *state) probePosition(ctx context.Context) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	pos, err := st.cl.Position(cctx, st.active)
+	track, pos, err := st.cl.TrackPosition(cctx, st.active)
 	if err != nil {
 		st.c.log.Debug().Err(err).Msg("reading the position of the current track")
+		return
+	}
+	if !track.SameTrack(cur.meta) {
+		// The player has moved on and its track change is still on the
+		// way: pos is the next track's. Taken for this one, a track played
+		// to its end would be recorded as skipped at a few ms.
 		return
 	}
 	now := st.now()
