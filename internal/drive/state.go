@@ -85,6 +85,11 @@ type state struct {
 	queue   []queuedTrack // queued ahead on the player (or pending, for a lossy player)
 	expect  string        // URI Continuo just asked the player to play
 	retryAt time.Time     // next refill attempt after a failure
+
+	// skippedID is the track whose play the last skip of the playing track
+	// ended and stored, until another play ends: the same skip sent again
+	// is already stored and must not skip the next track.
+	skippedID music.TrackID
 }
 
 func newState(c *Core) *state {
@@ -288,7 +293,7 @@ func (st *state) endCurrent(outcome music.Outcome) (music.PlayEvent, bool) {
 	if cur == nil {
 		return music.PlayEvent{}, false
 	}
-	st.cur = nil
+	st.cur, st.skippedID = nil, ""
 	pos := cur.reached(st.now())
 	if cur.meta.Length > 0 && pos > cur.meta.Length {
 		pos = cur.meta.Length
@@ -314,21 +319,37 @@ func (st *state) endCurrent(outcome music.Outcome) (music.PlayEvent, bool) {
 	return ev, true
 }
 
-// record writes a play ended by endCurrent to history and signals it.
+// record writes a play ended by endCurrent to history and signals it. No
+// caller waits for it: a failed write is logged, and recommending goes on
+// from memory.
 func (st *state) record(ctx context.Context, ev music.PlayEvent) {
+	if err := st.store(ctx, ev, false); err != nil {
+		st.c.log.Error().Err(err).Msg("recording a play failed; continuing from memory")
+	}
+}
+
+// store writes an ended play into the drive's session in history, with the
+// driver's skip feedback in the same transaction when withSkip is set, and
+// signals it. It returns once the write is durable, or its error.
+func (st *state) store(ctx context.Context, ev music.PlayEvent, withSkip bool) error {
 	st.ensureSession(ctx)
 	ev.Session = st.sessionID
 	st.lastActive = st.now()
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
-	if _, err := st.c.opts.History.Record(hctx, ev); err != nil {
-		// History is best effort for the car: recommending goes on from memory.
-		st.c.log.Error().Err(err).Msg("recording a play failed; continuing from memory")
+	var err error
+	if withSkip {
+		_, err = st.c.opts.History.Skip(hctx, ev, st.now())
+	} else {
+		_, err = st.c.opts.History.Record(hctx, ev)
 	}
 	if n := st.c.notifier(); n != nil {
 		n.Played(ev.TrackID, ev.Outcome)
 	}
-	st.c.log.Info().Str("outcome", string(ev.Outcome)).Int64("position_ms", ev.PositionMS).Bool("in_catalog", ev.TrackID != "").Msg("play recorded")
+	if err == nil {
+		st.c.log.Info().Str("outcome", string(ev.Outcome)).Int64("position_ms", ev.PositionMS).Bool("in_catalog", ev.TrackID != "").Msg("play recorded")
+	}
+	return err
 }
 
 // outcome classifies a play that ended at pos of length: skipped when left
@@ -418,7 +439,7 @@ func (st *state) setProfile(ctx context.Context, profile string) {
 
 func (st *state) forget(ctx context.Context, profile string) error {
 	if profile == st.profile {
-		st.cur = nil // its play must not be written back after the erase
+		st.cur, st.skippedID = nil, "" // its play must not be written back after the erase
 		st.endSession(ctx)
 		st.played, st.recentIDs, st.taste = nil, nil, music.Taste{}
 	}
@@ -431,23 +452,20 @@ func (st *state) forget(ctx context.Context, profile string) error {
 	return nil
 }
 
+// feedback applies a judgement to the drive and stores it before the
+// reply. When the store fails the drive still applies it, and the reply is
+// an error that says so: an acknowledged judgement is a durable one.
 func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.FeedbackKind) error {
 	row, _ := st.c.m().Catalog.Lookup(id)
-	if kind == music.Skip && st.cur != nil && st.cur.row == row && st.cl != nil {
-		// "Skip this" about the playing track: the player moves on, and the
-		// play is recorded once, as skipped, when the track changes.
-		cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
-		defer cancel()
-		if err := st.cl.Next(cctx, st.active); err != nil {
-			return music.WrapKind(music.KindNoPlayer, err, "the player did not skip")
+	if kind == music.Skip {
+		if st.cur != nil && st.cur.row == row {
+			return st.skipCurrent(ctx)
 		}
-		return nil
-	}
-	hctx, cancel := st.hctx(ctx)
-	defer cancel()
-	err := st.c.opts.History.Feedback(hctx, music.Feedback{Profile: st.profile, TrackID: id, Kind: kind, At: st.now()})
-	if err != nil {
-		st.c.log.Error().Err(err).Msg("recording feedback failed; applying it to this drive only")
+		if id == st.skippedID {
+			// The same skip again (sent twice, or several at once): the
+			// first one moved the player on and is stored.
+			return nil
+		}
 	}
 	fb := recommend.Played{Row: row, Outcome: music.OutcomeCompleted, Feedback: kind}
 	if kind == music.Skip {
@@ -457,7 +475,46 @@ func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.Feed
 	// the player stay (not every mechanism can remove them), and every later
 	// refill uses the new context.
 	st.played = appendWindow(st.played, fb)
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	err := st.c.opts.History.Feedback(hctx, music.Feedback{Profile: st.profile, TrackID: id, Kind: kind, At: st.now()})
+	return notStored(err, string(kind))
+}
+
+// skipCurrent is "skip this" about the playing track: the player moves on,
+// and the play ends here, as skipped at the position it reached, stored
+// with the skip feedback as one record before the reply. The track change
+// that follows finds no current track, so the play is recorded once, and
+// never as completed however far it got.
+func (st *state) skipCurrent(ctx context.Context) error {
+	if p, ok := st.player(); ok && p.Track.SameTrack(st.cur.meta) {
+		// Only while the player is still on it: if it has just moved on
+		// by itself, Next would skip the following track too.
+		cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+		defer cancel()
+		if err := st.cl.Next(cctx, st.active); err != nil {
+			return music.WrapKind(music.KindNoPlayer, err, "the player did not skip")
+		}
+	}
+	ev, _ := st.endCurrent(music.OutcomeSkipped)
+	if err := st.store(ctx, ev, true); err != nil {
+		return notStored(err, "skip")
+	}
+	st.skippedID = ev.TrackID
 	return nil
+}
+
+// notStored is the reply to a judgement whose history write failed: the
+// drive applies it all the same, the caller learns it is not durable.
+func notStored(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	kind := music.KindUnavailable
+	if music.KindOf(err) == music.KindInvalid {
+		kind = music.KindInvalid
+	}
+	return music.WrapKind(kind, err, "the %s was not stored in the history, this drive still applies it", what)
 }
 
 // request builds an engine request from the session.
