@@ -32,6 +32,8 @@ type History interface {
 	StartSession(ctx context.Context, profile string, at time.Time) (int64, error)
 	EndSession(ctx context.Context, id int64, at time.Time) error
 	Record(ctx context.Context, ev music.PlayEvent) (int64, error)
+	// Skip stores a skipped play and the skip feedback as one record.
+	Skip(ctx context.Context, ev music.PlayEvent, at time.Time) (int64, error)
 	Feedback(ctx context.Context, fb music.Feedback) error
 	Recent(ctx context.Context, profile string, limit int) ([]music.PlayEvent, error)
 	Page(ctx context.Context, profile string, limit int, before int64) ([]music.PlayEvent, error)
@@ -394,7 +396,11 @@ func (c *Core) Play(ctx context.Context, query string) (TrackView, error) {
 	return out, err
 }
 
-// Feedback records an explicit like, dislike or skip of a track.
+// Feedback records an explicit like, dislike or skip of a track. It returns
+// nil once the judgement is durable in history; a skip of the playing track
+// also moves the player on, once however often it is sent. When history
+// cannot store it the error is KindUnavailable and the drive applies the
+// judgement all the same.
 func (c *Core) Feedback(ctx context.Context, id music.TrackID, kind music.FeedbackKind) error {
 	switch kind {
 	case music.Like, music.Dislike, music.Skip:

@@ -88,6 +88,11 @@ type state struct {
 	queue   []queuedTrack // queued ahead on the player (or pending, for a lossy player)
 	expect  string        // URI Continuo just asked the player to play
 	retryAt time.Time     // next refill attempt after a failure
+
+	// skippedID is the track whose play the last skip of the playing track
+	// ended and stored, until another play ends: the same skip sent again
+	// is already stored and must not skip the next track.
+	skippedID music.TrackID
 }
 
 func newState(c *Core) *state {
@@ -157,23 +162,29 @@ func (st *state) handle(ctx context.Context, ev mpris.Event) {
 		st.choosePlayer(ctx)
 		if ev.Player.Name == st.active && ev.Kind == mpris.StatusChanged {
 			st.statusChanged(ctx, ev.Player)
-			if st.cur != nil {
-				st.cur.sync(ev.Player, st.now())
-			}
+			st.syncCurrent(ev.Player)
 		}
 	case mpris.TrackChanged:
 		if ev.Player.Name == st.active {
 			st.trackChanged(ctx, ev.Player)
 		}
 	case mpris.Seeked:
-		if st.cur != nil && ev.Player.Name == st.active {
-			st.cur.sync(ev.Player, st.now())
+		if ev.Player.Name == st.active {
+			st.syncCurrent(ev.Player)
 		}
 	case mpris.MetadataChanged:
 		// Same track, fuller metadata (mpv sends the length late).
 		if st.cur != nil && ev.Player.Name == st.active {
 			st.cur.meta = ev.Player.Track
 		}
+	}
+}
+
+// syncCurrent takes the position model of the current track from p, when p
+// is still about that track (a position is only ever the current track's).
+func (st *state) syncCurrent(p mpris.PlayerState) {
+	if st.cur != nil && p.Track.SameTrack(st.cur.meta) {
+		st.cur.sync(p, st.now())
 	}
 }
 
@@ -285,7 +296,7 @@ func (st *state) endCurrent(outcome music.Outcome) (music.PlayEvent, bool) {
 	if cur == nil {
 		return music.PlayEvent{}, false
 	}
-	st.cur = nil
+	st.cur, st.skippedID = nil, ""
 	pos := cur.reached(st.now())
 	if cur.meta.Length > 0 && pos > cur.meta.Length {
 		pos = cur.meta.Length
@@ -311,21 +322,37 @@ func (st *state) endCurrent(outcome music.Outcome) (music.PlayEvent, bool) {
 	return ev, true
 }
 
-// record writes a play ended by endCurrent to history and signals it.
+// record writes a play ended by endCurrent to history and signals it. No
+// caller waits for it: a failed write is logged, and recommending goes on
+// from memory.
 func (st *state) record(ctx context.Context, ev music.PlayEvent) {
+	if err := st.store(ctx, ev, false); err != nil {
+		st.c.log.Error().Err(err).Msg("recording a play failed; continuing from memory")
+	}
+}
+
+// store writes an ended play into the drive's session in history, with the
+// driver's skip feedback in the same transaction when withSkip is set, and
+// signals it. It returns once the write is durable, or its error.
+func (st *state) store(ctx context.Context, ev music.PlayEvent, withSkip bool) error {
 	st.ensureSession(ctx)
 	ev.Session = st.sessionID
 	st.lastActive = st.now()
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
-	if _, err := st.c.opts.History.Record(hctx, ev); err != nil {
-		// History is best effort for the car: recommending goes on from memory.
-		st.c.log.Error().Err(err).Msg("recording a play failed; continuing from memory")
+	var err error
+	if withSkip {
+		_, err = st.c.opts.History.Skip(hctx, ev, st.now())
+	} else {
+		_, err = st.c.opts.History.Record(hctx, ev)
 	}
 	if n := st.c.notifier(); n != nil {
 		n.Played(ev.TrackID, ev.Outcome)
 	}
-	st.c.log.Info().Str("outcome", string(ev.Outcome)).Int64("position_ms", ev.PositionMS).Bool("in_catalog", ev.TrackID != "").Msg("play recorded")
+	if err == nil {
+		st.c.log.Info().Str("outcome", string(ev.Outcome)).Int64("position_ms", ev.PositionMS).Bool("in_catalog", ev.TrackID != "").Msg("play recorded")
+	}
+	return err
 }
 
 // outcome classifies a play that ended at pos of length: skipped when left
@@ -451,7 +478,7 @@ func (st *state) setProfile(ctx context.Context, profile string) {
 
 func (st *state) forget(ctx context.Context, profile string) error {
 	if profile == st.profile {
-		st.cur = nil // its play must not be written back after the erase
+		st.cur, st.skippedID = nil, "" // its play must not be written back after the erase
 		st.endSession(ctx)
 		st.played, st.heard, st.taste, st.anchor = nil, nil, music.Taste{}, nil
 	}
@@ -464,23 +491,20 @@ func (st *state) forget(ctx context.Context, profile string) error {
 	return nil
 }
 
+// feedback applies a judgement to the drive and stores it before the
+// reply. When the store fails the drive still applies it, and the reply is
+// an error that says so: an acknowledged judgement is a durable one.
 func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.FeedbackKind) error {
 	row, _ := st.c.m().Catalog.Lookup(id)
-	if kind == music.Skip && st.cur != nil && st.cur.row == row && st.cl != nil {
-		// "Skip this" about the playing track: the player moves on, and the
-		// play is recorded once, as skipped, when the track changes.
-		cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
-		defer cancel()
-		if err := st.cl.Next(cctx, st.active); err != nil {
-			return music.WrapKind(music.KindNoPlayer, err, "the player did not skip")
+	if kind == music.Skip {
+		if st.cur != nil && st.cur.row == row {
+			return st.skipCurrent(ctx)
 		}
-		return nil
-	}
-	hctx, cancel := st.hctx(ctx)
-	defer cancel()
-	err := st.c.opts.History.Feedback(hctx, music.Feedback{Profile: st.profile, TrackID: id, Kind: kind, At: st.now()})
-	if err != nil {
-		st.c.log.Error().Err(err).Msg("recording feedback failed; applying it to this drive only")
+		if id == st.skippedID {
+			// The same skip again (sent twice, or several at once): the
+			// first one moved the player on and is stored.
+			return nil
+		}
 	}
 	fb := recommend.Played{Row: row, Outcome: music.OutcomeCompleted, Feedback: kind}
 	if kind == music.Skip {
@@ -490,7 +514,46 @@ func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.Feed
 	// the player stay (not every mechanism can remove them), and every later
 	// refill uses the new context.
 	st.played = appendWindow(st.played, fb)
+	hctx, cancel := st.hctx(ctx)
+	defer cancel()
+	err := st.c.opts.History.Feedback(hctx, music.Feedback{Profile: st.profile, TrackID: id, Kind: kind, At: st.now()})
+	return notStored(err, string(kind))
+}
+
+// skipCurrent is "skip this" about the playing track: the player moves on,
+// and the play ends here, as skipped at the position it reached, stored
+// with the skip feedback as one record before the reply. The track change
+// that follows finds no current track, so the play is recorded once, and
+// never as completed however far it got.
+func (st *state) skipCurrent(ctx context.Context) error {
+	if p, ok := st.player(); ok && p.Track.SameTrack(st.cur.meta) {
+		// Only while the player is still on it: if it has just moved on
+		// by itself, Next would skip the following track too.
+		cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
+		defer cancel()
+		if err := st.cl.Next(cctx, st.active); err != nil {
+			return music.WrapKind(music.KindNoPlayer, err, "the player did not skip")
+		}
+	}
+	ev, _ := st.endCurrent(music.OutcomeSkipped)
+	if err := st.store(ctx, ev, true); err != nil {
+		return notStored(err, "skip")
+	}
+	st.skippedID = ev.TrackID
 	return nil
+}
+
+// notStored is the reply to a judgement whose history write failed: the
+// drive applies it all the same, the caller learns it is not durable.
+func notStored(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	kind := music.KindUnavailable
+	if music.KindOf(err) == music.KindInvalid {
+		kind = music.KindInvalid
+	}
+	return music.WrapKind(kind, err, "the %s was not stored in the history, this drive still applies it", what)
 }
 
 // request builds an engine request from the session.
@@ -659,8 +722,9 @@ func (st *state) tick(ctx context.Context) {
 // "Stopped" all along while it plays a file loaded over its IPC (without
 // this every mpv track would count as skipped at 0 ms), and mpDris2 sends no
 // Seeked, so a seek on MPD would go unnoticed and a track sought to its end
-// would count as skipped. Position is the ground truth; the probe has a
-// short deadline because it runs on the core goroutine.
+// would count as skipped. Position is the ground truth, read together with
+// the track it belongs to; the probe has a short deadline because it runs on
+// the core goroutine.
 func (st *state) probePosition(ctx context.Context) {
 	cur := st.cur
 	p, ok := st.player()
@@ -669,9 +733,15 @@ func (st *state) probePosition(ctx context.Context) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	pos, err := st.cl.Position(cctx, st.active)
+	track, pos, err := st.cl.TrackPosition(cctx, st.active)
 	if err != nil {
 		st.c.log.Debug().Err(err).Msg("reading the position of the current track")
+		return
+	}
+	if !track.SameTrack(cur.meta) {
+		// The player has moved on and its track change is still on the
+		// way: pos is the next track's. Taken for this one, a track played
+		// to its end would be recorded as skipped at a few ms.
 		return
 	}
 	now := st.now()

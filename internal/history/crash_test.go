@@ -22,11 +22,15 @@ import (
 	"github.com/continuo/continuo/internal/music"
 )
 
-// The crash test: a child process (this test binary, re-executed) records
-// events as fast as it can from several goroutines and prints the id of
-// each event the moment Record acknowledges it. The parent SIGKILLs the
-// child at random moments, then checks the file: integrity_check must say
-// "ok" and every acknowledged event must be there. SIGKILL does not lose
+// The crash test: a child process (this test binary, re-executed) writes
+// as fast as it can from several goroutines, playback mixed with the
+// driver's judgements as in a drive: completed plays (Record), skips of the
+// playing track (Skip: the play and the skip feedback as one record) and
+// likes (Feedback), and prints each write the moment it is acknowledged.
+// The parent SIGKILLs the child at random moments, then checks the file:
+// integrity_check must say "ok", every acknowledged play, skip and like
+// must be there, and no acknowledged skip may have become "completed" or
+// lost its feedback row. SIGKILL does not lose
 // what reached the OS page cache, so this proves the commit protocol
 // (WAL, batches, acks after commit), not the fsync; synchronous=FULL
 // covers the power cut on top of it (see the package doc).
@@ -58,23 +62,90 @@ func TestCrashChild(t *testing.T) {
 	for w := range crashWriters {
 		go func() {
 			for n := 0; ; n++ {
-				title := fmt.Sprintf("crash-%d-%d-%d", pid, w, n)
-				ev := music.PlayEvent{Profile: fmt.Sprintf("p%d", w%2), TrackID: music.TrackID(fmt.Sprintf("t%d", n%50)),
-					Title: title, Artist: "a", StartedAt: time.Now(), PositionMS: 1, DurationMS: 2, Outcome: music.OutcomeCompleted}
-				id, err := s.Record(context.Background(), ev)
+				op, id, title, err := crashWrite(s, pid, w, n)
 				if err != nil {
-					fmt.Fprintln(os.Stderr, "record:", err)
+					fmt.Fprintln(os.Stderr, op+":", err)
 					os.Exit(3)
 				}
 				mu.Lock()
 				// os.Stdout is unbuffered: one write(2) per ack.
-				fmt.Fprintf(os.Stdout, "%d %s\n", id, title)
+				fmt.Fprintf(os.Stdout, "%s %d %s\n", op, id, title)
 				mu.Unlock()
 			}
 		}()
 	}
 	select {} // until killed
 }
+
+// crashWrite does the child's n-th write: half of them completed plays, a
+// quarter skips of the playing track, a quarter likes. The title (for a
+// like, the track id) is unique, so the parent can find the write again.
+func crashWrite(s *Store, pid, w, n int) (op string, id int64, title string, err error) {
+	ctx := context.Background()
+	title = fmt.Sprintf("crash-%d-%d-%d", pid, w, n)
+	ev := music.PlayEvent{Profile: fmt.Sprintf("p%d", w%2), TrackID: music.TrackID(title),
+		Title: title, Artist: "a", StartedAt: time.Now(), PositionMS: 60000, DurationMS: 200000, Outcome: music.OutcomeCompleted}
+	switch n % 4 {
+	case 1:
+		id, err = s.Skip(ctx, ev, time.Now())
+		return crashSkip, id, title, err
+	case 3:
+		err = s.Feedback(ctx, music.Feedback{Profile: ev.Profile, TrackID: ev.TrackID, Kind: music.Like, At: time.Now()})
+		return crashLike, 0, title, err
+	}
+	id, err = s.Record(ctx, ev)
+	return crashPlay, id, title, err
+}
+
+// What the child acknowledged, as it prints it.
+const (
+	crashPlay = "play"
+	crashSkip = "skip"
+	crashLike = "like"
+)
+
+// crashAcks are the writes acknowledged so far: plays and skips by event
+// id, likes by track id.
+type crashAcks struct {
+	events map[int64]crashEvent
+	likes  map[string]bool
+}
+
+type crashEvent struct{ op, title string }
+
+func newCrashAcks() *crashAcks {
+	return &crashAcks{events: map[int64]crashEvent{}, likes: map[string]bool{}}
+}
+
+// add takes one line of the child's output; other lines (the test
+// framework's own) are ignored.
+func (a *crashAcks) add(line string) {
+	f := strings.Fields(line)
+	if len(f) != 3 || !strings.HasPrefix(f[2], "crash-") {
+		return
+	}
+	id, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return
+	}
+	switch f[0] {
+	case crashPlay, crashSkip:
+		a.events[id] = crashEvent{op: f[0], title: f[2]}
+	case crashLike:
+		a.likes[f[2]] = true
+	}
+}
+
+func (a *crashAcks) merge(b *crashAcks) {
+	for id, ev := range b.events {
+		a.events[id] = ev
+	}
+	for track := range b.likes {
+		a.likes[track] = true
+	}
+}
+
+func (a *crashAcks) len() int { return len(a.events) + len(a.likes) }
 
 func TestCrashDurability(t *testing.T) {
 	kills := 200
@@ -90,25 +161,29 @@ func TestCrashDurability(t *testing.T) {
 	t.Logf("seed %d, %d kills", seed, kills)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	path := filepath.Join(t.TempDir(), "crash.db")
-	acked := map[int64]string{}
+	acked := newCrashAcks()
 	start := time.Now()
 	earlyKills := 0
 	for k := range kills {
-		ids, early := crashOnce(t, rng, path)
+		acks, early := crashOnce(t, rng, path)
 		if early {
 			earlyKills++
 		}
-		for id, title := range ids {
-			acked[id] = title
-		}
+		acked.merge(acks)
 		verifyCrashDB(t, path, acked, k)
 	}
-	t.Logf("%d kills (%d during start-up), %d acknowledged events, all present, integrity ok, in %v",
-		kills, earlyKills, len(acked), time.Since(start).Round(time.Millisecond))
+	skips := 0
+	for _, ev := range acked.events {
+		if ev.op == crashSkip {
+			skips++
+		}
+	}
+	t.Logf("%d kills (%d during start-up), %d acknowledged writes (%d plays, %d skips, %d likes), all present, integrity ok, in %v",
+		kills, earlyKills, acked.len(), len(acked.events)-skips, skips, len(acked.likes), time.Since(start).Round(time.Millisecond))
 }
 
 // crashOnce runs one child and kills it; it returns the acks it printed.
-func crashOnce(t *testing.T, rng *rand.Rand, path string) (map[int64]string, bool) {
+func crashOnce(t *testing.T, rng *rand.Rand, path string) (*crashAcks, bool) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashChildEnv+"=1", crashDBEnv+"="+path)
@@ -126,15 +201,7 @@ func crashOnce(t *testing.T, rng *rand.Rand, path string) (map[int64]string, boo
 		}
 	}()
 
-	acks := map[int64]string{}
-	addAck := func(line string) {
-		idStr, title, ok := strings.Cut(line, " ")
-		id, err := strconv.ParseInt(idStr, 10, 64)
-		if !ok || err != nil || !strings.HasPrefix(title, "crash-") {
-			return // the test framework's own output
-		}
-		acks[id] = title
-	}
+	acks := newCrashAcks()
 	// One kill in ten lands at a random moment of start-up (open, migration,
 	// initial prune); the others after a random number of acks plus a
 	// random delay, i.e. in the middle of batches and commits.
@@ -155,8 +222,8 @@ wait:
 				_ = cmd.Wait()
 				t.Fatalf("child exited before it was killed: %s", stderr.String())
 			}
-			addAck(line)
-			if killAt == nil && len(acks) >= wantAcks {
+			acks.add(line)
+			if killAt == nil && acks.len() >= wantAcks {
 				// Fault injection, not synchronisation: kill after a
 				// random delay while the child keeps writing.
 				killAt = time.After(time.Duration(rng.IntN(3000)) * time.Microsecond)
@@ -166,22 +233,22 @@ wait:
 		case <-deadline:
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
-			t.Fatalf("child produced %d acks in 30 s: %s", len(acks), stderr.String())
+			t.Fatalf("child produced %d acks in 30 s: %s", acks.len(), stderr.String())
 		}
 	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	// Everything printed before the kill is acknowledged: read it all.
 	for line := range lines {
-		addAck(line)
+		acks.add(line)
 	}
 	_ = cmd.Wait()
 	return acks, early
 }
 
-func verifyCrashDB(t *testing.T, path string, acked map[int64]string, kill int) {
+func verifyCrashDB(t *testing.T, path string, acked *crashAcks, kill int) {
 	t.Helper()
 	if _, err := os.Stat(path); os.IsNotExist(err) {
-		require.Empty(t, acked, "kill %d: no database file but acknowledged events", kill)
+		require.Zero(t, acked.len(), "kill %d: no database file but acknowledged writes", kill)
 		return
 	}
 	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
@@ -190,25 +257,54 @@ func verifyCrashDB(t *testing.T, path string, acked map[int64]string, kill int) 
 	var res string
 	require.NoError(t, db.QueryRow("PRAGMA integrity_check").Scan(&res), "kill %d", kill)
 	require.Equal(t, "ok", res, "kill %d: integrity_check", kill)
-	if len(acked) == 0 {
+	if acked.len() == 0 {
 		return
 	}
-	rows, err := db.Query("SELECT id, title FROM events")
-	require.NoError(t, err, "kill %d", kill)
-	stored := make(map[int64]string, len(acked))
-	for rows.Next() {
+	type stored struct{ title, outcome string }
+	events := map[int64]stored{}
+	scan(t, db, "SELECT id, title, outcome FROM events", func(rows *sql.Rows) error {
 		var id int64
-		var title string
-		require.NoError(t, rows.Scan(&id, &title))
-		stored[id] = title
+		var ev stored
+		err := rows.Scan(&id, &ev.title, &ev.outcome)
+		events[id] = ev
+		return err
+	})
+	feedback := map[string]string{} // track id -> kind
+	scan(t, db, "SELECT track_id, kind FROM feedback", func(rows *sql.Rows) error {
+		var track, kind string
+		err := rows.Scan(&track, &kind)
+		feedback[track] = kind
+		return err
+	})
+	var missing, completedSkips, lostFeedback int
+	for id, ev := range acked.events {
+		got, ok := events[id]
+		switch {
+		case !ok || got.title != ev.title:
+			missing++
+		case ev.op == crashSkip && got.outcome != string(music.OutcomeSkipped):
+			completedSkips++
+		case ev.op == crashSkip && feedback[ev.title] != string(music.Skip):
+			lostFeedback++
+		}
 	}
-	require.NoError(t, rows.Err())
-	require.NoError(t, rows.Close())
-	missing := 0
-	for id, title := range acked {
-		if stored[id] != title {
+	for track := range acked.likes {
+		if feedback[track] != string(music.Like) {
 			missing++
 		}
 	}
-	require.Zero(t, missing, "kill %d: %d of %d acknowledged events missing or changed", kill, missing, len(acked))
+	require.Zero(t, missing, "kill %d: %d of %d acknowledged writes missing or changed", kill, missing, acked.len())
+	require.Zero(t, completedSkips, "kill %d: acknowledged skips stored with another outcome", kill)
+	require.Zero(t, lostFeedback, "kill %d: acknowledged skips without their feedback row", kill)
+}
+
+func scan(t *testing.T, db *sql.DB, query string, row func(*sql.Rows) error) {
+	t.Helper()
+	rows, err := db.Query(query)
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		require.NoError(t, row(rows))
+	}
+	require.NoError(t, rows.Err())
 }

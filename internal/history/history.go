@@ -19,8 +19,7 @@
 // batch-mates down and the common path needs no savepoints.
 //
 // Pragmas go through mattn's DSN keys (_journal_mode, _synchronous,
-// _busy_timeout, _foreign_keys, _txlock, _auto_vacuum, _secure_delete,
-// _query_only) so every pooled connection gets them, not just the first.
+// _busy_timeout, _foreign_keys, _txlock, _secure_delete, _query_only) so every pooled connection gets them, not just the first.
 // There are two pools: the writer's single connection (BEGIN IMMEDIATE) and a
 // read pool (query_only, deferred transactions). In WAL mode readers see the
 // last committed snapshot and never block the writer.
@@ -31,14 +30,18 @@
 // commits (and at Open), not on every write: events and feedback older than
 // Options.MaxAge go, each profile keeps at most Options.MaxEventsPerProfile
 // events, and the derived taste keeps at most Options.MaxTasteEntries tracks
-// and artists per profile. auto_vacuum=INCREMENTAL (set in the writer's DSN,
-// so it is in force before the first table exists) and PRAGMA
+// and artists per profile. auto_vacuum=INCREMENTAL (set on a new file
+// before the first table exists) and PRAGMA
 // incremental_vacuum after pruning give the freed pages back to the file
 // system. If the file is still above Options.MaxBytes the oldest events of
 // all profiles go. Taste outlives pruned events on purpose: it is their
 // summary, and it decays with a half-life of TasteHalfLife (see taste.go).
 //
 // # Privacy
+//
+// The database, -wal and -shm files are created 0600 by the daemon's user
+// before SQLite opens them (files.go); a file or directory another user owns
+// or could write to is refused with an error naming it.
 //
 // Forget deletes every row of a profile. secure_delete=ON makes SQLite
 // overwrite deleted content with zeros, and Forget then runs
@@ -53,9 +56,11 @@
 // A full disk (SQLITE_FULL), a read-only file system (SQLITE_READONLY) or an
 // I/O error fail the writes of that batch with a music.KindUnavailable error
 // saying which; the store stays open and writes succeed again once the cause
-// is gone. (The tests produce both conditions with SQLite itself:
-// PRAGMA max_page_count for a full disk, PRAGMA query_only for a read-only
-// file; chmod does not stop root and a small tmpfs needs mount rights.)
+// is gone. A database on a full disk still opens (reads work, writes are
+// refused until space returns). The tests fill a real tmpfs (as root; CI
+// runs them) and produce the conditions with SQLite itself as well:
+// PRAGMA max_page_count for a full database, PRAGMA query_only for a
+// read-only file.
 // A file that is not a database, or fails PRAGMA quick_check at Open, is
 // renamed to "<path>.corrupt-<UTC timestamp>" (its WAL next to it), logged at
 // Error level, and a fresh database is created: losing history is better
@@ -185,7 +190,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.wdb = wdb
-	rdb, err := sql.Open(driverName, dsn(opts.Path, true))
+	rdb, err := sql.Open(driverName, dsn(opts.Path, true, false))
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("history: open read pool: %w", err)
@@ -243,7 +248,14 @@ func (s *Store) openWriter(ctx context.Context) (*sql.DB, error) {
 }
 
 func (s *Store) tryOpenWriter(ctx context.Context) (*sql.DB, error) {
-	db, err := sql.Open(driverName, dsn(s.opts.Path, false))
+	if err := secureFiles(s.opts.Path); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(s.opts.Path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driverName, dsn(s.opts.Path, false, fi.Size() == 0))
 	if err != nil {
 		return nil, err
 	}
@@ -286,14 +298,20 @@ func isCorrupt(err error) bool {
 	return errors.As(err, &se) && (se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
 }
 
-// moveAside renames path (and its WAL) to path.corrupt-<timestamp> and drops
-// the shared-memory index, which belongs to the old file.
+// moveAside renames path (and its WAL, unless empty) to
+// path.corrupt-<timestamp> and drops the shared-memory index, which belongs
+// to the old file.
 func moveAside(path string, now time.Time) (string, error) {
 	aside := path + ".corrupt-" + now.UTC().Format("20060102T150405.000Z")
 	if err := os.Rename(path, aside); err != nil {
 		return "", err
 	}
-	if err := os.Rename(path+"-wal", aside+"-wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() == 0 {
+		// The empty file secureFiles created: nothing to diagnose.
+		if err := os.Remove(path + "-wal"); err != nil {
+			return "", err
+		}
+	} else if err := os.Rename(path+"-wal", aside+"-wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
 	if err := os.Remove(path + "-shm"); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -305,7 +323,13 @@ func moveAside(path string, now time.Time) (string, error) {
 // dsn builds the mattn DSN. The pragmas are per connection, so they must be
 // here and not in an Exec after Open. Key names are mattn v1's (see
 // sqlite3.go in the module); the un-prefixed names in its wiki are for v2.
-func dsn(path string, read bool) string {
+//
+// auto_vacuum is a property of the file, fixed when it is created (the
+// journal_mode=WAL of the first connection already writes its header), so
+// it is in the DSN of a new, empty file only. On an existing file the pragma
+// writes: on a full disk the database could then not even be opened, and a
+// daemon restarted on a disk its WAL had filled never came up again.
+func dsn(path string, read, fresh bool) string {
 	q := []string{
 		"_journal_mode=WAL",
 		"_synchronous=FULL", // see the package doc: acknowledged means durable
@@ -316,11 +340,10 @@ func dsn(path string, read bool) string {
 	if read {
 		q = append(q, "_txlock=deferred", "_query_only=on")
 	} else {
-		// auto_vacuum is a property of the file, fixed when the first
-		// table is created; only the writer may create tables. On a reader
-		// the pragma would try to write the header and wait for the
-		// writer's lock.
-		q = append(q, "_txlock=immediate", "_auto_vacuum=incremental")
+		q = append(q, "_txlock=immediate")
+		if fresh {
+			q = append(q, "_auto_vacuum=incremental")
+		}
 	}
 	// A file: URI so that '?' or '#' in the path cannot be taken for
 	// parameters; SQLite ignores the _-prefixed keys mattn consumed.

@@ -148,51 +148,98 @@ func normalizeEvent(ev music.PlayEvent) (music.PlayEvent, error) {
 // package doc). Errors: KindInvalid for a bad event or unknown session,
 // KindUnavailable when the disk is full or the file unwritable.
 func (s *Store) Record(ctx context.Context, ev music.PlayEvent) (int64, error) {
-	ev, err := normalizeEvent(ev)
+	ev, genres, err := prepareEvent(ev)
 	if err != nil {
 		return 0, err
 	}
-	var genres string
-	if len(ev.Genres) > 0 {
-		b, err := json.Marshal(ev.Genres)
-		if err != nil {
-			return 0, fmt.Errorf("history: encode genres: %w", err)
-		}
-		genres = string(b)
-	}
-	ms := ev.StartedAt.UnixMilli()
 	return s.submit(ctx, &request{apply: func(t *wtx) (int64, error) {
-		st := t.w.s.st
-		pid, err := t.profileID(ev.Profile, ms)
+		return t.insertEvent(&ev, genres)
+	}})
+}
+
+// Skip stores a play the driver skipped as ONE record: the event, with
+// outcome skipped at the position it reached, and the driver's skip
+// feedback commit in the same transaction, so after a crash there is
+// either both or neither, and the taste counts the skip once (the play's
+// deltas; a skip feedback alone adds the same). It returns the event id
+// once both are durable. The event must name a catalog track.
+func (s *Store) Skip(ctx context.Context, ev music.PlayEvent, at time.Time) (int64, error) {
+	ev.Outcome = music.OutcomeSkipped
+	ev, genres, err := prepareEvent(ev)
+	if err != nil {
+		return 0, err
+	}
+	if ev.TrackID == "" {
+		return 0, music.Errorf(music.KindInvalid, "history: a skip without track id")
+	}
+	if err := checkTime(at, "skip time"); err != nil {
+		return 0, err
+	}
+	return s.submit(ctx, &request{apply: func(t *wtx) (int64, error) {
+		id, err := t.insertEvent(&ev, genres)
 		if err != nil {
 			return 0, err
 		}
-		var session any
-		if ev.Session != 0 {
-			session = ev.Session
-		}
-		res, err := t.exec(st.eventIns, pid, session, string(ev.TrackID), ev.Title, ev.Artist, genres, ev.URL,
-			ev.Player, ms, ev.PositionMS, ev.DurationMS, string(ev.Outcome), ev.Queued)
-		if err != nil {
-			if isFKError(err) {
-				return 0, music.Errorf(music.KindInvalid, "history: event session %d does not exist", ev.Session)
-			}
-			return 0, err
-		}
-		id, err := res.LastInsertId()
+		pid, err := t.profileID(ev.Profile, at.UnixMilli())
 		if err != nil {
 			return 0, err
 		}
-		t.plays[pid]++
-		dt, da := playDeltas(&ev)
-		if err := t.addTaste(st.trackAdd, pid, string(ev.TrackID), dt, ms); err != nil {
-			return 0, err
-		}
-		if err := t.addTaste(st.artistAdd, pid, ev.Artist, da, ms); err != nil {
+		if _, err := t.exec(t.w.s.st.feedbackIns, pid, string(ev.TrackID), string(music.Skip), at.UnixMilli()); err != nil {
 			return 0, err
 		}
 		return id, nil
 	}})
+}
+
+// prepareEvent validates ev and encodes its genres for the events table.
+func prepareEvent(ev music.PlayEvent) (music.PlayEvent, string, error) {
+	ev, err := normalizeEvent(ev)
+	if err != nil {
+		return ev, "", err
+	}
+	if len(ev.Genres) == 0 {
+		return ev, "", nil
+	}
+	b, err := json.Marshal(ev.Genres)
+	if err != nil {
+		return ev, "", fmt.Errorf("history: encode genres: %w", err)
+	}
+	return ev, string(b), nil
+}
+
+// insertEvent adds a prepared event and its taste deltas to the batch.
+func (t *wtx) insertEvent(ev *music.PlayEvent, genres string) (int64, error) {
+	st := t.w.s.st
+	ms := ev.StartedAt.UnixMilli()
+	pid, err := t.profileID(ev.Profile, ms)
+	if err != nil {
+		return 0, err
+	}
+	var session any
+	if ev.Session != 0 {
+		session = ev.Session
+	}
+	res, err := t.exec(st.eventIns, pid, session, string(ev.TrackID), ev.Title, ev.Artist, genres, ev.URL,
+		ev.Player, ms, ev.PositionMS, ev.DurationMS, string(ev.Outcome), ev.Queued)
+	if err != nil {
+		if isFKError(err) {
+			return 0, music.Errorf(music.KindInvalid, "history: event session %d does not exist", ev.Session)
+		}
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	t.plays[pid]++
+	dt, da := playDeltas(ev)
+	if err := t.addTaste(st.trackAdd, pid, string(ev.TrackID), dt, ms); err != nil {
+		return 0, err
+	}
+	if err := t.addTaste(st.artistAdd, pid, ev.Artist, da, ms); err != nil {
+		return 0, err
+	}
+	return id, nil
 }
 
 func isFKError(err error) bool {

@@ -71,6 +71,36 @@ func (c *Client) Position(ctx context.Context, player string) (time.Duration, er
 	return micros(us), nil
 }
 
+// TrackPosition reads the player's position together with the track it
+// belongs to, both from one GetAll reply. A Position read alone cannot say
+// which track it is about: when the player has just moved on by itself and
+// its PropertiesChanged is still on the way, it is the next track's
+// position (a few ms), and taking it for the old track's turned finished
+// tracks into skips under load.
+func (c *Client) TrackPosition(ctx context.Context, player string) (TrackMeta, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var props map[string]dbus.Variant
+	err := c.conn.Object(FullName(player), objectPath).CallWithContext(ctx, ifaceProps+".GetAll", 0, ifacePlayer).Store(&props)
+	if err != nil {
+		return TrackMeta{}, 0, classify(err, player, "GetAll "+ifacePlayer)
+	}
+	return trackPosition(player, props)
+}
+
+func trackPosition(player string, props map[string]dbus.Variant) (TrackMeta, time.Duration, error) {
+	v, ok := props["Position"]
+	us, isInt := unwrap(v.Value()).(int64)
+	if !ok || !isInt {
+		return TrackMeta{}, 0, music.Errorf(music.KindUnavailable, "mpris: %s: GetAll has no Position of type x", ShortName(player))
+	}
+	var track TrackMeta
+	if m, ok := unwrap(props["Metadata"].Value()).(map[string]dbus.Variant); ok {
+		track = ParseMetadata(m)
+	}
+	return track, micros(us), nil
+}
+
 // Tracks reads TrackList.Tracks, the track ids in play order.
 func (c *Client) Tracks(ctx context.Context, player string) ([]string, error) {
 	v, err := c.get(ctx, player, ifaceTrackList, "Tracks")

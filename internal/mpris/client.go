@@ -604,17 +604,20 @@ func (c *Client) propertiesChanged(ctx context.Context, sender string, seq dbus.
 	return true
 }
 
-// resyncPosition reads Position after a status change; on failure the
-// frozen extrapolation stays.
+// resyncPosition reads Position after a status change; on failure, or when
+// the player has moved on to another track since the signal (the position
+// would be the next track's), the frozen extrapolation stays.
 func (c *Client) resyncPosition(ctx context.Context, p *PlayerState, now time.Time) {
-	v, err := c.getProp(ctx, p.Owner, ifacePlayer, "Position")
+	props, _, err := c.getAll(ctx, p.Owner, ifacePlayer)
 	if err != nil {
 		c.log.Debug().Err(err).Str("player", p.Name).Msg("read position")
 		return
 	}
-	if us, ok := unwrap(v.Value()).(int64); ok {
-		p.Position, p.PositionAt = micros(us), now
+	track, pos, err := trackPosition(p.Name, props)
+	if err != nil || !track.SameTrack(p.Track) {
+		return
 	}
+	p.Position, p.PositionAt = pos, now
 }
 
 func (c *Client) seeked(ctx context.Context, sender string, seq dbus.Sequence, us int64) bool {

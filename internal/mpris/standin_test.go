@@ -2,6 +2,7 @@ package mpris_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,31 +22,83 @@ import (
 // malformed signal bodies, instance-suffixed names, a method that hangs.
 type standIn struct {
 	conn  *dbus.Conn
-	props *prop.Properties
+	props *standInProps
 	hang  chan struct{}
 }
 
 const mprisPath = "/org/mpris/MediaPlayer2"
+
+// standInProps is the stand-in's org.freedesktop.DBus.Properties. A set
+// replaces a value, never changes it in place: godbus/prop merges a new map
+// value into the old map, which the encoding of an earlier Get or GetAll
+// reply may still be reading (the race detector saw it once the client read
+// Metadata with Position in one GetAll).
+type standInProps struct {
+	conn *dbus.Conn
+	emit prop.EmitType // for the properties the tests change
+
+	mu     sync.Mutex
+	values map[string]map[string]any // interface -> property -> value
+}
+
+func (p *standInProps) Get(iface, name string) (dbus.Variant, *dbus.Error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.values[iface][name]
+	if !ok {
+		return dbus.Variant{}, prop.ErrPropNotFound
+	}
+	return dbus.MakeVariant(v), nil
+}
+
+func (p *standInProps) GetAll(iface string) (map[string]dbus.Variant, *dbus.Error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	props, ok := p.values[iface]
+	if !ok {
+		return nil, prop.ErrIfaceNotFound
+	}
+	all := make(map[string]dbus.Variant, len(props))
+	for name, v := range props {
+		all[name] = dbus.MakeVariant(v)
+	}
+	return all, nil
+}
+
+func (p *standInProps) Set(string, string, dbus.Variant) *dbus.Error { return prop.ErrReadOnly }
+
+// SetMust replaces a value and announces it the stand-in's way.
+func (p *standInProps) SetMust(iface, name string, v any) {
+	p.mu.Lock()
+	p.values[iface][name] = v
+	p.mu.Unlock()
+	changed, invalidated := map[string]dbus.Variant{name: dbus.MakeVariant(v)}, []string{}
+	if p.emit == prop.EmitInvalidates {
+		changed, invalidated = map[string]dbus.Variant{}, []string{name}
+	}
+	if err := p.conn.Emit(mprisPath, "org.freedesktop.DBus.Properties.PropertiesChanged", iface, changed, invalidated); err != nil {
+		panic(err)
+	}
+}
 
 func startStandIn(t *testing.T, bus *testenv.Bus, name string, emit prop.EmitType) *standIn {
 	t.Helper()
 	conn := bus.Conn(t)
 	s := &standIn{conn: conn, hang: make(chan struct{})}
 	t.Cleanup(func() { close(s.hang) }) // runs before the conn closes (LIFO)
-	props, err := prop.Export(conn, mprisPath, prop.Map{
-		"org.mpris.MediaPlayer2": {"Identity": {Value: "stand-in", Emit: prop.EmitConst}},
+	s.props = &standInProps{conn: conn, emit: emit, values: map[string]map[string]any{
+		"org.mpris.MediaPlayer2": {"Identity": "stand-in"},
 		"org.mpris.MediaPlayer2.Player": {
-			"PlaybackStatus": {Value: "Paused", Emit: emit},
-			"Metadata": {Value: map[string]dbus.Variant{
+			"PlaybackStatus": "Paused",
+			"Metadata": map[string]dbus.Variant{
 				"mpris:trackid": dbus.MakeVariant(dbus.ObjectPath("/t/1")),
 				"xesam:url":     dbus.MakeVariant("file:///m/1.ogg"),
-			}, Emit: emit},
-			"Position": {Value: int64(0), Emit: prop.EmitFalse},
-			"Rate":     {Value: 1.0, Emit: prop.EmitTrue},
+			},
+			"Position": int64(0),
+			"Rate":     1.0,
 		},
-	})
-	require.NoError(t, err)
-	s.props = props
+	}}
+	require.NoError(t, conn.Export(s.props, mprisPath, "org.freedesktop.DBus.Properties"))
 	require.NoError(t, conn.ExportMethodTable(map[string]any{
 		"Next": func() *dbus.Error { <-s.hang; return nil },
 	}, mprisPath, "org.mpris.MediaPlayer2.Player"))

@@ -14,6 +14,7 @@ import (
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/recommend/synthcat"
+	"github.com/continuo/continuo/internal/testenv"
 )
 
 // synthetic is a 4000-track clustered catalog shared by the tests (read only).
@@ -356,6 +357,11 @@ func TestRecommendSmallCatalogRelaxesArtistCap(t *testing.T) {
 func TestAllocationsIndependentOfCatalogSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 40k catalog")
+	}
+	if testenv.RaceEnabled {
+		// Under -race sync.Pool drops a quarter of its Puts at random, so
+		// the count varies from run to run (17 vs 15 seen): meaningless.
+		t.Skip("allocation counts are checked without -race")
 	}
 	allocs := func(n int) float64 {
 		c := synthcat.Clustered(n, 2)
