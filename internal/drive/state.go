@@ -624,8 +624,10 @@ func (st *state) play(ctx context.Context, row int) (TrackView, error) {
 		return TrackView{}, music.WrapKind(music.KindNoPlayer, err, "the player did not start the track")
 	}
 	st.expect = uri
-	// The asked-for track anchors the session: the driver changed the subject.
-	st.played = appendWindow(st.played, recommend.Played{Row: row, Outcome: music.OutcomePlaying, Feedback: music.Like})
+	// The asked-for track starts the session: the driver changed the
+	// subject. It carries no like: the request is the drive's anchor
+	// (st.anchor), and "you liked" is for the driver's own likes only.
+	st.played = appendWindow(st.played, recommend.Played{Row: row, Outcome: music.OutcomePlaying})
 	v := st.c.view(row)
 	v.Reason = "you asked for it"
 	st.retryAt = time.Time{}
