@@ -91,11 +91,11 @@ func newDriveAcc(name string) *driveAcc {
 func (a *driveAcc) add(c *catalog.Catalog, d *DriveState, length int) {
 	r := d.Request
 	a.m.Drives++
-	a.short.add(b2f(len(d.Rows) < length))
 	if len(d.Rows) == 0 && d.Kids {
-		a.m.KidsRefusals++
+		a.m.KidsRefusals++ // a refusal, not a drive that ended early
 		return
 	}
+	a.short.add(b2f(len(d.Rows) < length))
 	hit := len(d.Rows) > 0 && r.Hit(c, d.Rows[0])
 	a.hits[r.Kind].add(b2f(hit))
 	a.hits["all"].add(b2f(hit))
