@@ -303,6 +303,12 @@ func assemble(in *inputs, opts BuildOptions) (*Catalog, error) {
 	return c, nil
 }
 
+// ambiguousLabels are genre labels of the sources that name two styles:
+// the per-genre file "hardcore" holds hardcore punk (Black Flag, Minor
+// Threat) and hardcore hip hop (DMX, Wu-Tang Clan, Xzibit) alike. They do
+// not vote on a track's family when its artists have tags.
+var ambiguousLabels = map[string]bool{"hardcore": true}
+
 // trackFamily: the majority family of the track's genre labels (mood,
 // activity and region labels do not vote), ties broken by its artists'
 // tags; with no genre label, the artists' tags decide; failing that, the
@@ -310,6 +316,9 @@ func assemble(in *inputs, opts BuildOptions) (*Catalog, error) {
 func trackFamily(s *TagSpace, t *music.Track, vec []float32) int {
 	var labelVotes, tagVotes [32]int
 	for _, g := range t.Genres {
+		if ambiguousLabels[NormalizeTag(g)] && len(t.Tags) > 0 {
+			continue // the artist's tags say which one is meant
+		}
 		if f := tagFamily(g, s); f >= 0 {
 			labelVotes[f]++
 		}

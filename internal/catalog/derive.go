@@ -85,7 +85,7 @@ func (d *Derived) subset(keep []int) Derived {
 var (
 	holidayTagWords = []string{"christmas", "xmas", "holiday", "seasonal", "navidad", "weihnacht"}
 	holidayPhrases  = []string{
-		"christmas", "xmas", "x-mas", "navidad", "noel", "weihnacht", "jingle bell", "santa claus", "sleigh ride",
+		"christmas", "xmas", "x-mas", "navidad", "noel", "weihnacht", "jingle bell", "jingle bells", "santa claus", "sleigh ride",
 		"rudolph", "frosty the snowman", "mistletoe", "silent night", "let it snow", "deck the hall",
 		"o holy night", "little drummer boy", "winter wonderland", "joy to the world", "come all ye faithful",
 		"hark the herald", "god rest ye", "tannenbaum", "twelve days of", "carol of the bells",

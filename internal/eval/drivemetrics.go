@@ -25,6 +25,21 @@ type DriveStats struct {
 
 // measureDrive measures a drive of rows (skipped marks the skips) against
 // anchor a, with windows of window tracks.
+// maxPerOtherArtist is the most tracks by one primary artist, leaving out
+// the artists an artist request asked for: "play Bob Marley" is meant to
+// bring more Bob Marley (spaced), and only the others are capped at 4.
+func maxPerOtherArtist(c *catalog.Catalog, rows []int, asked map[int32]bool) int {
+	counts := map[int32]int{}
+	most := 0
+	for _, r := range rows {
+		if a := c.Artist[r]; !asked[a] {
+			counts[a]++
+			most = max(most, counts[a])
+		}
+	}
+	return most
+}
+
 func measureDrive(c *catalog.Catalog, a driveAnchor, rows []int, skipped []bool, window int) DriveStats {
 	first, last := rows[:min(window, len(rows))], rows[max(len(rows)-window, 0):]
 	s := DriveStats{
@@ -39,7 +54,7 @@ func measureDrive(c *catalog.Catalog, a driveAnchor, rows []int, skipped []bool,
 	if len(rows) > 1 {
 		s.Holiday = countIf(c, rows[1:], IsHoliday)
 	}
-	_, s.MaxPerArtist = artistStats(c, rows)
+	s.MaxPerArtist = maxPerOtherArtist(c, rows, a.Asked)
 	for _, k := range skipped {
 		if k {
 			s.Skips++

@@ -187,7 +187,7 @@ func driveRows(r *DriveReport) []driveRow {
 		driveRow{"known-explicit / kids drive", "↓", func(m *DriveMetrics) string { return f2(m.ExplicitKids) }},
 		driveRow{"untagged-artist share " + first, "↓", func(m *DriveMetrics) string { return f3(m.UntaggedFirst) }},
 		driveRow{"untagged-artist share " + last, "↓", func(m *DriveMetrics) string { return f3(m.UntaggedLast) }},
-		driveRow{"most plays of one artist", "↓", func(m *DriveMetrics) string { return f2(m.MaxPerArtist) }},
+		driveRow{"most plays of one other artist", "↓", func(m *DriveMetrics) string { return f2(m.MaxPerArtist) }},
 		driveRow{"drives with an artist > 4 times", "↓", func(m *DriveMetrics) string { return f3(m.Over4) }},
 		driveRow{"skipped share (simulated driver)", "↓", func(m *DriveMetrics) string { return f3(m.SkipShare) }},
 		driveRow{"drives shorter than " + fmt.Sprint(r.Length), "↓", func(m *DriveMetrics) string { return f3(m.Short) }},

@@ -142,6 +142,9 @@ type driveAnchor struct {
 	// for family share and genre cosine; the others' Family and Genre are
 	// the first track's, for the skip model.
 	Stylistic bool
+	// Asked are the artists an artist request named (nil otherwise): their
+	// tracks are not counted by the one-artist cap.
+	Asked map[int32]bool
 }
 
 // anchorOf is the anchor of req: the rows that stand for it (the asked
@@ -150,6 +153,9 @@ type driveAnchor struct {
 // named request the catalog cannot answer, the drive's first track.
 func anchorOf(c *catalog.Catalog, req *DriveRequest, first int) driveAnchor {
 	a := driveAnchor{Family: req.family, Energy: req.energy, Stylistic: len(req.anchorRows) > 0}
+	if req.Kind == KindArtist {
+		a.Asked = req.artists
+	}
 	rows := req.anchorRows
 	if len(rows) == 0 {
 		rows = []int{first}

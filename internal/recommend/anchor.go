@@ -153,13 +153,22 @@ func (e *Engine) anchorRegion(rows []int) uint8 {
 	return best
 }
 
-// holidayAsked reports whether the request asks for holiday music: an
-// anchor or seed that is holiday music, or a genre or label naming it.
+// holidayAsked reports whether the request asks for holiday music: an asked
+// track or seed that is holiday music, rows standing for the request (an
+// artist's, an album's, a mood's) that are mostly holiday music, or a genre
+// or label naming it. One Christmas song among an artist's best-known
+// tracks (Louis Armstrong's "Winter Wonderland") does not open the season.
 func (e *Engine) holidayAsked(req *Request) bool {
-	for _, r := range e.anchorRows(req) {
+	rows := e.anchorRows(req)
+	held := 0
+	for _, r := range rows {
 		if e.holiday[r] {
-			return true
+			held++
 		}
+	}
+	single := len(req.Seeds) > 0 || (req.Anchor != nil && req.Anchor.Kind == AnchorTrack)
+	if held > 0 && (single || 2*held > len(rows)) {
+		return true
 	}
 	if a := req.Anchor; a != nil {
 		if namesHoliday(a.Label) {
@@ -231,10 +240,17 @@ func (e *Engine) Start(a *Anchor, req Request) (Pick, error) {
 		}
 		return Pick{}, music.Errorf(music.KindNotFound, "no track of genre %q", a.Label)
 	}
-	// Mood and continue: the engine's own first pick for the context.
+	// Mood and continue: the engine's own first pick for the context. The
+	// first track of a mood request is what the driver judges the request
+	// by, so it must be clearly in the mood: the best of the top picks whose
+	// raw energy lies well inside the mood's band, not merely on the right
+	// side of the boundary the refills keep to.
 	req.Anchor = nil
 	if req.Mood == MoodAny {
 		req.Mood = a.Mood
+	}
+	if a.Kind == AnchorMood {
+		req.N = startMoodPool
 	}
 	ps, err := e.Recommend(req)
 	if err != nil {
@@ -243,7 +259,28 @@ func (e *Engine) Start(a *Anchor, req Request) (Pick, error) {
 	if len(ps) == 0 {
 		return Pick{}, music.Errorf(music.KindNotFound, "nothing in the catalog fits %q", a.Label)
 	}
+	for _, p := range ps {
+		if e.clearlyInMood(p.Row, req.Mood) {
+			return p, nil
+		}
+	}
 	return ps[0], nil
+}
+
+// startMoodPool is how many picks a mood request's first track is chosen
+// from; startEnergy bounds the raw energy (0..1) of a first track that is
+// clearly calm, steady or lively.
+const startMoodPool = 30
+
+var startEnergy = map[string][2]float64{MoodCalm: {0, 0.35}, MoodSteady: {0.4, 0.7}, MoodLively: {0.7, 1}}
+
+func (e *Engine) clearlyInMood(row int, mood string) bool {
+	band, ok := startEnergy[mood]
+	if !ok {
+		return true
+	}
+	en := RawMood(e.cat, row, catalog.MoodEnergy)
+	return en >= band[0] && en <= band[1]
 }
 
 func labelOr(a *Anchor, alt string) string {
