@@ -88,6 +88,7 @@ var moodWords = map[string]string{
 	"steady": "steady", "driving": "steady", "drive": "steady", "cruising": "steady", "focus": "steady",
 	"concentrate": "steady", "concentration": "steady", "study": "steady", "studying": "steady",
 	"work": "steady", "working": "steady", "background": "steady", "roadtrip": "steady",
+	"commute": "steady", "commuting": "steady", "dance": "lively", "danceable": "lively", "high": "lively",
 }
 
 // weakMoods are mood words that are also common titles ("Happy", "Work",
@@ -95,7 +96,7 @@ var moodWords = map[string]string{
 // to work to") or another mood word they ask for a mood.
 var weakMoods = set("happy", "work", "working", "drive", "driving", "fast", "energy", "focus", "morning",
 	"sad", "party", "slow", "fun", "hype", "soft", "quiet", "gentle", "running", "calma", "fiesta", "festa",
-	"nana", "alegre", "suave", "steady", "background", "study")
+	"nana", "alegre", "suave", "steady", "background", "study", "dance", "high")
 
 // genreSynonyms map a spoken genre to a catalog label (normalised).
 var genreSynonyms = map[string]string{
