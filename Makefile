@@ -12,12 +12,16 @@ DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
+.PHONY: all build api-doc test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/continuod ./cmd/continuoctl ./cmd/continuo-emu
+
+# docs/api.md from the contract XML (a test fails when it is stale).
+api-doc:
+	$(GO) generate ./internal/busapi
 
 test:
 	$(GO) vet ./...

@@ -95,6 +95,9 @@ func TestProcessLifecycle(t *testing.T) {
 		return d
 	}
 	require.Equal(t, uint32(3), depth())
+	var apiVersion string
+	require.NoError(t, obj.Call("org.freedesktop.DBus.Properties.Get", 0, busapi.Interface, "Version").Store(&apiVersion))
+	assert.Equal(t, version.Version, apiVersion, "the Version property is the semantic version, without the commit (docs/api.md#versioning)")
 
 	writeConfig(t, cfgPath, 5)
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))

@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -233,6 +234,7 @@ type daemonConfig struct {
 	preferred []string
 	depth     int
 	history   string // database path; "" = a new one in a temp dir
+	version   string // the Version property; "" = "test"
 }
 
 // startDaemonOn runs continuod in-process on an existing bus (the players'
@@ -254,7 +256,7 @@ func startDaemonOn(tb testing.TB, cfg daemonConfig) *env {
 	go func() {
 		done <- daemon.Run(ctx, daemon.Options{
 			Address: cfg.bus.Address, Core: core, Logger: log, CallTimeout: 5 * time.Second,
-			API:        busapi.Options{Version: "test", Logger: log, Access: busapi.Access{AllowOwnUID: true}},
+			API:        busapi.Options{Version: cmp.Or(cfg.version, "test"), Logger: log, Access: busapi.Access{AllowOwnUID: true}},
 			Ready:      func() { e.ready <- struct{}{} },
 			MaxBackoff: 200 * time.Millisecond,
 		})
