@@ -36,6 +36,8 @@ Talk to continuod:
 Offline (no daemon):
   recommend --offline [--catalog FILE] (--seed ID | --query TEXT) [-n N]
   eval [--catalog FILE] [--playlists FILE]
+  eval --requests FILE [--catalog FILE] [--folds 5]   score the request parser (SNIPS format)
+  parse TEXT                          the slots of a spoken request
   catalog build --out FILE [--strict] SOURCE...
   catalog inspect [--json] FILE
 
@@ -77,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return output.ExitUsage
 		}
 		return catalogcmd.Run(ctx, withJSON(cmd[1:]), stdout, stderr)
-	case cmd[0] == "eval", cmd[0] == "recommend" && (slices.Contains(cmd, "--offline") || slices.Contains(cmd, "-offline")):
+	case cmd[0] == "eval", cmd[0] == "parse", cmd[0] == "recommend" && (slices.Contains(cmd, "--offline") || slices.Contains(cmd, "-offline")):
 		return offlinecmd.Run(ctx, withJSON(cmd), stdout, stderr)
 	case slices.Contains(remotecmd.Commands, cmd[0]):
 		addr, err := daemon.BusAddress(*bus)

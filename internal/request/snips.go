@@ -23,6 +23,7 @@ import (
 // ("" outside any slot). Adjacent tokens with the same slot belong to the
 // same span only if Begin marks no new span between them.
 type Example struct {
+	Text   string // the request as written
 	Tokens []string
 	Slots  []string
 	Begin  []bool // a span of Slots[i] starts at token i
@@ -81,6 +82,7 @@ func ReadSNIPS(r io.Reader) ([]Example, error) {
 				if !utf8.ValidString(run.Text) {
 					return nil, fmt.Errorf("read SNIPS requests: %s request %d: text is not UTF-8", intent, n)
 				}
+				ex.Text += run.Text
 				for k, tok := range Tokenize(run.Text) {
 					ex.Tokens = append(ex.Tokens, tok)
 					ex.Slots = append(ex.Slots, run.Entity)
