@@ -15,7 +15,9 @@ import (
 //go:embed snips_playmusic.json.gz
 var snipsGz []byte
 
-var defaultTagger = sync.OnceValues(func() (*tagger, error) {
+var defaultTagger = sync.OnceValues(learnDefault)
+
+func learnDefault() (*tagger, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(snipsGz))
 	if err != nil {
 		return nil, fmt.Errorf("request: embedded training requests: %w", err)
@@ -25,7 +27,7 @@ var defaultTagger = sync.OnceValues(func() (*tagger, error) {
 		return nil, fmt.Errorf("request: embedded training requests: %w", err)
 	}
 	return train(examples), nil
-})
+}
 
 // Slot names, as the SNIPS benchmark spells them.
 const (

@@ -3,6 +3,7 @@ package request
 import (
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -137,4 +138,26 @@ func FuzzParse(f *testing.F) {
 			end = sp.End
 		}
 	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	_, err := defaultTagger()
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("play the newest song by Imogen Heap on Spotify"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrain: learning the default tagger from the embedded requests,
+// what the first Parse of a process pays.
+func BenchmarkTrain(b *testing.B) {
+	for b.Loop() {
+		defaultTagger = sync.OnceValues(learnDefault)
+		if _, err := defaultTagger(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
