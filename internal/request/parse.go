@@ -63,6 +63,13 @@ type Slots struct {
 	Tokens []string `json:"tokens"`
 }
 
+// Warm learns the default tagger now, so that the first request does not
+// pay for it (about a second; more on a loaded machine).
+func Warm() error {
+	_, err := defaultTagger()
+	return err
+}
+
 // Parse reads a request into slots. It never panics; an empty request has
 // no slots. The first call learns the tagger (about a second).
 func Parse(text string) (Slots, error) {

@@ -45,6 +45,9 @@ var servicePrepositions = map[string]bool{
 // structure ("kendrick lamar humble") read exactly as before.
 func (ix *Index) parsedRequest(query string) parsed {
 	p := parsed{query: query, exact: -1, artist: -1}
+	if strings.TrimSpace(query) == "" {
+		return p
+	}
 	s, err := request.Parse(query)
 	if err != nil || len(s.Spans) == 0 {
 		return p
