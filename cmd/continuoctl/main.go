@@ -42,13 +42,13 @@ func program() *command.Program {
 		Globals: remotecmd.GlobalFlags,
 		Groups: []command.Group{
 			{Title: "Talk to continuod", Commands: []string{"status", "play", "resolve", "recommend", "feedback", "explain", "history", "profile", "watch"}},
-			{Title: "Offline (no daemon)", Commands: []string{"catalog", "eval"}},
+			{Title: "Offline (no daemon)", Commands: []string{"catalog", "eval", "parse"}},
 			{Title: "About continuoctl", Commands: []string{"help", "version", "completion", "man"}},
 		},
 	}
 	p.Commands = append(remotecmd.Commands(),
 		&command.Command{Name: "catalog", Summary: "build or inspect a catalog snapshot", Sub: catalogcmd.Commands()},
-		evalCommand(),
+		evalCommand(), parseCommand(),
 		p.HelpCommand(), p.VersionCommand(), p.CompletionCommand(), p.ManCommand(),
 	)
 	return p
@@ -70,6 +70,8 @@ func evalCommand() *command.Command {
 			{Name: "n-drives", Default: 300, Usage: "with --drives: requests in the whole set, both halves"},
 			{Name: "length", Default: 60, Usage: "with --drives: tracks per drive (8..1000)"},
 			{Name: "split", Default: "test", Choices: []string{"test", "tune", "all"}, Usage: "with --drives: which half of the requests to run"},
+			{Name: "requests", Default: "", Value: "FILE", File: true, Usage: "score the request parser on spoken requests (SNIPS format) instead"},
+			{Name: "folds", Default: 5, Usage: "with --requests: cross-validation folds"},
 		},
 		RawGlobals: []string{"json"},
 		Raw: func(ctx context.Context, args []string, o command.IO) int {
@@ -82,6 +84,18 @@ func evalCommand() *command.Command {
 		},
 	}
 	return eval
+}
+
+// parseCommand prints the slots of a spoken request (offline).
+func parseCommand() *command.Command {
+	return &command.Command{
+		Name: "parse", Summary: "print the slots of a spoken music request (offline)",
+		Operands:   []command.Operand{{Name: "TEXT", Many: true}},
+		RawGlobals: []string{"json"},
+		Raw: func(ctx context.Context, args []string, o command.IO) int {
+			return offlinecmd.Run(ctx, append([]string{"parse"}, args...), o.Stdout, o.Stderr)
+		},
+	}
 }
 
 func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }

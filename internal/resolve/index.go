@@ -20,6 +20,7 @@ import (
 	"slices"
 
 	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/request"
 )
 
 // Match is one search result: a row of the track slice given to NewIndex
@@ -187,6 +188,10 @@ func NewIndex(tracks []music.Track) *Index {
 	ix.buildDeletes()
 	ix.buildGroups(tracks)
 	ix.scratch.rows = ix.n
+	// Understand parses every request first: learn the parser with the
+	// index (once per process), not in the first call's deadline. A
+	// failure shows again in Understand, which then reads without slots.
+	_ = request.Warm()
 	return ix
 }
 

@@ -81,12 +81,17 @@ func (ix *Index) Understand(query string, limit int) []Candidate {
 	if len(query) > maxQueryRaw {
 		query = query[:maxQueryRaw]
 	}
+	p := ix.parsedRequest(query)
+	query = p.query
 	words := strings.Fields(Normalize(query))
 	if len(words) > maxQueryLen {
 		words = words[:maxQueryLen]
 	}
 	r := reading{ix: ix, query: query, content: stripCommands(words)}
 	r.classify()
+	if p.exact >= 0 {
+		return r.withAlternatives([]Candidate{ix.exactCandidate(p.exact)}, limit, altFactor)
+	}
 	var out []Candidate
 	switch {
 	case len(r.nonGlue) == 0:
@@ -99,7 +104,7 @@ func (ix *Index) Understand(query string, limit int) []Candidate {
 	if len(out) > 0 {
 		return r.withAlternatives(out, limit, altFactor)
 	}
-	out = r.entity()
+	out = ix.preferParsedArtist(r.entity(), p.artist)
 	if len(out) == 0 {
 		return nil
 	}

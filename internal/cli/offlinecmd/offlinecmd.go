@@ -4,6 +4,8 @@
 //	recommend --offline [--catalog FILE] (--seed ID | --query TEXT) [-n N] [--mood M] [--no-explicit] [--json]
 //	eval [--catalog FILE] [--playlists FILE] [--seeds N] [--json]
 //	eval --drives [--catalog FILE] [--n-drives N] [--length 60] [--split test|tune|all] [--json]
+//	eval --requests FILE [--catalog FILE] [--folds 5] [--json]
+//	parse [--json] TEXT
 //
 // Without --catalog both use the catalog embedded in the binary.
 package offlinecmd
@@ -28,7 +30,7 @@ import (
 // ("recommend" or "eval"). It returns an exit code of package output.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "offline: want recommend or eval")
+		fmt.Fprintln(stderr, "offline: want recommend, eval or parse")
 		return output.ExitUsage
 	}
 	var err error
@@ -37,8 +39,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runRecommend(ctx, args[1:], stdout, stderr)
 	case "eval":
 		err = runEval(ctx, args[1:], stdout, stderr)
+	case "parse":
+		err = runParse(args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "offline: unknown command %q: want recommend or eval\n", args[0])
+		fmt.Fprintf(stderr, "offline: unknown command %q: want recommend, eval or parse\n", args[0])
 		return output.ExitUsage
 	}
 	var ue usageError
@@ -176,6 +180,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&dopts.Drives, "n-drives", 300, "with --drives: requests in the whole set, both halves")
 	fs.IntVar(&dopts.Length, "length", 60, "with --drives: tracks per drive (8..1000)")
 	fs.StringVar(&dopts.Split, "split", eval.SplitTest, "with --drives: which half of the requests to run: test, tune or all")
+	reqPath := fs.String("requests", "", "score the request parser on spoken requests in the SNIPS format instead")
+	folds := fs.Int("folds", 5, "with --requests: cross-validation folds (2..20)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -184,6 +190,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *reqPath != "" {
+		return runRequests(ctx, *reqPath, *catPath, *folds, *jsonOut, stdout)
 	}
 	if *drives {
 		dopts.RandSeed = *randSeed

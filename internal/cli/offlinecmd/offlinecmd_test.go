@@ -65,7 +65,7 @@ func TestRecommendErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{"no command", nil, output.ExitUsage, "want recommend or eval"},
+		{"no command", nil, output.ExitUsage, "want recommend, eval or parse"},
 		{"unknown command", []string{"frobnicate"}, output.ExitUsage, "unknown command"},
 		{"neither seed nor query", []string{"recommend", "--offline"}, output.ExitUsage, "exactly one"},
 		{"both seed and query", []string{"recommend", "--offline", "--seed", "x", "--query", "y"}, output.ExitUsage, "exactly one"},

@@ -1,0 +1,96 @@
+package busapi
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseSearchRefusesBadText(t *testing.T) {
+	_, err := parseSearch("", map[string]dbus.Variant{"title": dbus.MakeVariant("\xff")})
+	require.NotNil(t, err)
+	assert.Contains(t, err.Error(), "UTF-8")
+}
+
+func TestSearchReadings(t *testing.T) {
+	v := dbus.MakeVariant
+	cases := []struct {
+		name   string
+		query  string
+		extras map[string]dbus.Variant
+		want   []searchReading
+	}{
+		{"title with artist", "", map[string]dbus.Variant{"focus": v("title"), "title": v("Femme Fatale"), "artist": v("Bonobo")},
+			[]searchReading{{"title+artist", "Femme Fatale by Bonobo"}, {"title", "Femme Fatale"}, {"artist", "Bonobo"}}},
+		{"android names", "femme fatale bonobo", map[string]dbus.Variant{
+			"android.intent.extra.focus": v("vnd.android.cursor.item/audio"), "android.intent.extra.title": v("Femme Fatale"),
+			"android.intent.extra.artist": v("Bonobo"), "android.media.extra.unknown": v(int32(3))},
+			[]searchReading{{"title+artist", "Femme Fatale by Bonobo"}, {"title", "Femme Fatale"}, {"artist", "Bonobo"}, {"query", "femme fatale bonobo"}}},
+		{"album", "", map[string]dbus.Variant{"focus": v("vnd.android.cursor.item/album"), "album": v("Kind of Blue")},
+			[]searchReading{{"album", "Kind of Blue"}}},
+		{"genre with year", "", map[string]dbus.Variant{"focus": v("genre"), "genre": v("jazz"), "year": v(int32(1975))},
+			[]searchReading{{"genre", "jazz"}}},
+		{"unstructured leads with the query", "some jazz", map[string]dbus.Variant{"focus": v("unstructured"), "artist": v("Miles Davis")},
+			[]searchReading{{"artist", "Miles Davis"}, {"query", "some jazz"}}},
+		{"no focus: most specific field", "", map[string]dbus.Variant{"artist": v("Bonobo"), "title": v("Kiara")},
+			[]searchReading{{"title+artist", "Kiara by Bonobo"}, {"title", "Kiara"}, {"artist", "Bonobo"}}},
+		{"nothing: continue", "", nil, []searchReading{{"continue", ""}}},
+	}
+	for _, c := range cases {
+		s, err := parseSearch(c.query, c.extras)
+		require.Nil(t, err, c.name)
+		assert.Equal(t, c.want, s.readings(), c.name)
+	}
+}
+
+// TestPlaySearchOverTheBus: the checks answer InvalidArgument naming the
+// field; a found reading reaches the player (none runs here: NoPlayer); a
+// request nothing answers is NotFound.
+func TestPlaySearchOverTheBus(t *testing.T) {
+	e := startServer(t, serverConfig{})
+	v := dbus.MakeVariant
+	cases := []struct {
+		name    string
+		query   string
+		extras  map[string]dbus.Variant
+		errName string
+		msg     string
+	}{
+		{"unknown focus", "", map[string]dbus.Variant{"focus": v("podcast")}, "org.continuo.Error.InvalidArgument", "focus"},
+		{"artist not a string", "", map[string]dbus.Variant{"artist": v(int32(3))}, "org.continuo.Error.InvalidArgument", "extras[artist] must be a string"},
+		{"bad year", "", map[string]dbus.Variant{"year": v("soon")}, "org.continuo.Error.InvalidArgument", "year"},
+		{"year out of range", "", map[string]dbus.Variant{"year": v(int32(3000))}, "org.continuo.Error.InvalidArgument", "year"},
+		{"title too long", "", map[string]dbus.Variant{"title": v(strings.Repeat("a", 201))}, "org.continuo.Error.InvalidArgument", "extras[title] is longer than 200"},
+		{"artist found", "", map[string]dbus.Variant{"focus": v("artist"), "artist": v("Metallica")}, "org.continuo.Error.NoPlayer", ""},
+		{"title by artist found", "", map[string]dbus.Variant{"focus": v("title"), "title": v("Enter Sandman"), "artist": v("Metallica"), "year": v("1990s")}, "org.continuo.Error.NoPlayer", ""},
+		{"nothing found", "", map[string]dbus.Variant{"focus": v("title"), "title": v("xqzvw wvutq")}, "org.continuo.Error.NotFound", ""},
+		{"nothing named: continue", "", map[string]dbus.Variant{"com.example.hint": v("x")}, "org.continuo.Error.NoPlayer", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			name, msg := errorOf(e.call(Interface, "PlaySearch", c.query, c.extras))
+			assert.Equal(t, c.errName, name, msg)
+			assert.Contains(t, msg, c.msg)
+		})
+	}
+}
+
+func FuzzParseSearch(f *testing.F) {
+	f.Add("", "title", "Femme Fatale", "1975")
+	f.Add("some jazz", "vnd.android.cursor.item/*", "\xff", "seventies")
+	f.Fuzz(func(t *testing.T, query, focus, text, year string) {
+		s, err := parseSearch(query, map[string]dbus.Variant{"focus": dbus.MakeVariant(focus),
+			"title": dbus.MakeVariant(text), "artist": dbus.MakeVariant(text), "year": dbus.MakeVariant(year)})
+		if err != nil {
+			return
+		}
+		rs := s.readings()
+		require.NotEmpty(t, rs)
+		for _, r := range rs {
+			assert.NotEmpty(t, r.name)
+		}
+	})
+}
