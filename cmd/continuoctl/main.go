@@ -17,6 +17,7 @@ import (
 	"github.com/continuo/continuo/internal/cli/catalogcmd"
 	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/offlinecmd"
+	"github.com/continuo/continuo/internal/cli/output"
 	"github.com/continuo/continuo/internal/cli/remotecmd"
 	"github.com/continuo/continuo/internal/version"
 )
@@ -88,14 +89,21 @@ func evalCommand() *command.Command {
 
 // parseCommand prints the slots of a spoken request (offline).
 func parseCommand() *command.Command {
-	return &command.Command{
+	var parse *command.Command
+	parse = &command.Command{
 		Name: "parse", Summary: "print the slots of a spoken music request (offline)",
 		Operands:   []command.Operand{{Name: "TEXT", Many: true}},
+		Flags:      []command.Flag{{Name: "json", Default: false, Usage: "print the slots and spans as JSON"}},
 		RawGlobals: []string{"json"},
 		Raw: func(ctx context.Context, args []string, o command.IO) int {
+			if slices.ContainsFunc(args, isHelp) {
+				fmt.Fprintf(o.Stdout, "usage: continuoctl parse %s\n\n%s\n", parse.Synopsis(), parse.Summary)
+				return output.ExitOK
+			}
 			return offlinecmd.Run(ctx, append([]string{"parse"}, args...), o.Stdout, o.Stderr)
 		},
 	}
+	return parse
 }
 
 func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }

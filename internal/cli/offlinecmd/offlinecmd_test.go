@@ -141,7 +141,7 @@ func TestEvalDrivesTable(t *testing.T) {
 		"family share 13–16 − 1–4", "genre cosine 1–4", "genre cosine 13–16", "energy 13–16 − 1–4 (mean)",
 		"|energy 13–16 − 1–4| (mean)", "energy slope per 10 tracks", "same-work repeats / drive", "exact repeats / drive",
 		"holiday picks / drive out of season", "holiday picks / drive in season", "known-explicit / kids drive",
-		"untagged-artist share 1–4", "untagged-artist share 13–16", "most plays of one artist",
+		"untagged-artist share 1–4", "untagged-artist share 13–16", "most plays of one other artist",
 		"drives with an artist > 4 times", "skipped share", "drives shorter than 16", "named requests in this split",
 		"issue 10 targets, engine", "kids mode refused to start",
 	} {
