@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -200,31 +199,13 @@ func TestHistoryEmptyAndFeedbackJSON(t *testing.T) {
 	assert.Equal(t, map[string]string{"id": id, "feedback": "like", "status": "recorded"}, doc)
 }
 
-// lockedBuffer is a bytes.Buffer safe for the watch goroutine and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestWatch follows property changes live as JSON lines and stops cleanly
 // when its context ends (SIGINT in the binary).
 func TestWatch(t *testing.T) {
 	bus := startDaemon(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out, errOut testenv.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"--bus", bus.Address, "watch", "--json"}, &out, &errOut) }()
 

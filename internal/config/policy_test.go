@@ -2,7 +2,6 @@ package config
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,13 +11,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/testenv"
 )
 
 // The D-Bus policy installed for the system bus. It is tested here, next to
@@ -72,7 +72,7 @@ func startPolicyBus(t *testing.T, policy []byte) string {
 	require.NoError(t, os.WriteFile(conf, fmt.Appendf(nil, systemBusConfig, dir, pol), 0o600))
 
 	cmd := exec.Command("dbus-daemon", "--nofork", "--print-address", "--config-file", conf)
-	var stderr lockedBuffer
+	var stderr testenv.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -85,23 +85,6 @@ func startPolicyBus(t *testing.T, policy []byte) string {
 		t.Fatalf("dbus-daemon rejected the policy: %v: %s", err, stderr.String())
 	}
 	return strings.TrimSpace(line)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func connect(t *testing.T, addr string) *dbus.Conn {
