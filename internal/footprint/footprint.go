@@ -50,7 +50,14 @@ func ReadIO(pid string) (IO, error) {
 
 func parseIO(b []byte) (IO, error) {
 	var io IO
-	fields := map[string]*uint64{"wchar": &io.WChar, "write_bytes": &io.WriteBytes, "cancelled_write_bytes": &io.CancelledWriteBytes}
+	err := parseProcFields(b, "io", map[string]*uint64{"wchar": &io.WChar, "write_bytes": &io.WriteBytes,
+		"cancelled_write_bytes": &io.CancelledWriteBytes}, 1)
+	return io, err
+}
+
+// parseProcFields reads "key: value [kB]" lines of a /proc file into
+// fields, each value times scale; every field must be present.
+func parseProcFields(b []byte, file string, fields map[string]*uint64, scale uint64) error {
 	seen := 0
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
@@ -59,17 +66,22 @@ func parseIO(b []byte) (IO, error) {
 		if !ok || !want {
 			continue
 		}
-		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		n, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		if err != nil {
-			return IO{}, fmt.Errorf("footprint: /proc io field %s: %w", k, err)
+			return fmt.Errorf("footprint: /proc %s field %s %q: %w", file, k, v, err)
 		}
-		*p = n
+		*p = n * scale
 		seen++
 	}
 	if seen != len(fields) {
-		return IO{}, fmt.Errorf("footprint: /proc io has %d of the %d fields wchar, write_bytes, cancelled_write_bytes", seen, len(fields))
+		names := make([]string, 0, len(fields))
+		for k := range fields {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		return fmt.Errorf("footprint: /proc %s has %d of the fields %s", file, seen, strings.Join(names, ", "))
 	}
-	return io, nil
+	return nil
 }
 
 // Mem is a process's resident memory from /proc/PID/status, in bytes.
@@ -97,26 +109,8 @@ func RSS(pid int) (uint64, error) {
 
 func parseStatus(b []byte) (Mem, error) {
 	var m Mem
-	fields := map[string]*uint64{"VmRSS": &m.RSS, "RssAnon": &m.Anon, "RssFile": &m.File}
-	seen := 0
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		p, want := fields[k]
-		if !ok || !want {
-			continue
-		}
-		kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		if err != nil {
-			return Mem{}, fmt.Errorf("footprint: /proc status %s %q: %w", k, v, err)
-		}
-		*p = kb * 1024
-		seen++
-	}
-	if seen != len(fields) {
-		return Mem{}, fmt.Errorf("footprint: /proc status has %d of the fields VmRSS, RssAnon, RssFile", seen)
-	}
-	return m, nil
+	err := parseProcFields(b, "status", map[string]*uint64{"VmRSS": &m.RSS, "RssAnon": &m.Anon, "RssFile": &m.File}, 1024)
+	return m, err
 }
 
 // Quantile returns the q-quantile (0..1) of d by the nearest-rank method,
