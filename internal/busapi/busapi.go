@@ -214,11 +214,7 @@ func (m methods) Resolve(msg dbus.Message, _, _ dbus.Variant) ([]map[string]dbus
 	if err != nil {
 		return nil, m.s.toDBus("Resolve", err)
 	}
-	out := make([]map[string]dbus.Variant, len(ts))
-	for i, t := range ts {
-		out[i] = requestDict(t)
-	}
-	return out, nil
+	return dicts(ts, requestDict), nil
 }
 
 func (m methods) Recommend(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
@@ -350,11 +346,7 @@ func (s *Server) historyPage(method string, sender dbus.Sender, profile string, 
 	if err != nil {
 		return nil, s.toDBus(method, err)
 	}
-	out := make([]map[string]dbus.Variant, len(evs))
-	for i, e := range evs {
-		out[i] = eventDict(e)
-	}
-	return out, nil
+	return dicts(evs, eventDict), nil
 }
 
 func (m methods) Feedbacks(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
@@ -376,11 +368,7 @@ func (m methods) Feedbacks(msg dbus.Message, sender dbus.Sender, _, _, _ dbus.Va
 	if err != nil {
 		return nil, m.s.toDBus("Feedbacks", err)
 	}
-	out := make([]map[string]dbus.Variant, len(fbs))
-	for i, f := range fbs {
-		out[i] = feedbackDict(f)
-	}
-	return out, nil
+	return dicts(fbs, feedbackDict), nil
 }
 
 func checkPage(profile string, limit uint32, before int64) *dbus.Error {

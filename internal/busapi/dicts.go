@@ -43,10 +43,13 @@ func requestDict(t drive.TrackView) map[string]dbus.Variant {
 	return m
 }
 
-func trackDicts(ts []drive.TrackView) []map[string]dbus.Variant {
-	out := make([]map[string]dbus.Variant, len(ts))
-	for i, t := range ts {
-		out[i] = trackDict(t)
+func trackDicts(ts []drive.TrackView) []map[string]dbus.Variant { return dicts(ts, trackDict) }
+
+// dicts turns each of xs into its dictionary (an aa{sv} reply).
+func dicts[T any](xs []T, dict func(T) map[string]dbus.Variant) []map[string]dbus.Variant {
+	out := make([]map[string]dbus.Variant, len(xs))
+	for i, x := range xs {
+		out[i] = dict(x)
 	}
 	return out
 }
