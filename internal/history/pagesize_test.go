@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,6 +88,9 @@ func TestOldFileMovedToSmallPages(t *testing.T) {
 		gotIDs = append(gotIDs, ev.ID)
 	}
 	assert.ElementsMatch(t, ids, gotIDs)
+	for _, ev := range got {
+		assert.Equal(t, int64(1), ev.Session, "event %d keeps its drive", ev.ID)
+	}
 	_, err = s.Record(ctx, event("anna", 99, music.OutcomeSkipped))
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
@@ -138,4 +143,62 @@ func writeOldFile(t *testing.T, path string, n int) []int64 {
 		require.NoError(t, os.WriteFile(path+suffix, b, fileMode))
 	}
 	return ids
+}
+
+// Sessions go when they are older than the retention and no event refers
+// to them any more, found with one scan of events (events.session_id has
+// neither index nor foreign key since migration 0002); a Forget takes a
+// profile's sessions and events together; and the plan of the session
+// pruning is not a scan of events per session.
+func TestSessionsPrunedWithoutIndex(t *testing.T) {
+	ctx := context.Background()
+	day := 24 * time.Hour
+	path := filepath.Join(t.TempDir(), "h.db")
+	now := t0.Add(400 * day) // retention cutoff: t0 + 35 days
+	s := openStore(t, Options{Path: path, Now: newClock(now).Now})
+	start := func(profile string, at time.Time) int64 {
+		id, err := s.StartSession(ctx, profile, at)
+		require.NoError(t, err)
+		return id
+	}
+	play := func(profile string, session int64, at time.Time) {
+		ev := event(profile, 1, music.OutcomeCompleted)
+		ev.Session, ev.StartedAt = session, at
+		_, err := s.Record(ctx, ev)
+		require.NoError(t, err)
+	}
+	old := start("anna", t0)                 // its play ages out: goes
+	oldKept := start("anna", t0)             // never ended, a play after the cutoff: stays
+	recent := start("anna", t0.Add(300*day)) // no play, recent: stays
+	other := start("bruno", t0.Add(300*day)) // forgotten with bruno
+	play("anna", old, t0.Add(time.Minute))
+	play("anna", oldKept, t0.Add(50*day))
+	play("bruno", other, t0.Add(300*day))
+	require.NoError(t, s.Forget(ctx, "bruno"))
+	require.NoError(t, s.Close())
+
+	s = openStore(t, Options{Path: path, Now: newClock(now).Now}) // prunes at Open
+	var kept []int64
+	rows, err := s.rdb.Query(`SELECT id FROM sessions ORDER BY id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id int64
+		require.NoError(t, rows.Scan(&id))
+		kept = append(kept, id)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []int64{oldKept, recent}, kept)
+
+	plan, err := s.rdb.Query(`EXPLAIN QUERY PLAN `+pruneSessionsSQL, 1)
+	require.NoError(t, err)
+	defer plan.Close()
+	var steps []string
+	for plan.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, plan.Scan(&id, &parent, &unused, &detail))
+		steps = append(steps, detail)
+	}
+	require.NoError(t, plan.Err())
+	assert.NotContains(t, strings.Join(steps, "\n"), "CORRELATED", "one scan of events, not one per session: %q", steps)
 }
