@@ -33,7 +33,9 @@
 // and artists per profile. auto_vacuum=INCREMENTAL (set on a new file
 // before the first table exists) and PRAGMA
 // incremental_vacuum after pruning give the freed pages back to the file
-// system. If the file is still above Options.MaxBytes the oldest events of
+// system. The WAL is checkpointed every walAutocheckpoint frames (4 MiB)
+// and cut back to journalSizeLimit; pages are 1 KiB to write less flash
+// per play (pagesize.go). If the file is still above Options.MaxBytes the oldest events of
 // all profiles go. Taste outlives pruned events on purpose: it is their
 // summary, and it decays with a half-life of TasteHalfLife (see taste.go).
 //

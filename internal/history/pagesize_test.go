@@ -69,7 +69,8 @@ func TestNewFileSmallPages(t *testing.T) {
 
 // A database written by a build before issue 12 (4 KiB pages, schema 1
 // with events_session, in WAL mode with frames not yet checkpointed) is
-// moved to 1 KiB pages and schema 2 at Open, keeping every row and id;
+// moved to 1 KiB pages and the current schema at Open, keeping every row,
+// id and the play count;
 // the journal it used on the way is gone and the files stay private.
 func TestOldFileMovedToSmallPages(t *testing.T) {
 	ctx := context.Background()
@@ -93,6 +94,9 @@ func TestOldFileMovedToSmallPages(t *testing.T) {
 	}
 	_, err = s.Record(ctx, event("anna", 99, music.OutcomeSkipped))
 	require.NoError(t, err)
+	taste, err := s.Taste(ctx, "anna")
+	require.NoError(t, err)
+	assert.Equal(t, len(ids)+1, taste.Plays, "plays counted across migration 0003")
 	require.NoError(t, s.Close())
 
 	assert.Equal(t, wantProps, readFileProps(t, path))
@@ -134,6 +138,8 @@ func writeOldFile(t *testing.T, path string, n int) []int64 {
 		require.NoError(t, err)
 		ids = append(ids, id)
 	}
+	_, err = db.Exec(`UPDATE profiles SET plays = ?`, n) // the old writer counted every play
+	require.NoError(t, err)
 	var size int
 	require.NoError(t, db.QueryRow("PRAGMA page_size").Scan(&size))
 	require.Equal(t, 4096, size)

@@ -18,10 +18,10 @@ import (
 type stmts struct {
 	all []*sql.Stmt
 
-	profileGet, profileIns, profileDel, playsAdd *sql.Stmt
-	sessionIns, sessionEnd, sessionGet           *sql.Stmt
-	eventIns, feedbackIns, artistOfTrack         *sql.Stmt
-	trackAdd, artistAdd                          *sql.Stmt
+	profileGet, profileIns, profileDel   *sql.Stmt
+	sessionIns, sessionEnd, sessionGet   *sql.Stmt
+	eventIns, feedbackIns, artistOfTrack *sql.Stmt
+	trackAdd, artistAdd                  *sql.Stmt
 }
 
 func prepare(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -33,7 +33,6 @@ func prepare(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.profileGet, `SELECT id FROM profiles WHERE name = ?`},
 		{&st.profileIns, `INSERT INTO profiles(name, created_at) VALUES(?, ?)`},
 		{&st.profileDel, `DELETE FROM profiles WHERE id = ?`},
-		{&st.playsAdd, `UPDATE profiles SET plays = plays + ? WHERE id = ?`},
 		{&st.sessionIns, `INSERT INTO sessions(profile_id, started_at) VALUES(?, ?)`},
 		{&st.sessionEnd, `UPDATE sessions SET ended_at = ? WHERE id = ?`},
 		{&st.sessionGet, `SELECT 1 FROM sessions WHERE id = ?`},
@@ -227,7 +226,6 @@ func (t *wtx) insertEvent(ev *music.PlayEvent, genres string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	t.plays[pid]++
 	dt, da := playDeltas(ev)
 	if err := t.addTaste(st.trackAdd, pid, string(ev.TrackID), dt, ms); err != nil {
 		return 0, err
