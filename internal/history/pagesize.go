@@ -9,13 +9,13 @@ import (
 )
 
 // Flash wear. With synchronous=FULL every commit appends one WAL frame per
-// B-tree page it touched, whole pages, and fsyncs; a play touches about
-// six pages (the events row and its two indexes, taste_tracks,
-// taste_artists, the profiles.plays counter) and keeps ~200 bytes. Bytes
-// written per play are therefore about pages touched × page size, and the
-// page size is the lever that keeps "acknowledged means durable": 4 KiB
-// pages wrote ~30 KB per play, 1 KiB pages write ~11 KB (docs/footprint.md,
-// BenchmarkFlashPerTrack). The rows are small (~200 B; URLs are cut at
+// B-tree page it touched, whole pages, and fsyncs; a play touches five
+// pages (the events row and its two indexes, taste_tracks, taste_artists;
+// migrations 0002 and 0003 took an index and a counter row off the play
+// path) and keeps ~200 bytes. Bytes written per play are therefore about
+// pages touched × page size, and the page size is the lever that keeps
+// "acknowledged means durable": 4 KiB pages wrote ~30 KB per play, 1 KiB
+// pages with the rest ~10 KB (docs/footprint.md, BenchmarkFlashPerTrack). The rows are small (~200 B; URLs are cut at
 // maxURLLen and longer rows spill to overflow pages, still correct), so
 // 1 KiB pages hold several rows and the trees stay shallow.
 const pageSize = 1024

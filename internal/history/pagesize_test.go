@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/testenv"
 )
 
 // fileProps are the properties of a database file that decide how much it
@@ -207,4 +208,22 @@ func TestSessionsPrunedWithoutIndex(t *testing.T) {
 	}
 	require.NoError(t, plan.Err())
 	assert.NotContains(t, strings.Join(steps, "\n"), "CORRELATED", "one scan of events, not one per session: %q", steps)
+}
+
+// Moving an old file to small pages never stops the store: with too little
+// free space for the journal and the copy (a 1 MiB file system) the file
+// keeps its 4 KiB pages, is migrated to the current schema, and works.
+func TestOldFileKeptWhenNoRoom(t *testing.T) {
+	fs := testenv.MountTmpfs(t, 1<<20)
+	path := filepath.Join(fs.Dir, "h.db")
+	ids := writeOldFile(t, path, 20)
+	s := openStore(t, Options{Path: path})
+	id, err := s.Record(context.Background(), event("anna", 99, music.OutcomeCompleted))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	want := wantProps
+	want.PageSize = 4096
+	assert.Equal(t, want, readFileProps(t, path))
+	assert.Greater(t, id, ids[len(ids)-1])
 }
