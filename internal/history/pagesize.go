@@ -49,7 +49,19 @@ func formatNew(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
-	return setJournalMode(ctx, db, "wal")
+	if err := setJournalMode(ctx, db, "wal"); err != nil {
+		return err
+	}
+	// Checked here, not left to shrinkPages: a new file written with the
+	// wrong page size would be VACUUMed at every first start.
+	var got int
+	if err := db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&got); err != nil {
+		return fmt.Errorf("PRAGMA page_size: %w", err)
+	}
+	if got != pageSize {
+		return fmt.Errorf("page size %d after formatting, want %d (journal_mode=WAL set too early?)", got, pageSize)
+	}
+	return nil
 }
 
 // setJournalMode changes the journal mode and checks that it took: SQLite
