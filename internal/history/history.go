@@ -35,8 +35,8 @@
 // incremental_vacuum after pruning give the freed pages back to the file
 // system. The WAL is checkpointed every walAutocheckpoint frames (4 MiB)
 // and cut back to journalSizeLimit; pages are 1 KiB to write less flash
-// per play (pagesize.go). If the file is still above Options.MaxBytes the oldest events of
-// all profiles go. Taste outlives pruned events on purpose: it is their
+// per play (pagesize.go). If the file is still above Options.MaxBytes the
+// oldest events of all profiles go. Taste outlives pruned events on purpose: it is their
 // summary, and it decays with a half-life of TasteHalfLife (see taste.go).
 //
 // # Privacy

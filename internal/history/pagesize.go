@@ -15,15 +15,16 @@ import (
 // path) and keeps ~200 bytes. Bytes written per play are therefore about
 // pages touched × page size, and the page size is the lever that keeps
 // "acknowledged means durable": 4 KiB pages wrote ~30 KB per play, 1 KiB
-// pages with the rest ~10 KB (docs/footprint.md, BenchmarkFlashPerTrack). The rows are small (~200 B; URLs are cut at
-// maxURLLen and longer rows spill to overflow pages, still correct), so
-// 1 KiB pages hold several rows and the trees stay shallow.
+// pages with the rest ~10 KB (docs/footprint.md, BenchmarkFlashPerTrack).
+// The rows are small (~200 B; URLs are cut at maxURLLen and longer rows
+// spill to overflow pages, still correct), so 1 KiB pages hold several rows
+// and the trees stay shallow.
 const pageSize = 1024
 
 // walAutocheckpoint is the WAL size, in frames, at which the writer copies
 // the WAL back into the database file. A checkpoint rewrites every page the
 // WAL holds, and a drive touches the same few hot pages (the right edge of
-// each index, the counter row) over and over: the fewer checkpoints, the
+// the events table and its indexes) over and over: the fewer checkpoints, the
 // fewer copies. 4000 frames of 1 KiB (+24 B header each) is a WAL of
 // 4,192,032 bytes, just under journalSizeLimit, so the file SQLite reuses
 // from the start after a checkpoint never has to be cut back; it also
