@@ -68,6 +68,14 @@ func TestRealFullFilesystem(t *testing.T) {
 				err = record(i)
 			}
 			assertFull(err)
+			// With 1 KiB pages a small write can still fit in the WAL's
+			// last allocated block after a large one was refused: it is
+			// acknowledged (and checked below like the others) until the
+			// block is used up.
+			for i := 0; i < 64 && like() == nil; i++ {
+			}
+			for i := 0; i < 64 && record(-1) == nil; i++ {
+			}
 			for range 3 { // still full: every write fails the same way
 				assertFull(like())
 				assertFull(record(-1))

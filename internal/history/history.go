@@ -33,8 +33,10 @@
 // and artists per profile. auto_vacuum=INCREMENTAL (set on a new file
 // before the first table exists) and PRAGMA
 // incremental_vacuum after pruning give the freed pages back to the file
-// system. If the file is still above Options.MaxBytes the oldest events of
-// all profiles go. Taste outlives pruned events on purpose: it is their
+// system. The WAL is checkpointed every walAutocheckpoint frames (4 MiB)
+// and cut back to journalSizeLimit; pages are 1 KiB to write less flash
+// per play (pagesize.go). If the file is still above Options.MaxBytes the
+// oldest events of all profiles go. Taste outlives pruned events on purpose: it is their
 // summary, and it decays with a half-life of TasteHalfLife (see taste.go).
 //
 // # Privacy
@@ -207,11 +209,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		_ = s.closeDBs()
 		return nil, classify(err, "prepare read statements")
 	}
-	// A smaller WAL after checkpoints; per connection, and only the writer
-	// connection ever checkpoints.
-	if _, err := wdb.ExecContext(ctx, "PRAGMA journal_size_limit = 4194304"); err != nil {
-		_ = s.closeDBs()
-		return nil, classify(err, "set journal_size_limit")
+	// Checkpoint policy, per connection; only the writer connection ever
+	// checkpoints. See walAutocheckpoint.
+	for _, p := range []string{
+		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutocheckpoint),
+		fmt.Sprintf("PRAGMA journal_size_limit = %d", journalSizeLimit),
+	} {
+		if _, err := wdb.ExecContext(ctx, p); err != nil {
+			_ = s.closeDBs()
+			return nil, classify(err, p)
+		}
 	}
 
 	s.reqs = make(chan *request, maxBatch)
@@ -255,7 +262,8 @@ func (s *Store) tryOpenWriter(ctx context.Context) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(driverName, dsn(s.opts.Path, false, fi.Size() == 0))
+	fresh := fi.Size() == 0
+	db, err := sql.Open(driverName, dsn(s.opts.Path, false, fresh))
 	if err != nil {
 		return nil, err
 	}
@@ -263,10 +271,17 @@ func (s *Store) tryOpenWriter(ctx context.Context) (*sql.DB, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
+	if fresh {
+		if err := formatNew(ctx, db); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("format new database: %w", err)
+		}
+	}
 	if err := checkAndMigrate(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
+	s.shrinkPages(ctx, db)
 	return db, nil
 }
 
@@ -324,31 +339,38 @@ func moveAside(path string, now time.Time) (string, error) {
 // here and not in an Exec after Open. Key names are mattn v1's (see
 // sqlite3.go in the module); the un-prefixed names in its wiki are for v2.
 //
-// auto_vacuum is a property of the file, fixed when it is created (the
-// journal_mode=WAL of the first connection already writes its header), so
-// it is in the DSN of a new, empty file only. On an existing file the pragma
-// writes: on a full disk the database could then not even be opened, and a
+// The file's own properties (page size, auto_vacuum) are not here: they are
+// fixed when the file is created, by formatNew (pagesize.go), which must set
+// them before journal_mode=WAL writes the first page; so a new, empty file
+// (fresh) gets no _journal_mode. WAL mode is persistent in the file, so its
+// later connections need none either, but an existing file in rollback
+// mode is moved to WAL by the key. On an existing file the file pragmas
+// write: on a full disk the database could then not even be opened, and a
 // daemon restarted on a disk its WAL had filled never came up again.
 func dsn(path string, read, fresh bool) string {
-	q := []string{
-		"_journal_mode=WAL",
+	var q []string
+	if !fresh {
+		q = append(q, "_journal_mode=WAL")
+	}
+	q = append(q,
 		"_synchronous=FULL", // see the package doc: acknowledged means durable
 		"_busy_timeout=5000",
 		"_foreign_keys=on",
 		"_secure_delete=on",
-	}
+	)
 	if read {
 		q = append(q, "_txlock=deferred", "_query_only=on")
 	} else {
 		q = append(q, "_txlock=immediate")
-		if fresh {
-			q = append(q, "_auto_vacuum=incremental")
-		}
 	}
-	// A file: URI so that '?' or '#' in the path cannot be taken for
-	// parameters; SQLite ignores the _-prefixed keys mattn consumed.
+	return fileURI(path) + "?" + strings.Join(q, "&")
+}
+
+// fileURI is path as a file: URI, so that '?' or '#' in the path cannot be
+// taken for parameters; SQLite ignores the _-prefixed keys mattn consumed.
+func fileURI(path string) string {
 	u := url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath()}
-	return u.String() + "?" + strings.Join(q, "&")
+	return u.String()
 }
 
 // classify turns a SQLite error into an error for callers: kinds they can

@@ -34,7 +34,10 @@ func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
 	}{
 		{&rd.recent, `SELECT ` + eventColumns + ` FROM events e JOIN profiles p ON p.id = e.profile_id
 			WHERE p.name = ? ORDER BY e.started_at DESC, e.id DESC LIMIT ?`},
-		{&rd.profile, `SELECT id, plays FROM profiles WHERE name = ?`},
+		// plays counts the deleted events; the stored ones are counted
+		// here (migration 0003), from the events_profile_started index.
+		{&rd.profile, `SELECT id, plays + (SELECT count(*) FROM events WHERE profile_id = profiles.id)
+			FROM profiles WHERE name = ?`},
 		{&rd.tasteTracks, `SELECT track_id, weight, updated_at FROM taste_tracks WHERE profile_id = ?`},
 		{&rd.tasteArtists, `SELECT artist, weight, updated_at FROM taste_artists WHERE profile_id = ?`},
 		{&rd.profiles, `SELECT name FROM profiles ORDER BY name`},

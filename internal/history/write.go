@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mattn/go-sqlite3"
-
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -20,10 +18,10 @@ import (
 type stmts struct {
 	all []*sql.Stmt
 
-	profileGet, profileIns, profileDel, playsAdd *sql.Stmt
-	sessionIns, sessionEnd                       *sql.Stmt
-	eventIns, feedbackIns, artistOfTrack         *sql.Stmt
-	trackAdd, artistAdd                          *sql.Stmt
+	profileGet, profileIns, profileDel   *sql.Stmt
+	sessionIns, sessionEnd, sessionGet   *sql.Stmt
+	eventIns, feedbackIns, artistOfTrack *sql.Stmt
+	trackAdd, artistAdd                  *sql.Stmt
 }
 
 func prepare(ctx context.Context, db *sql.DB) (*stmts, error) {
@@ -35,9 +33,9 @@ func prepare(ctx context.Context, db *sql.DB) (*stmts, error) {
 		{&st.profileGet, `SELECT id FROM profiles WHERE name = ?`},
 		{&st.profileIns, `INSERT INTO profiles(name, created_at) VALUES(?, ?)`},
 		{&st.profileDel, `DELETE FROM profiles WHERE id = ?`},
-		{&st.playsAdd, `UPDATE profiles SET plays = plays + ? WHERE id = ?`},
 		{&st.sessionIns, `INSERT INTO sessions(profile_id, started_at) VALUES(?, ?)`},
 		{&st.sessionEnd, `UPDATE sessions SET ended_at = ? WHERE id = ?`},
+		{&st.sessionGet, `SELECT 1 FROM sessions WHERE id = ?`},
 		{&st.eventIns, `INSERT INTO events(profile_id, session_id, track_id, title, artist, genres, url, player,
 			started_at, position_ms, duration_ms, outcome, queued) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.feedbackIns, `INSERT INTO feedback(profile_id, track_id, kind, at) VALUES(?, ?, ?, ?)`},
@@ -215,23 +213,19 @@ func (t *wtx) insertEvent(ev *music.PlayEvent, genres string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var session any
-	if ev.Session != 0 {
-		session = ev.Session
+	session, err := t.sessionRef(ev.Session)
+	if err != nil {
+		return 0, err
 	}
 	res, err := t.exec(st.eventIns, pid, session, string(ev.TrackID), ev.Title, ev.Artist, genres, ev.URL,
 		ev.Player, ms, ev.PositionMS, ev.DurationMS, string(ev.Outcome), ev.Queued)
 	if err != nil {
-		if isFKError(err) {
-			return 0, music.Errorf(music.KindInvalid, "history: event session %d does not exist", ev.Session)
-		}
 		return 0, err
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, err
 	}
-	t.plays[pid]++
 	dt, da := playDeltas(ev)
 	if err := t.addTaste(st.trackAdd, pid, string(ev.TrackID), dt, ms); err != nil {
 		return 0, err
@@ -240,11 +234,6 @@ func (t *wtx) insertEvent(ev *music.PlayEvent, genres string) (int64, error) {
 		return 0, err
 	}
 	return id, nil
-}
-
-func isFKError(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
 }
 
 // Feedback stores an explicit judgement and updates the taste in the same
@@ -342,6 +331,22 @@ func (s *Store) EndSession(ctx context.Context, id int64, at time.Time) error {
 		return id, nil
 	}})
 	return err
+}
+
+// sessionRef is the events.session_id value for session id: NULL for none,
+// and a session that does not exist is refused. The column has no foreign
+// key (migration 0002: it would need an index every play writes to), so
+// this read is the check.
+func (t *wtx) sessionRef(id int64) (any, error) {
+	if id == 0 {
+		return nil, nil
+	}
+	var one int
+	err := t.queryRow(t.w.s.st.sessionGet, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, music.Errorf(music.KindInvalid, "history: event session %d does not exist", id)
+	}
+	return id, err
 }
 
 // Forget deletes every row of profile (events, feedback, sessions, taste,

@@ -119,7 +119,6 @@ type wtx struct {
 	// profiles created or looked up in this transaction; they reach the
 	// writer's cache only on commit, so a rollback cannot leave a stale id.
 	profiles map[string]int64
-	plays    map[int64]int // events per profile in this batch, added at flush
 }
 
 func (t *wtx) stmt(s *sql.Stmt) *sql.Stmt {
@@ -204,7 +203,7 @@ func (w *writer) runBatch(batch []*request, results []result, done []bool) (t *w
 	if err != nil {
 		return nil, -1, classify(err, "begin write")
 	}
-	t = &wtx{w: w, tx: tx, bound: map[*sql.Stmt]*sql.Stmt{}, profiles: map[string]int64{}, plays: map[int64]int{}}
+	t = &wtx{w: w, tx: tx, bound: map[*sql.Stmt]*sql.Stmt{}, profiles: map[string]int64{}}
 	for i, r := range batch {
 		if done[i] {
 			continue
@@ -223,20 +222,7 @@ func (w *writer) runBatch(batch []*request, results []result, done []bool) (t *w
 		}
 		results[i] = result{id: id}
 	}
-	if err := t.flush(); err != nil {
-		return t, -1, classify(err, "write")
-	}
 	return t, -1, nil
-}
-
-// flush writes what the batch accumulated per profile.
-func (t *wtx) flush() error {
-	for pid, n := range t.plays {
-		if _, err := t.exec(t.w.s.st.playsAdd, n, pid); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // requestOnly reports whether err concerns one request only (bad input, a
