@@ -24,24 +24,8 @@ type Groups struct {
 // the groups of rows that share each one. Rows are equal when their float32
 // bits are (the snapshot decodes equal values to equal bits).
 func Dedup(m Matrix) (Matrix, Groups) {
-	g := Groups{Vector: make([]uint32, m.Rows), Members: make([]uint32, m.Rows)}
-	ids := make(map[string]uint32)
-	var data []float32
-	for i := range m.Rows {
-		r := m.Row(i)
-		key := ""
-		if len(r) > 0 {
-			key = unsafe.String((*byte)(unsafe.Pointer(&r[0])), len(r)*4)
-		}
-		v, ok := ids[key]
-		if !ok {
-			v = uint32(len(ids))
-			ids[key] = v
-			data = append(data, r...)
-		}
-		g.Vector[i] = v
-	}
-	u := Matrix{Rows: len(ids), Cols: m.Cols, Data: data}
+	u, vector, _ := DistinctRows(m, m.Rows)
+	g := Groups{Vector: vector, Members: make([]uint32, m.Rows)}
 	g.Offsets = make([]uint32, u.Rows+1)
 	for _, v := range g.Vector {
 		g.Offsets[v+1]++
@@ -55,6 +39,40 @@ func Dedup(m Matrix) (Matrix, Groups) {
 		next[v]++
 	}
 	return u, g
+}
+
+// DistinctRows returns the distinct rows of m in order of first appearance
+// and each row's distinct row (Groups.Vector), as Dedup does without the
+// members. It gives up (ok false) as soon as it meets more than limit
+// distinct rows, before copying any, so a matrix without duplicates costs a
+// map of limit entries and nothing else.
+func DistinctRows(m Matrix, limit int) (u Matrix, vector []uint32, ok bool) {
+	vector = make([]uint32, m.Rows)
+	ids := make(map[string]uint32)
+	first := make([]int, 0, min(limit, m.Rows))
+	for i := range m.Rows {
+		r := m.Row(i)
+		key := ""
+		if len(r) > 0 {
+			// The key aliases the row: no copy, and m is not written.
+			key = unsafe.String((*byte)(unsafe.Pointer(&r[0])), len(r)*4)
+		}
+		v, seen := ids[key]
+		if !seen {
+			if len(first) == limit {
+				return Matrix{}, nil, false
+			}
+			v = uint32(len(first))
+			ids[key] = v
+			first = append(first, i)
+		}
+		vector[i] = v
+	}
+	u = NewMatrix(len(first), m.Cols)
+	for v, i := range first {
+		copy(u.Row(v), m.Row(i))
+	}
+	return u, vector, true
 }
 
 // Check reports groups that do not fit a matrix of rows rows and distinct
