@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/recommend/synthcat"
@@ -25,8 +26,11 @@ import (
 // The full catalog (make full-catalog, 176,008 tracks) joins as "full" when
 // CONTINUO_FULL_CATALOG names it; it is skipped otherwise.
 //
-// BenchmarkSweep is the physical floor: one embed.Matrix.Scores per space
-// over the same matrices, nothing else. The ratio Recommend/Sweep is the engine's overhead.
+// BenchmarkSweep is the physical floor of the plain pass: one
+// embed.Matrix.Scores per space over the same matrices, nothing else. The
+// ratio Recommend/Sweep is the engine's overhead. BenchmarkSweepDistinct is
+// the floor of the pass over distinct genre rows (genre.go): Scores over the
+// distinct rows, the gather, and the mood Scores.
 
 // 0: the default catalog itself; -1: the full catalog.
 var benchSizes = []int{0, fullSize, 100_000, 1_000_000}
@@ -163,5 +167,41 @@ func benchSweep(b *testing.B, c *catalog.Catalog) {
 		}
 	}
 	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	sinkF = g[0] + m[0]
+}
+
+func BenchmarkSweepDistinct(b *testing.B) {
+	forBenchCatalogs(b, benchSweepDistinct)
+}
+
+func benchSweepDistinct(b *testing.B, c *catalog.Catalog) {
+	u, group, ok := embed.DistinctRows(c.Genre, c.Len())
+	if !ok {
+		b.Fatal("DistinctRows gave up without a limit")
+	}
+	gu := make([]float32, u.Rows)
+	g := make([]float32, c.Len())
+	m := make([]float32, c.Len())
+	q := make([]float32, c.Genre.Cols)
+	q[0] = 1
+	t := make([]float32, catalog.MoodDims)
+	t[1] = 1
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	c0 := threadCPU()
+	for i := 0; i < b.N; i++ {
+		if err := u.Scores(q, gu); err != nil {
+			b.Fatal(err)
+		}
+		for r, v := range group {
+			g[r] = gu[v]
+		}
+		if err := c.Mood.Scores(t, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(u.Rows)/float64(c.Len()), "distinct/N") // after ResetTimer, which drops metrics
 	sinkF = g[0] + m[0]
 }
