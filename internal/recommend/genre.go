@@ -7,10 +7,12 @@ import (
 )
 
 // maxDistinctShare is the share of distinct genre rows above which the full
-// pass scores every row as it is: the gather through the row → distinct row
-// index costs about what a sixth of the Gemv saves (a read of 4 B per row
-// and a write of the score), so with few duplicates it would cost more
-// than it saves. Synthetic catalogs (synthcat.Resample) have none.
+// pass scores every row as it is. The gather through the row → distinct row
+// index is cheap (≈ 0.05 ms for the full catalog's 176,008 rows against
+// ≈ 1.3 ms for a Gemv over all of them), but the distinct rows are a copy
+// held beside the catalog's matrix: above 70 % distinct it would cost most
+// of that matrix's memory again for less than a third of its pass.
+// Synthetic catalogs (synthcat.Resample) have no duplicates at all.
 const maxDistinctShare = 0.7
 
 // genreRows is the genre matrix as its distinct rows. A catalog's genre rows
