@@ -2,6 +2,8 @@ package embed
 
 import (
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"unsafe"
 )
 
@@ -24,24 +26,8 @@ type Groups struct {
 // the groups of rows that share each one. Rows are equal when their float32
 // bits are (the snapshot decodes equal values to equal bits).
 func Dedup(m Matrix) (Matrix, Groups) {
-	g := Groups{Vector: make([]uint32, m.Rows), Members: make([]uint32, m.Rows)}
-	ids := make(map[string]uint32)
-	var data []float32
-	for i := range m.Rows {
-		r := m.Row(i)
-		key := ""
-		if len(r) > 0 {
-			key = unsafe.String((*byte)(unsafe.Pointer(&r[0])), len(r)*4)
-		}
-		v, ok := ids[key]
-		if !ok {
-			v = uint32(len(ids))
-			ids[key] = v
-			data = append(data, r...)
-		}
-		g.Vector[i] = v
-	}
-	u := Matrix{Rows: len(ids), Cols: m.Cols, Data: data}
+	u, vector, _ := DistinctRows(m, m.Rows)
+	g := Groups{Vector: vector, Members: make([]uint32, m.Rows)}
 	g.Offsets = make([]uint32, u.Rows+1)
 	for _, v := range g.Vector {
 		g.Offsets[v+1]++
@@ -55,6 +41,60 @@ func Dedup(m Matrix) (Matrix, Groups) {
 		next[v]++
 	}
 	return u, g
+}
+
+// DistinctRows returns the distinct rows of m in order of first appearance
+// and each row's distinct row (Groups.Vector), as Dedup does without the
+// members. It gives up (ok false) as soon as it meets more than limit
+// distinct rows, before copying any, so a matrix without duplicates costs
+// a map of limit 64-bit hashes and nothing else. Rows are keyed by a hash of
+// their bits and compared in full on a hash match; a collision of unequal
+// rows probes the next hash value.
+func DistinctRows(m Matrix, limit int) (u Matrix, vector []uint32, ok bool) {
+	seed := maphash.MakeSeed()
+	return distinctRows(m, limit, func(b []byte) uint64 { return maphash.Bytes(seed, b) })
+}
+
+// distinctRows is DistinctRows with the row hash as a parameter, so a test
+// can make every row collide.
+func distinctRows(m Matrix, limit int, hash func([]byte) uint64) (u Matrix, vector []uint32, ok bool) {
+	vector = make([]uint32, m.Rows)
+	ids := make(map[uint64]uint32)
+	var first []uint32 // per distinct row: the first row that has it
+	for i := range m.Rows {
+		r := m.Row(i)
+		h := hash(rowBytes(r))
+		for {
+			v, seen := ids[h]
+			if !seen {
+				if len(first) == limit {
+					return Matrix{}, nil, false
+				}
+				v = uint32(len(first))
+				ids[h] = v
+				first = append(first, uint32(i))
+			} else if !slices.Equal(rowBytes(m.Row(int(first[v]))), rowBytes(r)) {
+				h++ // a collision: another row has this hash
+				continue
+			}
+			vector[i] = v
+			break
+		}
+	}
+	u = NewMatrix(len(first), m.Cols)
+	for v, i := range first {
+		copy(u.Row(v), m.Row(int(i)))
+	}
+	return u, vector, true
+}
+
+// rowBytes is r's memory as bytes: equal bits, equal rows (the snapshot
+// decodes equal values to equal bits; -0 and +0, or two NaNs, differ).
+func rowBytes(r []float32) []byte {
+	if len(r) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&r[0])), len(r)*4)
 }
 
 // Check reports groups that do not fit a matrix of rows rows and distinct

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/recommend/synthcat"
@@ -22,10 +23,19 @@ import (
 //
 //	go test ./internal/recommend -run '^$' -bench . -benchmem -benchtime 2s
 //
-// BenchmarkSweep is the physical floor: one embed.Matrix.Scores per space
-// over the same matrices, nothing else. The ratio Recommend/Sweep is the engine's overhead.
+// The full catalog (make full-catalog, 176,008 tracks) joins as "full" when
+// CONTINUO_FULL_CATALOG names it; it is skipped otherwise.
+//
+// BenchmarkSweep is the physical floor of the plain pass: one
+// embed.Matrix.Scores per space over the same matrices, nothing else. The
+// ratio Recommend/Sweep is the engine's overhead. BenchmarkSweepDistinct is
+// the floor of the pass over distinct genre rows (genre.go): Scores over the
+// distinct rows, the gather, and the mood Scores.
 
-var benchSizes = []int{0, 100_000, 1_000_000} // 0: the default catalog itself
+// 0: the default catalog itself; -1: the full catalog.
+var benchSizes = []int{0, fullSize, 100_000, 1_000_000}
+
+const fullSize = -1
 
 var (
 	benchMu   sync.Mutex
@@ -46,20 +56,35 @@ func benchCatalog(b *testing.B, n int) *catalog.Catalog {
 		b.Fatalf("default catalog: %v", err)
 	}
 	c := def
-	if n > 0 {
+	switch {
+	case n == fullSize:
+		c = fullCatalog(b)
+	case n > 0:
 		c = synthcat.Resample(def, n, 1)
 	}
 	benchCats[n] = c
 	return c
 }
 
+// forBenchCatalogs runs fn as a sub-benchmark per catalog of benchSizes;
+// the full catalog's is named "full" and skips without the file.
+func forBenchCatalogs(b *testing.B, fn func(*testing.B, *catalog.Catalog)) {
+	for _, n := range benchSizes {
+		name := fmt.Sprintf("N=%d", n)
+		switch n {
+		case 0:
+			name = sizeName(benchCatalog(b, 0))
+		case fullSize:
+			name = "full"
+		}
+		b.Run(name, func(b *testing.B) { fn(b, benchCatalog(b, n)) })
+	}
+}
+
 func sizeName(c *catalog.Catalog) string { return fmt.Sprintf("N=%d", c.Len()) }
 
 func BenchmarkRecommend(b *testing.B) {
-	for _, n := range benchSizes {
-		c := benchCatalog(b, n)
-		b.Run(sizeName(c), func(b *testing.B) { benchRecommend(b, c) })
-	}
+	forBenchCatalogs(b, benchRecommend)
 }
 
 func benchRecommend(b *testing.B, c *catalog.Catalog) {
@@ -96,13 +121,16 @@ func benchRecommend(b *testing.B, c *catalog.Catalog) {
 		total += d
 	}
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(p99(wall).Nanoseconds()), "p99-ns")
-	b.ReportMetric(float64(p99(cpu).Nanoseconds()), "p99-cpu-ns")
+	b.ReportMetric(float64(quantile(wall, 0.5).Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(quantile(wall, 0.99).Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(quantile(cpu, 0.5).Nanoseconds()), "p50-cpu-ns")
+	b.ReportMetric(float64(quantile(cpu, 0.99).Nanoseconds()), "p99-cpu-ns")
 }
 
-func p99(d []time.Duration) time.Duration {
+// quantile sorts d and returns its q-quantile (nearest rank).
+func quantile(d []time.Duration, q float64) time.Duration {
 	slices.Sort(d)
-	return d[(len(d)*99)/100]
+	return d[int(float64(len(d))*q)]
 }
 
 func threadCPU() time.Duration {
@@ -114,10 +142,7 @@ func threadCPU() time.Duration {
 }
 
 func BenchmarkSweep(b *testing.B) {
-	for _, n := range benchSizes {
-		c := benchCatalog(b, n)
-		b.Run(sizeName(c), func(b *testing.B) { benchSweep(b, c) })
-	}
+	forBenchCatalogs(b, benchSweep)
 }
 
 // benchSweep reads the same embedding memory as one Recommend: one Scores
@@ -142,5 +167,41 @@ func benchSweep(b *testing.B, c *catalog.Catalog) {
 		}
 	}
 	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	sinkF = g[0] + m[0]
+}
+
+func BenchmarkSweepDistinct(b *testing.B) {
+	forBenchCatalogs(b, benchSweepDistinct)
+}
+
+func benchSweepDistinct(b *testing.B, c *catalog.Catalog) {
+	u, group, ok := embed.DistinctRows(c.Genre, c.Len())
+	if !ok {
+		b.Fatal("DistinctRows gave up without a limit")
+	}
+	gu := make([]float32, u.Rows)
+	g := make([]float32, c.Len())
+	m := make([]float32, c.Len())
+	q := make([]float32, c.Genre.Cols)
+	q[0] = 1
+	t := make([]float32, catalog.MoodDims)
+	t[1] = 1
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	c0 := threadCPU()
+	for i := 0; i < b.N; i++ {
+		if err := u.Scores(q, gu); err != nil {
+			b.Fatal(err)
+		}
+		for r, v := range group {
+			g[r] = gu[v]
+		}
+		if err := c.Mood.Scores(t, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((threadCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(u.Rows)/float64(c.Len()), "distinct/N") // after ResetTimer, which drops metrics
 	sinkF = g[0] + m[0]
 }

@@ -83,6 +83,7 @@ type tasteEntry struct {
 // scratch is the per-request working memory, reused through the pool.
 type scratch struct {
 	g, m      []float32                 // per-row genre cosine and mood dot product
+	gu        []float32                 // per distinct genre row: its cosine (genreRows)
 	gq, tmp   []float32                 // genre context, temporary vector
 	mt        [catalog.MoodDims]float32 // mood target
 	mq        [catalog.MoodDims]float32 // mood query: target scaled by the dimension weights
@@ -142,10 +143,10 @@ func (b *bannedSet) reset() {
 	b.list = b.list[:0]
 }
 
-func newScratch(n, gdim, k, families int) *scratch {
+func newScratch(n, distinct, gdim, k, families int) *scratch {
 	return &scratch{
 		fam: make([]float32, families),
-		g:   make([]float32, n), m: make([]float32, n),
+		g:   make([]float32, n), m: make([]float32, n), gu: make([]float32, distinct),
 		gq: make([]float32, gdim), tmp: make([]float32, gdim),
 		heap:      make([]cand, 0, k),
 		redund:    make([]float32, 0, k),

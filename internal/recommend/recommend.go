@@ -134,6 +134,7 @@ type Engine struct {
 	n    int
 	gdim int
 
+	genre     genreRows // the genre matrix as distinct rows, for the full pass
 	moodNorm2 []float32 // Σ w_d x_d² per row, for distances via dot products
 	moodW     [catalog.MoodDims]float32
 	prior     []float32 // popularity prior, already weighted
@@ -229,7 +230,8 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	e.n = cat.Len()
 	e.gdim = cat.Genre.Cols
 	e.prepare()
-	e.pool.New = func() any { return newScratch(e.n, e.gdim, e.k, len(cat.Families)) }
+	e.genre = newGenreRows(cat.Genre)
+	e.pool.New = func() any { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) }
 	return e
 }
 

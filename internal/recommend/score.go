@@ -116,14 +116,11 @@ func (e *Engine) addAnchor(s *scratch, cx *reqContext, row int) {
 // smoothness and re-ranks with MMR, appending need rows to s.picks.
 func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error {
 	c := e.cat
-	if err := c.Genre.Scores(s.gq, s.g); err != nil {
-		return fmt.Errorf("recommend: genre scores: %w", err)
+	if err := e.genreScores(s, req.Explore); err != nil {
+		return err
 	}
 	if err := c.Mood.Scores(s.mq[:], s.m); err != nil {
 		return fmt.Errorf("recommend: mood scores: %w", err)
-	}
-	if req.Explore > 0 {
-		exploreGenre(s.g, req.Explore)
 	}
 
 	// Full pass: score = wg·cos(genre) − wm·Σ_d w_d(x_d−t_d)² + family bonus

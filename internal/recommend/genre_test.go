@@ -1,0 +1,117 @@
+package recommend
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/embed"
+	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/recommend/synthcat"
+)
+
+// TestDistinctGenrePassMatchesPlain holds the full pass over the distinct
+// genre rows to the plain pass over every row (the engine's fallback, the
+// pass before genreRows): the same picks, scores and reasons, bit for bit,
+// on the embedded catalog and on a synthetic one whose artists share one
+// genre vector each, over requests with seeds, sessions, skips, moods,
+// Explore, kids mode and anchors.
+func TestDistinctGenrePassMatchesPlain(t *testing.T) {
+	def, err := catalog.Default()
+	require.NoError(t, err)
+	n := 20_000
+	if testing.Short() {
+		n = 4_000
+	}
+	tests := []struct {
+		name string
+		cat  *catalog.Catalog
+	}{
+		{"embedded default", def},
+		{"synthetic, a vector per artist", perArtistGenre(synthcat.Resample(def, n, 7))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			distinct := New(tc.cat, Options{})
+			require.NoError(t, distinct.Err())
+			require.NotZero(t, distinct.genre.distinct.Rows, "the distinct pass must be in use")
+			assert.Less(t, distinct.genre.distinct.Rows, tc.cat.Len(), "rows share vectors")
+
+			plain := New(tc.cat, Options{})
+			plain.genre = genreRows{} // before its first request: the pool sizes its scratch then
+			for i, req := range equivalenceRequests(tc.cat, 60) {
+				want, wantErr := plain.Recommend(req)
+				got, gotErr := distinct.Recommend(req)
+				require.Equal(t, wantErr, gotErr, "request %d", i)
+				require.Equal(t, want, got, "request %d: %+v", i, req)
+			}
+		})
+	}
+}
+
+// TestDistinctRowsFallback: a matrix with too many distinct rows keeps the
+// plain pass; duplicates are grouped with their first row.
+func TestDistinctRowsFallback(t *testing.T) {
+	m := embed.NewMatrix(10, 2)
+	for i := range 10 {
+		m.Row(i)[0] = float32(i % 3) // 3 distinct rows
+	}
+	g := newGenreRows(m)
+	require.Equal(t, 3, g.distinct.Rows)
+	assert.Equal(t, []uint32{0, 1, 2, 0, 1, 2, 0, 1, 2, 0}, g.group)
+	for i := range 10 {
+		assert.Equal(t, m.Row(i), g.distinct.Row(int(g.group[i])))
+	}
+
+	for i := range 10 {
+		m.Row(i)[1] = float32(i) // all distinct
+	}
+	assert.Zero(t, newGenreRows(m).distinct.Rows)
+}
+
+// perArtistGenre gives every track of an artist its artist's first genre
+// row, as the real catalog's tags do.
+func perArtistGenre(c *catalog.Catalog) *catalog.Catalog {
+	first := map[int32]int{}
+	for i, a := range c.Artist {
+		if f, ok := first[a]; ok {
+			copy(c.Genre.Row(i), c.Genre.Row(f))
+		} else {
+			first[a] = i
+		}
+	}
+	return c
+}
+
+// equivalenceRequests returns n varied requests over random rows.
+func equivalenceRequests(c *catalog.Catalog, n int) []Request {
+	rng := rand.New(rand.NewPCG(11, 12))
+	moods := []string{MoodAny, MoodCalm, MoodSteady, MoodLively}
+	outcomes := []music.Outcome{music.OutcomeCompleted, music.OutcomeSkipped, music.OutcomeCompleted, music.OutcomePlaying}
+	reqs := make([]Request, n)
+	for i := range reqs {
+		row := func() int { return rng.IntN(c.Len()) }
+		req := Request{
+			N: 1 + rng.IntN(12), Mood: moods[i%len(moods)], Explicit: i%3 != 0,
+			RandSeed: uint64(i),
+		}
+		if i%2 == 0 {
+			req.Seeds = []int{row()}
+		}
+		for j := range rng.IntN(6) {
+			req.Session = append(req.Session, Played{Row: row(), Outcome: outcomes[j%len(outcomes)]})
+		}
+		if i%5 == 1 {
+			req.Explore = 0.6
+		}
+		if i%4 == 2 {
+			a := row()
+			req.Anchor = &Anchor{Kind: "track", Rows: []int{a}, Artist: -1, Label: "asked"}
+		}
+		reqs[i] = req
+	}
+	return reqs
+}
