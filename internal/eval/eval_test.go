@@ -2,6 +2,8 @@ package eval_test
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -63,6 +65,14 @@ func TestRunEngineBeatsBaselines(t *testing.T) {
 	require.NoError(t, rep.WriteTable(&buf))
 	assert.Contains(t, buf.String(), "genre-random")
 	assert.Contains(t, buf.String(), "engine mood distance")
+	// Every column says which way is better, under its own header.
+	lines := strings.Split(buf.String(), "\n")
+	hdr := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "hit@") })
+	require.GreaterOrEqual(t, hdr, 0)
+	better := strings.Fields(lines[hdr+1])
+	require.NotEmpty(t, better)
+	assert.Equal(t, "better", better[0])
+	assert.Equal(t, []string{"↑", "↑", "↑", "↓", "↓", "↑", "↓", "↑", "↑", "↑", "↑"}, better[1:])
 }
 
 func TestRunDeterministic(t *testing.T) {

@@ -14,6 +14,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "catalog %d tracks, %d stratified seeds, %d playlists, lists of %d\n\n", r.CatalogSize, r.Seeds, r.Playlists, r.N)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "method\tcoherence@%d\tgenre cos\tlabel match\tmood seed→pick\tmood step\tartists/%d\tmax/artist\thit@%d\trecall@%d\tR-prec\tplaylist genre\t\n", r.N, r.N, r.N, r.N)
+	// Which way each column is better, so a reader need not guess.
+	fmt.Fprintf(tw, "better\t↑\t↑\t↑\t↓\t↓\t↑\t↓\t↑\t↑\t↑\t↑\t\n")
 	for _, m := range r.Methods {
 		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", m.Method, m.Coherence, m.GenreCosine, m.LabelMatch,
 			m.MoodFromSeed, m.MoodStep, m.DistinctArtists, m.MaxPerArtist, m.HitRate, m.Recall, m.RPrecision, m.PlaylistGenre)
@@ -37,7 +39,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "\ncoherence@%d counts picks in the seed's curated genre family, which the engine's family bonus rewards\n"+
+	fmt.Fprintf(w, "\n↑ higher is better, ↓ lower.\ncoherence@%d counts picks in the seed's curated genre family, which the engine's family bonus rewards\n"+
 		"(see the %q row); genre cos is the engine's own genre space, which it maximises;\n"+
 		"label match (a raw genre label shared with the seed) uses neither, though genre-random matches by construction.\n", r.N, NoFamilyBonus)
 	return nil
