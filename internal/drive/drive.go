@@ -413,19 +413,30 @@ func (c *Core) Feedback(ctx context.Context, id music.TrackID, kind music.Feedba
 	return c.do(ctx, func(st *state) error { return st.feedback(ctx, id, kind) })
 }
 
-// Explain says why a track fits the current session.
+// NotQueuedPrefix starts the explanation of a track Continuo did not start
+// or queue this drive: what follows is how it would fit, not why it played.
+const NotQueuedPrefix = "not queued by Continuo this drive; it would fit: "
+
+// Explain says why a track was queued: the reason recorded when Continuo
+// started or queued it this drive; for any other track, it says so plainly
+// and how the track would fit the drive now.
 func (c *Core) Explain(ctx context.Context, id music.TrackID) (string, error) {
 	row, err := c.lookup(id)
 	if err != nil {
 		return "", err
 	}
 	var req recommend.Request
+	var recorded string
 	if err := c.do(ctx, func(st *state) error {
+		recorded = st.reasons[id]
 		var err error
 		req, err = st.request(ctx, "", 1, RecommendOptions{})
 		return err
 	}); err != nil {
 		return "", err
+	}
+	if recorded != "" {
+		return recorded, nil // said when it was queued: the truth of that moment
 	}
 	// A track explains itself against the rest of the drive: while it
 	// plays it is part of the session, and "like itself" says nothing.
@@ -436,7 +447,7 @@ func (c *Core) Explain(ctx context.Context, id music.TrackID) (string, error) {
 		}
 	}
 	req.Session = ctxTracks
-	return c.m().Engine.Explain(row, req), nil
+	return NotQueuedPrefix + c.m().Engine.Explain(row, req), nil
 }
 
 // lookup finds a catalog track; the error echoes only a prefix of the id.

@@ -126,7 +126,9 @@ func (st *state) playRequest(ctx context.Context, cand resolve.Candidate) (Track
 	}
 	st.anchor = anchor
 	st.c.log.Info().Str("match", string(cand.Kind)).Float64("confidence", cand.Confidence).Msg("request played")
-	return st.c.requestView(row, cand), nil
+	v := st.c.requestView(row, cand)
+	st.recordReason(v.ID, v.Reason)
+	return v, nil
 }
 
 // firstRow is the track to start for a reading: Engine.Start, the same

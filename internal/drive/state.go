@@ -79,6 +79,10 @@ type state struct {
 	lastActive time.Time
 	played     []recommend.Played
 	heard      heardLog // every catalog track heard this drive, up to heardSpan back
+	// reasons are why each track of this drive was started or queued, as
+	// said at that moment: what Explain answers (the context moves on, the
+	// reason a track was picked does not).
+	reasons map[music.TrackID]string
 	taste      music.Taste
 	// anchor is what the last Play asked for (nil: none); it holds until
 	// the next Play or a profile switch and goes with every request.
@@ -100,6 +104,22 @@ func newState(c *Core) *state {
 }
 
 func (st *state) now() time.Time { return st.c.opts.Now() }
+
+// maxReasons bounds the reasons kept for Explain: more than a drive of
+// heardSpan holds; past it the map starts again (the oldest are the least
+// likely to be asked about).
+const maxReasons = 2000
+
+// recordReason keeps why a track was started or queued, for Explain.
+func (st *state) recordReason(id music.TrackID, reason string) {
+	if reason == "" {
+		return
+	}
+	if st.reasons == nil || len(st.reasons) >= maxReasons {
+		st.reasons = make(map[music.TrackID]string)
+	}
+	st.reasons[id] = reason
+}
 
 func (st *state) hctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), st.c.opts.HistoryTimeout)
@@ -470,7 +490,7 @@ func (st *state) setProfile(ctx context.Context, profile string) {
 	st.finishCurrent(ctx, music.OutcomeStopped)
 	st.endSession(ctx)
 	st.profile = profile
-	st.played, st.heard, st.anchor = nil, nil, nil
+	st.played, st.heard, st.anchor, st.reasons = nil, nil, nil, nil
 	st.loadTaste(ctx)
 	st.c.log.Debug().Str("profile", profile).Msg("profile switched")
 	st.c.log.Info().Msg("active profile switched")
@@ -480,7 +500,7 @@ func (st *state) forget(ctx context.Context, profile string) error {
 	if profile == st.profile {
 		st.cur, st.skippedID = nil, "" // its play must not be written back after the erase
 		st.endSession(ctx)
-		st.played, st.heard, st.taste, st.anchor = nil, nil, music.Taste{}, nil
+		st.played, st.heard, st.taste, st.anchor, st.reasons = nil, nil, music.Taste{}, nil, nil
 	}
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
@@ -683,6 +703,7 @@ func (st *state) refill(ctx context.Context) {
 			}
 		}
 		st.queue = append(st.queue, queuedTrack{row: p.Row, uri: uri, score: p.Score, reason: p.Reason})
+		st.recordReason(st.c.m().Catalog.Tracks[p.Row].ID, p.Reason)
 		added = true
 	}
 	if n := st.c.notifier(); added && n != nil {
