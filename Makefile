@@ -12,7 +12,7 @@ DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build api-doc test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
+.PHONY: all build api-doc tagger test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
 
 all: build
 
@@ -79,6 +79,11 @@ fuzz:
 	done; rm -f $$log; \
 	if [ -n "$$failed" ]; then echo "FUZZ FAILURES:"; for f in $$failed; do echo "  $$f"; done; exit 1; fi; \
 	echo "fuzz: every target passed ($(FUZZTIME) each)"
+
+# Retrain the request tagger and rewrite its embedded weights
+# (internal/request/tagger.bin.gz; a test fails when they are stale).
+tagger:
+	$(GO) generate ./internal/request
 
 # Regenerate the embedded default catalog from the shared datasets.
 catalog:

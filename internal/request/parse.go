@@ -5,19 +5,39 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 )
 
+//go:generate go run ./cmd/mktagger -o tagger.bin.gz
+
 // The SNIPS PlayMusic training requests (sonos/nlu-benchmark, CC0 1.0),
-// gzipped: the default tagger is learned from them on first use.
+// gzipped: the default tagger is learned from them at build time
+// (WriteTrainedTagger).
 //
 //go:embed snips_playmusic.json.gz
 var snipsGz []byte
 
+// The default tagger's weights, trained from snipsGz by cmd/mktagger.
+//
+//go:embed tagger.bin.gz
+var taggerBlob []byte
+
 var defaultTagger = sync.OnceValues(learnDefault)
 
+// learnDefault loads the embedded weights. There is no fallback to
+// training: a damaged blob is a build bug, and the error says what is wrong.
 func learnDefault() (*tagger, error) {
+	t, err := decodeTagger(taggerBlob)
+	if err != nil {
+		return nil, fmt.Errorf("request: embedded tagger (run make tagger): %w", err)
+	}
+	return t, nil
+}
+
+// trainDefault learns the default tagger from the embedded requests.
+func trainDefault() (*tagger, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(snipsGz))
 	if err != nil {
 		return nil, fmt.Errorf("request: embedded training requests: %w", err)
@@ -27,6 +47,17 @@ func learnDefault() (*tagger, error) {
 		return nil, fmt.Errorf("request: embedded training requests: %w", err)
 	}
 	return train(examples), nil
+}
+
+// WriteTrainedTagger trains the default tagger from the embedded SNIPS
+// requests and writes its weights in the embedded blob format (gzipped,
+// versioned, checksummed, deterministic). cmd/mktagger uses it.
+func WriteTrainedTagger(w io.Writer) error {
+	t, err := trainDefault()
+	if err != nil {
+		return err
+	}
+	return encodeTagger(w, t)
 }
 
 // Slot names, as the SNIPS benchmark spells them.
@@ -63,15 +94,15 @@ type Slots struct {
 	Tokens []string `json:"tokens"`
 }
 
-// Warm learns the default tagger now, so that the first request does not
-// pay for it (about a second; more on a loaded machine).
+// Warm loads the default tagger's embedded weights now, so that the first
+// request does not pay for it.
 func Warm() error {
 	_, err := defaultTagger()
 	return err
 }
 
 // Parse reads a request into slots. It never panics; an empty request has
-// no slots. The first call learns the tagger (about a second).
+// no slots. The first call loads the tagger's weights.
 func Parse(text string) (Slots, error) {
 	t, err := defaultTagger()
 	if err != nil {
