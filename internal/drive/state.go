@@ -83,7 +83,7 @@ type state struct {
 	// said at that moment: what Explain answers (the context moves on, the
 	// reason a track was picked does not).
 	reasons map[music.TrackID]string
-	taste      music.Taste
+	taste   music.Taste
 	// anchor is what the last Play asked for (nil: none); it holds until
 	// the next Play or a profile switch and goes with every request.
 	anchor *recommend.Anchor
