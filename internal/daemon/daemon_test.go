@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -197,6 +198,16 @@ func TestPropertiesAndSignals(t *testing.T) {
 
 func waitChanged(t *testing.T, sigs chan *dbus.Signal, name string, want any) {
 	t.Helper()
+	waitPropertiesChanged(t, sigs, fmt.Sprintf("%s = %v", name, want), func(changed map[string]dbus.Variant) bool {
+		v, ok := changed[name]
+		return ok && v.Value() == want
+	})
+}
+
+// waitPropertiesChanged returns the changed properties of the first
+// PropertiesChanged signal that match accepts, failing after the deadline.
+func waitPropertiesChanged(t *testing.T, sigs chan *dbus.Signal, what string, match func(map[string]dbus.Variant) bool) map[string]dbus.Variant {
+	t.Helper()
 	timeout := time.After(deadline)
 	for {
 		select {
@@ -204,12 +215,11 @@ func waitChanged(t *testing.T, sigs chan *dbus.Signal, name string, want any) {
 			if s.Name != "org.freedesktop.DBus.Properties.PropertiesChanged" || len(s.Body) < 2 {
 				continue
 			}
-			changed, _ := s.Body[1].(map[string]dbus.Variant)
-			if v, ok := changed[name]; ok && v.Value() == want {
-				return
+			if changed, _ := s.Body[1].(map[string]dbus.Variant); match(changed) {
+				return changed
 			}
 		case <-timeout:
-			t.Fatalf("no PropertiesChanged for %s = %v", name, want)
+			t.Fatalf("no PropertiesChanged with %s", what)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
@@ -51,19 +50,11 @@ func TestQueuePropertyFollowsTheQueue(t *testing.T) {
 // has a non-empty one.
 func waitQueueChanged(t *testing.T, sigs chan *dbus.Signal) []map[string]dbus.Variant {
 	t.Helper()
-	timeout := time.After(deadline)
-	for {
-		select {
-		case s := <-sigs:
-			if s.Name != "org.freedesktop.DBus.Properties.PropertiesChanged" || len(s.Body) < 2 {
-				continue
-			}
-			props, _ := s.Body[1].(map[string]dbus.Variant)
-			if d, _ := props["Queue"].Value().([]map[string]dbus.Variant); len(d) > 0 {
-				return d
-			}
-		case <-timeout:
-			t.Fatal("no PropertiesChanged with a Queue")
-		}
+	queue := func(changed map[string]dbus.Variant) []map[string]dbus.Variant {
+		d, _ := changed["Queue"].Value().([]map[string]dbus.Variant)
+		return d
 	}
+	return queue(waitPropertiesChanged(t, sigs, "a Queue", func(changed map[string]dbus.Variant) bool {
+		return len(queue(changed)) > 0
+	}))
 }
