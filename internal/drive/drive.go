@@ -428,7 +428,9 @@ func (c *Core) Explain(ctx context.Context, id music.TrackID) (string, error) {
 	var req recommend.Request
 	var recorded string
 	if err := c.do(ctx, func(st *state) error {
-		recorded = st.reasons[id]
+		if recorded = st.reasons[id]; recorded != "" {
+			return nil // no need for the drive's context
+		}
 		var err error
 		req, err = st.request(ctx, "", 1, RecommendOptions{})
 		return err
