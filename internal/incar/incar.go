@@ -28,7 +28,10 @@ package incar
 // Condition is one InCarMusic driving condition: Factor is the data set's
 // column name in lower case, Level its value in lower case, e.g.
 // {"trafficconditions", "traffic jam"} or {"roadtype", "highway"}.
-type Condition struct{ Factor, Level string }
+type Condition struct {
+	Factor string `json:"factor"`
+	Level  string `json:"level"`
+}
 
 func (c Condition) String() string { return c.Factor + "=" + c.Level }
 
