@@ -70,17 +70,17 @@ func newCSV(r io.Reader, name string) *csvReader {
 // file:line.
 func (c *csvReader) next() ([]string, int, error) {
 	rec, err := c.r.Read()
-	line, _ := c.r.FieldPos(0)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, line, io.EOF
+			return nil, 0, io.EOF
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			return nil, pe.Line, fmt.Errorf("%s:%d: %w", c.name, pe.Line, pe.Err)
 		}
-		return nil, line, fmt.Errorf("%s: %w", c.name, err)
+		return nil, 0, fmt.Errorf("%s: %w", c.name, err)
 	}
+	line, _ := c.r.FieldPos(0) // only valid after a successful Read
 	return rec, line, nil
 }
 
