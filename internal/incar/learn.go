@@ -13,11 +13,10 @@ const (
 	groupFamily  = "family"
 )
 
-// minOwnVar is the least number of ratings behind a cell for its own
-// variance to be used; thinner cells take their group's pooled variance
-// (a cell of 2 equal ratings would otherwise claim zero variance and
-// escape shrinkage). τ² is estimated from these cells only, too.
-const minOwnVar = 5
+// minCellN is the least number of ratings behind a cell for it to enter
+// the estimate of τ²: a 2-rating cell's raw value is mostly noise and
+// would only inflate the spread of the group.
+const minCellN = 5
 
 // pair keys a user's ratings of one item.
 type pair struct{ user, item int }
@@ -125,8 +124,13 @@ func rawEffect(c Condition, obs []shiftObs, items map[int]*Item, fmean *[NumFeat
 		byFam[f] = append(byFam[f], o.delta)
 	}
 	e.Overall = meanCell(all)
+	// A family's cell is its deviation from the condition's overall shift,
+	// so it shrinks toward the condition's effect, not toward no effect:
+	// a family with little evidence moves with the condition's other items.
 	for f, v := range byFam {
-		e.Families = append(e.Families, FamilyCell{Family: f, Cell: meanCell(v)})
+		c := meanCell(v)
+		c.Raw -= e.Overall.Raw
+		e.Families = append(e.Families, FamilyCell{Family: f, Cell: c})
 	}
 	slices.SortFunc(e.Families, func(a, b FamilyCell) int { return cmp.Compare(a.Family, b.Family) })
 	for d := range e.Features {
@@ -142,25 +146,26 @@ func rawEffect(c Condition, obs []shiftObs, items map[int]*Item, fmean *[NumFeat
 	return e
 }
 
-// meanCell: the mean of v and its sampling variance s²/n (-1 when n is
-// below minOwnVar).
+// meanCell: the mean of v and its own sampling variance s²/n (0 for a
+// single rating); shrinkAll replaces the variance by the group's pooled one.
 func meanCell(v []float64) Cell {
-	c := Cell{N: len(v), Var: -1}
-	mean, sd := stat.MeanStdDev(v, nil)
-	c.Raw = mean
-	if len(v) >= minOwnVar {
-		c.Var = sd * sd / float64(len(v))
+	c := Cell{N: len(v)}
+	if len(v) == 1 {
+		c.Raw = v[0]
+		return c
 	}
+	mean, sd := stat.MeanStdDev(v, nil)
+	c.Raw, c.Var = mean, sd*sd/float64(len(v))
 	return c
 }
 
 // slopeCell: the least-squares slope of y on x (x already centred on the
 // joined items' mean) and its sampling variance s²_res/Σ(x-x̄)². A slope
-// needs minOwnVar points and some spread in x; else it is an empty cell
+// needs minCellN points and some spread in x; else it is an empty cell
 // (N counts the points, the estimate is 0).
 func slopeCell(x, y []float64) Cell {
 	c := Cell{N: len(x)}
-	if len(x) < minOwnVar {
+	if len(x) < minCellN {
 		return c
 	}
 	alpha, beta := stat.LinearRegression(x, y, nil, false)
@@ -180,12 +185,15 @@ func slopeCell(x, y []float64) Cell {
 }
 
 // shrinkAll shrinks every cell toward zero by empirical Bayes, one group at
-// a time (the overall shifts, the family shifts, each feature's slopes):
-// with a N(0, τ²) prior on the true effects and the raw estimates' sampling
-// variances v_j = s²_j/n_j, the method-of-moments estimate is
+// a time (the overall shifts, the family deviations, each feature's
+// slopes): with a N(0, τ²) prior on the true effects and the raw estimates'
+// sampling variances v_j, the method-of-moments estimate is
 // τ² = max(0, mean(raw_j²) − mean(v_j)) over the group's cells with at least
-// minOwnVar ratings, and each cell's posterior mean is raw_j·τ²/(τ²+v_j).
-// Thin cells take v_j = pooled s²/n_j. It returns τ² per group.
+// minCellN ratings, and each cell's posterior mean is raw_j·τ²/(τ²+v_j).
+// For the mean cells v_j = s²/n_j with s² pooled over the group (a 5-rating
+// cell's own s² is too noisy: several are exactly 0 and would escape
+// shrinkage); a slope keeps its own s²_res/Σ(x−x̄)², estimated from 25 to 57
+// ratings. It returns τ² per group.
 func shrinkAll(effects []Effect) map[string]float64 {
 	tau2 := map[string]float64{}
 	var overall, family []*Cell
@@ -202,34 +210,34 @@ func shrinkAll(effects []Effect) map[string]float64 {
 			}
 		}
 	}
-	tau2[groupOverall] = shrinkGroup(overall)
-	tau2[groupFamily] = shrinkGroup(family)
+	tau2[groupOverall] = shrinkGroup(overall, true)
+	tau2[groupFamily] = shrinkGroup(family, true)
 	for d, cells := range features {
-		tau2[FeatureNames[d]] = shrinkGroup(cells)
+		tau2[FeatureNames[d]] = shrinkGroup(cells, false)
 	}
 	return tau2
 }
 
-func shrinkGroup(cells []*Cell) float64 {
-	// Pooled per-rating variance, for cells too thin for their own.
-	var ss, df float64
-	for _, c := range cells {
-		if c.Var > 0 && c.N > 1 {
+// shrinkGroup estimates the group's τ² and shrinks its cells; pool replaces
+// each cell's variance by the pooled per-rating variance over n_j.
+func shrinkGroup(cells []*Cell, pool bool) float64 {
+	if pool {
+		var ss, df float64
+		for _, c := range cells {
 			ss += c.Var * float64(c.N) * float64(c.N-1)
 			df += float64(c.N - 1)
 		}
-	}
-	pooled := 0.0
-	if df > 0 {
-		pooled = ss / df
+		for _, c := range cells {
+			c.Var = 0
+			if df > 0 {
+				c.Var = ss / df / float64(c.N)
+			}
+		}
 	}
 	var sq, v float64
 	n := 0
 	for _, c := range cells {
-		if c.Var < 0 {
-			c.Var = pooled / float64(max(c.N, 1))
-		}
-		if c.N >= minOwnVar {
+		if c.N >= minCellN {
 			sq += c.Raw * c.Raw
 			v += c.Var
 			n++
@@ -240,6 +248,7 @@ func shrinkGroup(cells []*Cell) float64 {
 		tau2 = max(0, (sq-v)/float64(n))
 	}
 	for _, c := range cells {
+		c.Shrink = 0
 		if tau2+c.Var > 0 {
 			c.Shrink = tau2 / (tau2 + c.Var)
 		}

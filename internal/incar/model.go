@@ -21,15 +21,16 @@ type Cell struct {
 	Shift  float64 `json:"shift"`
 }
 
-// FamilyCell is the rating shift of one genre family under a condition.
+// FamilyCell is how much more (or less) one genre family's ratings shift
+// under a condition than the condition's overall shift.
 type FamilyCell struct {
 	Family string `json:"family"`
 	Cell
 }
 
 // Effect is what one condition does to ratings, against the same user's
-// no-context rating of the same item: the mean shift over all items, the
-// shift per Continuo genre family, and per audio feature the slope of the
+// no-context rating of the same item: the mean shift over all items, each
+// Continuo genre family's deviation from it, and per audio feature the slope of the
 // shift (rating points per raw unit of the feature: 0..1 for energy,
 // valence and acousticness, log(BPM) for tempo).
 type Effect struct {
@@ -77,8 +78,8 @@ func (m *Model) Effect(c Condition) *Effect {
 	return nil
 }
 
-// ItemShift is the learned rating shift of an item under c: its family's
-// shrunk shift (the condition's overall shift when the family has no cell)
+// ItemShift is the learned rating shift of an item under c: the
+// condition's shrunk overall shift, plus its family's shrunk deviation,
 // plus, for an item with audio features, the shrunk feature slopes times
 // the item's distance from the mean of the joined items.
 func (m *Model) ItemShift(c Condition, family string, feat *[NumFeatures]float64) float64 {
@@ -88,7 +89,7 @@ func (m *Model) ItemShift(c Condition, family string, feat *[NumFeatures]float64
 	}
 	shift := e.Overall.Shift
 	if f, ok := e.Family(family); ok {
-		shift = f.Shift
+		shift += f.Shift
 	}
 	if feat != nil {
 		for d := range feat {
