@@ -79,3 +79,30 @@ func (c Condition) Valid() bool {
 	}
 	return false
 }
+
+// phrases name a condition in a reason ("calmer for the traffic jam").
+var phrases = map[Condition]string{
+	{FactorTraffic, "traffic jam"}: "the traffic jam", {FactorTraffic, "lots of cars"}: "the dense traffic",
+	{FactorTraffic, "free road"}: "the free road",
+	{FactorRoadType, "city"}:     "the city", {FactorRoadType, "highway"}: "the open highway",
+	{FactorRoadType, "serpentine"}: "the winding road",
+	{FactorSleepiness, "sleepy"}:   "a tired driver", {FactorSleepiness, "awake"}: "an alert driver",
+	{FactorDrivingStyle, "relaxed driving"}: "relaxed driving", {FactorDrivingStyle, "sport driving"}: "sporty driving",
+	{FactorMood, "active"}: "an active mood", {FactorMood, "happy"}: "a happy mood",
+	{FactorMood, "lazy"}: "a lazy mood", {FactorMood, "sad"}: "a sad mood",
+	{FactorDaytime, "morning"}: "the morning", {FactorDaytime, "day time"}: "the daytime",
+	{FactorDaytime, "afternoon"}: "the afternoon", {FactorDaytime, "night"}: "the night",
+	{FactorLandscape, "coast line"}: "the coast road", {FactorLandscape, "country side"}: "the countryside",
+	{FactorLandscape, "mountains"}: "the mountains", {FactorLandscape, "urban"}: "the town",
+	{FactorWeather, "cloudy"}: "the clouds", {FactorWeather, "rainy"}: "the rain",
+	{FactorWeather, "snowing"}: "the snow", {FactorWeather, "sunny"}: "the sunshine",
+}
+
+// Phrase names the condition for a reason: "the traffic jam", "the open
+// highway"; the level itself for an unknown condition.
+func (c Condition) Phrase() string {
+	if p, ok := phrases[c]; ok {
+		return p
+	}
+	return c.Level
+}

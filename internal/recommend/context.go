@@ -388,12 +388,7 @@ func (e *Engine) finishContext(req *Request, s *scratch, cx *reqContext) {
 		cx.moodW *= 3 // a tighter kernel around the context's own mood
 	}
 	cx.lambda = float32(0.75 - 0.45*req.Explore)
-	var t2 float32
-	for j, v := range s.mt {
-		s.mq[j] = e.moodW[j] * v
-		t2 += e.moodW[j] * v * v
-	}
-	cx.tn2 = t2
+	e.setMoodQuery(s, cx)
 	// Family agreement: a bonus for each family by its share of the positive
 	// evidence, so a Swan Lake seed keeps to classical even where the genre
 	// space puts film scores or ambient piano close by.
@@ -403,6 +398,18 @@ func (e *Engine) finishContext(req *Request, s *scratch, cx *reqContext) {
 			s.fam[f] *= b
 		}
 	}
+	e.applySteer(req, s, cx)
+}
+
+// setMoodQuery derives the mood query (the target scaled by the dimension
+// weights) and its weighted squared norm from the mood target.
+func (e *Engine) setMoodQuery(s *scratch, cx *reqContext) {
+	var t2 float32
+	for j, v := range s.mt {
+		s.mq[j] = e.moodW[j] * v
+		t2 += e.moodW[j] * v * v
+	}
+	cx.tn2 = t2
 }
 
 func normalize(v []float32) {

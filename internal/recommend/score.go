@@ -47,6 +47,9 @@ func (e *Engine) Recommend(req Request) ([]Pick, error) {
 		}
 	}
 	inPrintedOrder(picks)
+	if err := e.steerReasons(req, picks); err != nil {
+		return nil, err
+	}
 	return picks, nil
 }
 
