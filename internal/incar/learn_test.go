@@ -51,21 +51,24 @@ func TestShrinkGroup(t *testing.T) {
 	}
 }
 
-// fixture is a tiny data set: three users, four items (two families, two
-// with audio features). In a traffic jam every user rates the metal item 2
-// points lower and the jazz item as before; on the highway nothing changes.
+// fixture is a tiny data set: three users, six items (three metal, three
+// jazz, one of each with audio features). In a traffic jam every user rates
+// the metal items 2 points lower and the jazz items as before; on the
+// highway nothing changes.
 func fixture() *Data {
 	items := map[int]*Item{
 		1: {ID: 1, Family: "metal", HasFeatures: true, Features: [NumFeatures]float64{0.9, 0.4, 0.0, 5}},
 		2: {ID: 2, Family: "metal"},
-		3: {ID: 3, Family: "jazz", HasFeatures: true, Features: [NumFeatures]float64{0.3, 0.6, 0.8, 4.6}},
-		4: {ID: 4, Family: "jazz"},
+		3: {ID: 3, Family: "metal"},
+		4: {ID: 4, Family: "jazz", HasFeatures: true, Features: [NumFeatures]float64{0.3, 0.6, 0.8, 4.6}},
+		5: {ID: 5, Family: "jazz"},
+		6: {ID: 6, Family: "jazz"},
 	}
 	jam := Condition{FactorTraffic, "traffic jam"}
 	hw := Condition{FactorRoadType, "highway"}
 	var rs []Rating
 	for u := 1; u <= 3; u++ {
-		for i := 1; i <= 4; i++ {
+		for i := 1; i <= len(items); i++ {
 			base := float64(2 + (u+i)%3)
 			rs = append(rs, Rating{User: u, Item: i, Rating: base, Weather: "sunny"})
 			d := 0.0
@@ -82,13 +85,13 @@ func fixture() *Data {
 func TestLearnFixture(t *testing.T) {
 	m := Learn(fixture(), 0)
 	assert.Equal(t, 3, m.Users)
-	assert.Equal(t, 12, m.Pairs)
-	assert.Equal(t, 24, m.Shifts)
+	assert.Equal(t, 18, m.Pairs)
+	assert.Equal(t, 36, m.Shifts)
 	jam := m.Effect(Condition{FactorTraffic, "traffic jam"})
 	require.NotNil(t, jam)
 	metal, ok := jam.Family("metal")
 	require.True(t, ok)
-	assert.Equal(t, 6, metal.N)
+	assert.Equal(t, 9, metal.N)
 	assert.InDelta(t, -1, metal.Raw, 1e-9, "metal's deviation from the jam's overall -1")
 	assert.InDelta(t, -1, jam.Overall.Raw, 1e-9)
 	assert.Less(t, m.ItemShift(Condition{FactorTraffic, "traffic jam"}, "metal", nil),
@@ -101,7 +104,7 @@ func TestLearnFixture(t *testing.T) {
 
 	held := Learn(fixture(), 2)
 	assert.Equal(t, 2, held.Users, "the held-out user's ratings are left out")
-	assert.Equal(t, 16, held.Shifts)
+	assert.Equal(t, 24, held.Shifts)
 }
 
 func TestBaselinesMedian(t *testing.T) {

@@ -83,15 +83,35 @@ func (m *Model) Effect(c Condition) *Effect {
 // plus, for an item with audio features, the shrunk feature slopes times
 // the item's distance from the mean of the joined items.
 func (m *Model) ItemShift(c Condition, family string, feat *[NumFeatures]float64) float64 {
+	return m.itemShift(c, family, feat, PartsAll)
+}
+
+// Parts of the learned shift, for the evaluation's ablation.
+type Parts int
+
+const (
+	PartsAll      Parts = iota // overall + family + features
+	PartsFamily                // overall + family deviation only
+	PartsFeatures              // feature slopes only
+)
+
+func (p Parts) String() string {
+	return [...]string{"family + features", "family only", "features only"}[p]
+}
+
+func (m *Model) itemShift(c Condition, family string, feat *[NumFeatures]float64, parts Parts) float64 {
 	e := m.Effect(c)
 	if e == nil {
 		return 0
 	}
-	shift := e.Overall.Shift
-	if f, ok := e.Family(family); ok {
-		shift += f.Shift
+	shift := 0.0
+	if parts != PartsFeatures {
+		shift = e.Overall.Shift
+		if f, ok := e.Family(family); ok {
+			shift += f.Shift
+		}
 	}
-	if feat != nil {
+	if feat != nil && parts != PartsFamily {
 		for d := range feat {
 			shift += e.Features[d].Shift * (feat[d] - m.FeatureMean[d])
 		}

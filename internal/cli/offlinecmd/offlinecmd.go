@@ -5,6 +5,7 @@
 //	eval [--catalog FILE] [--playlists FILE] [--seeds N] [--json]
 //	eval --drives [--catalog FILE] [--n-drives N] [--length 60] [--split test|tune|all] [--json]
 //	eval --requests FILE [--catalog FILE] [--folds 5] [--json]
+//	eval --context [--data DIR] [--boot 2000] [--rand-seed 1] [--json]
 //	parse [--json] TEXT
 //
 // Without --catalog both use the catalog embedded in the binary.
@@ -182,6 +183,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&dopts.Split, "split", eval.SplitTest, "with --drives: which half of the requests to run: test, tune or all")
 	reqPath := fs.String("requests", "", "score the request parser on spoken requests in the SNIPS format instead")
 	folds := fs.Int("folds", 5, "with --requests: cross-validation folds (2..20)")
+	ctxEval := fs.Bool("context", false, "evaluate the in-car steering table on held-out InCarMusic drivers instead")
+	dataDir := fs.String("data", defaultDataDir(), "with --context: the shared data directory (incarmusic/, tracks_multigenre.csv)")
+	boot := fs.Int("boot", 2000, "with --context: bootstrap resamples of users")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -190,6 +194,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *ctxEval {
+		return runContextEval(ctx, *dataDir, *boot, *randSeed, *jsonOut, stdout)
 	}
 	if *reqPath != "" {
 		return runRequests(ctx, *reqPath, *catPath, *folds, *jsonOut, stdout)

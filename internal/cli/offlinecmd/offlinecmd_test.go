@@ -169,3 +169,33 @@ func TestEvalDrivesJSON(t *testing.T) {
 		assert.Contains(t, m.Resolve, eval.RequestKind("all"), m.Method)
 	}
 }
+
+// TestEvalContext: `eval --context` on a tiny InCarMusic-shaped fixture
+// (metal 2 points lower in a jam for everyone) prints the held-out table,
+// with a positive lift for traffic and none for the road type.
+func TestEvalContext(t *testing.T) {
+	dir := filepath.Join("testdata", "incar")
+	code, out, errOut := run(t, "eval", "--context", "--data", dir, "--boot", "200")
+	require.Equal(t, output.ExitOK, code, errOut)
+	assert.Contains(t, out, "leave-one-user-out on InCarMusic (3 users)")
+	assert.Regexp(t, `traffic\s+3\s+3\s+[0-9.]+\s+1\.000\s+\+0\.[0-9]*[1-9]`, out)
+	assert.Regexp(t, `road type\s+3\s+3 .* \+0\.000 `, out)
+	assert.Contains(t, out, "features only")
+
+	code, out, errOut = run(t, "eval", "--context", "--data", dir, "--boot", "200", "--json")
+	require.Equal(t, output.ExitOK, code, errOut)
+	var doc struct {
+		Users   int
+		Results []struct{ Name string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, 3, doc.Users)
+	assert.Len(t, doc.Results, 9, "eight condition families and all")
+
+	code, _, errOut = run(t, "eval", "--context", "--data", t.TempDir())
+	assert.Equal(t, output.ExitError, code)
+	assert.Contains(t, errOut, "music.csv")
+	code, _, errOut = run(t, "eval", "--context", "--data", dir, "--boot", "5")
+	assert.Equal(t, output.ExitUsage, code)
+	assert.Contains(t, errOut, "--boot")
+}
