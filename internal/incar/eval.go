@@ -21,6 +21,10 @@ type EvalOptions struct {
 	// Parts is the part of the learned shift the context-aware score adds
 	// (the ablation); the zero value adds all of it.
 	Parts Parts
+	// NewDriver scores from the item's mean no-context rating among the
+	// other users, never the held-out user's own: Continuo's case for a
+	// track the driver has not rated.
+	NewDriver bool
 }
 
 func (o EvalOptions) withDefaults() EvalOptions {
@@ -126,7 +130,7 @@ func evalUser(d *Data, u int, m *Model, opt EvalOptions) []listScore {
 				continue
 			}
 			ls := scoreList(d, c, items, func(item int) float64 {
-				if b, ok := own[pair{u, item}]; ok {
+				if b, ok := own[pair{u, item}]; ok && !opt.NewDriver {
 					return b
 				}
 				return itemMean[item]
@@ -311,6 +315,11 @@ func WriteEvalTable(w io.Writer, res []FamilyResult, opt EvalOptions, users int)
 	opt = opt.withDefaults()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Held-out drivers: leave-one-user-out on InCarMusic (%d users); the table is relearned without each user.\n", users)
+	base := "the driver's own no-context rating of the item (else the item's mean)"
+	if opt.NewDriver {
+		base = "the item's mean no-context rating among the other users (a new driver)"
+	}
+	fmt.Fprintf(&b, "Context-free score: %s; context-aware: that + the learned shift (%s).\n", base, opt.Parts)
 	fmt.Fprintf(&b, "Lists: a user's in-context ratings of >= 2 items under one condition. Lift = context-aware - context-free;\n")
 	fmt.Fprintf(&b, "95%% CI: percentile bootstrap over users, %d resamples, seed %d.\n\n", opt.Boot, opt.Seed)
 	fmt.Fprintf(&b, "%-14s %5s %5s  %6s %6s %7s %-17s  %5s %6s %6s %7s %-17s\n",

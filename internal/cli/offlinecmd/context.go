@@ -22,25 +22,26 @@ func defaultDataDir() string {
 // contextDoc is the JSON document of `eval --context`: the main table and
 // the ablation (only the family part, only the feature part of the shift).
 type contextDoc struct {
-	Users    int                           `json:"users"`
-	Boot     int                           `json:"boot"`
-	Seed     uint64                        `json:"seed"`
-	Results  []incar.FamilyResult          `json:"results"`
-	Ablation map[string]incar.FamilyResult `json:"ablation"`
+	Users     int                           `json:"users"`
+	Boot      int                           `json:"boot"`
+	Seed      uint64                        `json:"seed"`
+	NewDriver bool                          `json:"new_driver"`
+	Results   []incar.FamilyResult          `json:"results"`
+	Ablation  map[string]incar.FamilyResult `json:"ablation"`
 }
 
 // runContextEval is `eval --context`: the leave-one-user-out evaluation of
 // the in-car steering table (internal/incar), deterministic for a seed.
-func runContextEval(ctx context.Context, dir string, boot int, seed uint64, jsonOut bool, stdout io.Writer) error {
-	if boot < 100 || boot > 100000 {
+func runContextEval(ctx context.Context, dir string, opt incar.EvalOptions, jsonOut bool, stdout io.Writer) error {
+	if opt.Boot < 100 || opt.Boot > 100000 {
 		return usagef("--boot wants 100..100000")
 	}
 	d, err := incar.Load(dir)
 	if err != nil {
 		return err
 	}
-	opt := incar.EvalOptions{Boot: boot, Seed: seed}
-	doc := contextDoc{Users: countUsers(d), Boot: boot, Seed: seed, Results: incar.EvalLOO(d, opt), Ablation: map[string]incar.FamilyResult{}}
+	doc := contextDoc{Users: countUsers(d), Boot: opt.Boot, Seed: opt.Seed, NewDriver: opt.NewDriver,
+		Results: incar.EvalLOO(d, opt), Ablation: map[string]incar.FamilyResult{}}
 	for _, p := range []incar.Parts{incar.PartsFamily, incar.PartsFeatures} {
 		if err := ctx.Err(); err != nil {
 			return err

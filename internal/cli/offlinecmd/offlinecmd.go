@@ -5,7 +5,7 @@
 //	eval [--catalog FILE] [--playlists FILE] [--seeds N] [--json]
 //	eval --drives [--catalog FILE] [--n-drives N] [--length 60] [--split test|tune|all] [--json]
 //	eval --requests FILE [--catalog FILE] [--folds 5] [--json]
-//	eval --context [--data DIR] [--boot 2000] [--rand-seed 1] [--json]
+//	eval --context [--data DIR] [--new-driver] [--boot 2000] [--rand-seed 1] [--json]
 //	parse [--json] TEXT
 //
 // Without --catalog both use the catalog embedded in the binary.
@@ -22,6 +22,7 @@ import (
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/cli/output"
 	"github.com/continuo/continuo/internal/eval"
+	"github.com/continuo/continuo/internal/incar"
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/resolve"
@@ -186,6 +187,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ctxEval := fs.Bool("context", false, "evaluate the in-car steering table on held-out InCarMusic drivers instead")
 	dataDir := fs.String("data", defaultDataDir(), "with --context: the shared data directory (incarmusic/, tracks_multigenre.csv)")
 	boot := fs.Int("boot", 2000, "with --context: bootstrap resamples of users")
+	newDriver := fs.Bool("new-driver", false, "with --context: score from the item's mean rating by the other users, not the driver's own")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -196,7 +198,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if *ctxEval {
-		return runContextEval(ctx, *dataDir, *boot, *randSeed, *jsonOut, stdout)
+		return runContextEval(ctx, *dataDir, incar.EvalOptions{Boot: *boot, Seed: *randSeed, NewDriver: *newDriver}, *jsonOut, stdout)
 	}
 	if *reqPath != "" {
 		return runRequests(ctx, *reqPath, *catPath, *folds, *jsonOut, stdout)
