@@ -48,8 +48,12 @@ const (
 	steerFamilyGain = 1
 	steerFamilyCap  = 0.2
 	// steerMinMove is the least target move (SD) a reason may call
-	// "calmer" or "more upbeat".
-	steerMinMove = 0.02
+	// "calmer" or "more upbeat"; steerMinFamily the least family bonus
+	// change, as a share of Weights.Family, a reason may call "more rock"
+	// (the learned family deviations are mostly shrunk to a few
+	// thousandths, which never decide a pick: the mood move does).
+	steerMinMove   = 0.02
+	steerMinFamily = 0.05
 )
 
 // featureDims maps the model's feature directions to mood dimensions.
@@ -171,13 +175,13 @@ func (e *Engine) steerReasons(req Request, picks []Pick) error {
 }
 
 // steerWhy says how the context favoured row: its family's bonus when the
-// context raised it, else the direction the mood target moved on energy
+// context raised it noticeably, else the direction the mood target moved on energy
 // (valence when energy did not move), naming the condition that moved it
 // most.
 func (e *Engine) steerWhy(row int, req *Request, sh *steerShift) string {
 	st := &req.Steer
 	f := int(e.cat.Family[row])
-	if f < len(sh.fam) && sh.fam[f] > 0 {
+	if f < len(sh.fam) && sh.fam[f] >= steerMinFamily*e.w.Family*float32(1-0.5*req.Explore) && sh.fam[f] > 0 {
 		name := e.cat.Families[f]
 		return "more " + name + " for " + e.strongest(st, func(eff *incar.Effect) float64 {
 			c, _ := eff.Family(name)

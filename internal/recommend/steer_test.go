@@ -147,3 +147,25 @@ func TestDefaultModelSteersTheRealCatalog(t *testing.T) {
 	assert.Less(t, energy(incar.Condition{Factor: incar.FactorTraffic, Level: "lots of cars"}),
 		energy(incar.Condition{Factor: incar.FactorMood, Level: "active"}), "dense traffic calmer than an active mood")
 }
+
+// BenchmarkRecommendSteer: the cost of a steered request on the embedded
+// catalog against a plain one (a steered request ranks twice: once to find
+// which picks the context brought in, for their reasons).
+func BenchmarkRecommendSteer(b *testing.B) {
+	c, err := catalog.Default()
+	require.NoError(b, err)
+	e := recommend.New(c, recommend.Options{})
+	for name, st := range map[string]recommend.Steer{
+		"plain":   {},
+		"steered": {Conditions: []incar.Condition{jam, {Factor: incar.FactorSleepiness, Level: "sleepy"}}, Model: incar.Default()},
+	} {
+		b.Run(name, func(b *testing.B) {
+			req := recommend.Request{Seeds: []int{0}, N: 10, Steer: st}
+			for b.Loop() {
+				if _, err := e.Recommend(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
