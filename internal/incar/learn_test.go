@@ -160,3 +160,24 @@ func TestEmbeddedModelIsCurrent(t *testing.T) {
 	require.True(t, ok)
 	assert.Less(t, metal.Raw, 0.0, "metal falls further than the rest in a jam before shrinkage")
 }
+
+// TestDefaultLoads: the embedded table decodes (without the shared data)
+// and has an effect for every condition but weather's.
+func TestDefaultLoads(t *testing.T) {
+	m := Default()
+	require.NotNil(t, m)
+	for _, f := range Factors() {
+		for _, l := range Levels(f) {
+			c := Condition{f, l}
+			assert.True(t, c.Valid())
+			_, ok := phrases[c]
+			assert.True(t, ok, "%s has a phrase", c)
+			if f == FactorWeather {
+				assert.Nil(t, m.Effect(c), "%s", c)
+			} else {
+				assert.NotNil(t, m.Effect(c), "%s", c)
+			}
+		}
+	}
+	assert.Equal(t, 46, m.Joined)
+}
