@@ -73,6 +73,10 @@ func evalCommand() *command.Command {
 			{Name: "split", Default: "test", Choices: []string{"test", "tune", "all"}, Usage: "with --drives: which half of the requests to run"},
 			{Name: "requests", Default: "", Value: "FILE", File: true, Usage: "score the request parser on spoken requests (SNIPS format) instead"},
 			{Name: "folds", Default: 5, Usage: "with --requests: cross-validation folds"},
+			{Name: "context", Default: false, Usage: "evaluate the in-car steering table on held-out InCarMusic drivers instead"},
+			{Name: "data", Default: "../shared/data", Value: "DIR", File: true, Usage: "with --context: the shared data directory (incarmusic/, tracks_multigenre.csv)"},
+			{Name: "new-driver", Default: false, Usage: "with --context: score from the other users' mean rating, not the driver's own"},
+			{Name: "boot", Default: 2000, Usage: "with --context: bootstrap resamples of users (100..100000)"},
 		},
 		RawGlobals: []string{"json"},
 		Raw: func(ctx context.Context, args []string, o command.IO) int {
