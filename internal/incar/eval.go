@@ -110,7 +110,7 @@ func EvalLOO(d *Data, opt EvalOptions) []FamilyResult {
 
 // evalUser scores the held-out user's lists under model m (learned without u).
 func evalUser(d *Data, u int, m *Model, opt EvalOptions) []listScore {
-	own := Baselines(d.Ratings, -1)
+	own := baselines(d.Ratings, 0)
 	itemMean := itemMeans(d.Ratings, u)
 	truth := map[Condition]map[int][]float64{}
 	for _, r := range d.Ratings {
@@ -168,7 +168,7 @@ func scoreList(d *Data, c Condition, items map[int][]float64, free func(int) flo
 // itemMeans is each item's mean no-context rating over every user but skip.
 func itemMeans(ratings []Rating, skip int) map[int]float64 {
 	sum, n := map[int]float64{}, map[int]float64{}
-	for k, b := range Baselines(ratings, skip) {
+	for k, b := range baselines(ratings, skip) {
 		sum[k.item] += b
 		n[k.item]++
 	}

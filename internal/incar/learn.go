@@ -28,12 +28,12 @@ type shiftObs struct {
 	delta float64
 }
 
-// Baselines returns each user-item pair's no-context rating: the median of
+// baselines returns each user-item pair's no-context rating: the median of
 // the pair's ratings that carry no condition besides weather. In this copy
 // of the data such rows hold the no-context rating and, for some pairs, a
 // weather rating too (the weather column is filled on every row); the
 // median keeps a pair's majority value.
-func Baselines(ratings []Rating, skipUser int) map[pair]float64 {
+func baselines(ratings []Rating, skipUser int) map[pair]float64 {
 	vals := map[pair][]float64{}
 	for _, r := range ratings {
 		if r.User != skipUser && r.Cond == (Condition{}) {
@@ -61,7 +61,7 @@ func median(v []float64) float64 {
 // Learn estimates the shrunk effect table from d, leaving out skipUser's
 // ratings (0: none; the held-out evaluation passes each user in turn).
 func Learn(d *Data, skipUser int) *Model {
-	base := Baselines(d.Ratings, skipUser)
+	base := baselines(d.Ratings, skipUser)
 	obs := map[Condition][]shiftObs{}
 	users := map[int]bool{}
 	m := &Model{Source: "InCarMusic (Baltrunas et al. 2011), ../shared/data/incarmusic", Pairs: len(base), Joined: d.Joined}

@@ -110,7 +110,7 @@ func TestLearnFixture(t *testing.T) {
 func TestBaselinesMedian(t *testing.T) {
 	rs := []Rating{{User: 1, Item: 1, Rating: 1}, {User: 1, Item: 1, Rating: 4}, {User: 1, Item: 1, Rating: 4},
 		{User: 1, Item: 2, Rating: 2}, {User: 1, Item: 2, Rating: 3}, {User: 1, Item: 2, Rating: 5, Cond: Condition{FactorMood, "sad"}}}
-	b := Baselines(rs, 0)
+	b := baselines(rs, 0)
 	assert.Equal(t, map[pair]float64{{1, 1}: 4, {1, 2}: 2.5}, b)
 }
 
