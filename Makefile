@@ -12,7 +12,7 @@ DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build api-doc tagger incar test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
+.PHONY: all build api-doc tagger test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
 
 all: build
 
@@ -85,14 +85,15 @@ fuzz:
 tagger:
 	$(GO) generate ./internal/request
 
-# Relearn the in-car steering table from InCarMusic and rewrite its embedded
-# copy (internal/incar/model.json; a test fails when it is stale).
-incar:
-	$(GO) run ./internal/incar/cmd/mkincar -data $(SHARED) -out internal/incar/model.json
-
 # Regenerate the embedded default catalog from the shared datasets.
 catalog:
 	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED) -out internal/catalog/default.snap.gz -playlists testdata/catalog/playlists.csv
+
+# Relearn the in-car steering table from InCarMusic and rewrite its embedded
+# copy (internal/incar/model.json; a test fails when it is stale).
+.PHONY: incar
+incar:
+	$(GO) run ./internal/incar/cmd/mkincar -data $(SHARED) -out internal/incar/model.json
 
 # The full catalog snapshot (~151k tracks) from every shared dataset.
 full-catalog: build

@@ -3,9 +3,9 @@
 //
 //	recommend --offline [--catalog FILE] (--seed ID | --query TEXT) [-n N] [--mood M] [--no-explicit] [--json]
 //	eval [--catalog FILE] [--playlists FILE] [--seeds N] [--json]
+//	eval --context [--data DIR] [--new-driver] [--boot 2000] [--rand-seed 1] [--json]
 //	eval --drives [--catalog FILE] [--n-drives N] [--length 60] [--split test|tune|all] [--json]
 //	eval --requests FILE [--catalog FILE] [--folds 5] [--json]
-//	eval --context [--data DIR] [--new-driver] [--boot 2000] [--rand-seed 1] [--json]
 //	parse [--json] TEXT
 //
 // Without --catalog both use the catalog embedded in the binary.
@@ -177,6 +177,10 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	n := fs.Int("n", 10, "list length")
 	randSeed := fs.Uint64("rand-seed", 1, "seed of the sample and the random baselines")
 	jsonOut := fs.Bool("json", false, "print JSON")
+	ctxEval := fs.Bool("context", false, "evaluate the in-car steering table on held-out InCarMusic drivers instead")
+	dataDir := fs.String("data", defaultDataDir(), "with --context: the shared data directory (incarmusic/, tracks_multigenre.csv)")
+	boot := fs.Int("boot", 2000, "with --context: bootstrap resamples of users")
+	newDriver := fs.Bool("new-driver", false, "with --context: score from the item's mean rating by the other users, not the driver's own")
 	drives := fs.Bool("drives", false, "simulate whole drives from a stratified set of requests instead")
 	var dopts eval.DriveOptions
 	fs.IntVar(&dopts.Drives, "n-drives", 300, "with --drives: requests in the whole set, both halves")
@@ -184,10 +188,6 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&dopts.Split, "split", eval.SplitTest, "with --drives: which half of the requests to run: test, tune or all")
 	reqPath := fs.String("requests", "", "score the request parser on spoken requests in the SNIPS format instead")
 	folds := fs.Int("folds", 5, "with --requests: cross-validation folds (2..20)")
-	ctxEval := fs.Bool("context", false, "evaluate the in-car steering table on held-out InCarMusic drivers instead")
-	dataDir := fs.String("data", defaultDataDir(), "with --context: the shared data directory (incarmusic/, tracks_multigenre.csv)")
-	boot := fs.Int("boot", 2000, "with --context: bootstrap resamples of users")
-	newDriver := fs.Bool("new-driver", false, "with --context: score from the item's mean rating by the other users, not the driver's own")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -197,15 +197,15 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if *ctxEval {
-		return runContextEval(ctx, *dataDir, incar.EvalOptions{Boot: *boot, Seed: *randSeed, NewDriver: *newDriver}, *jsonOut, stdout)
-	}
 	if *reqPath != "" {
 		return runRequests(ctx, *reqPath, *catPath, *folds, *jsonOut, stdout)
 	}
 	if *drives {
 		dopts.RandSeed = *randSeed
 		return runDrives(ctx, *catPath, dopts, *jsonOut, stdout)
+	}
+	if *ctxEval {
+		return runContextEval(ctx, *dataDir, incar.EvalOptions{Boot: *boot, Seed: *randSeed, NewDriver: *newDriver}, *jsonOut, stdout)
 	}
 	if *seeds < 1 || *n < 1 || *n > recommend.MaxN {
 		return usagef("--seeds wants ≥ 1 and -n 1..%d", recommend.MaxN)
