@@ -161,3 +161,25 @@ func BenchmarkTrainTagger(b *testing.B) {
 		}
 	}
 }
+
+// TestHeldOutScores: the embedded tagger on the benchmark's own 100
+// held-out requests (testdata/validate_PlayMusic.json, sonos/nlu-benchmark,
+// CC0), where the published figures were taken. A guard against a tagger
+// that cross-validates well but reads new requests badly.
+func TestHeldOutScores(t *testing.T) {
+	f, err := os.Open("testdata/validate_PlayMusic.json")
+	require.NoError(t, err)
+	defer f.Close()
+	examples, err := ReadSNIPS(f)
+	require.NoError(t, err)
+	require.Len(t, examples, 100)
+	scores, err := ScoreDefault(examples)
+	require.NoError(t, err)
+	f1 := map[string]float64{}
+	for _, s := range scores {
+		f1[s.Slot] = s.F1
+	}
+	for slot, floor := range map[string]float64{"artist": 0.85, "service": 0.95, "music_item": 0.95, "year": 0.9, "sort": 0.85} {
+		assert.GreaterOrEqual(t, f1[slot], floor, slot)
+	}
+}

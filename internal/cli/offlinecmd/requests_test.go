@@ -36,6 +36,21 @@ func TestEvalRequests(t *testing.T) {
 	require.Equal(t, output.ExitOK, code, errOut)
 	assert.Contains(t, out, "Snips F1")
 	assert.Contains(t, out, "artist")
+
+	// Held out: the embedded tagger scores the file, no folds.
+	code, out, errOut = run(t, "eval", "--json", "--requests", "testdata/requests.json", "--heldout")
+	require.Equal(t, output.ExitOK, code, errOut)
+	var held eval.RequestReport
+	require.NoError(t, json.Unmarshal([]byte(out), &held))
+	assert.Equal(t, 0, held.Folds)
+	heldGold := map[string]int{}
+	for _, s := range held.Slots {
+		heldGold[s.Slot] = s.Gold
+	}
+	assert.Equal(t, gold, heldGold, "the same spans are scored")
+	code, out, errOut = run(t, "eval", "--requests", "testdata/requests.json", "--heldout")
+	require.Equal(t, output.ExitOK, code, errOut)
+	assert.Contains(t, out, "held-out requests, the embedded tagger")
 }
 
 func TestEvalRequestsErrors(t *testing.T) {
