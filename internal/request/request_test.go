@@ -62,6 +62,8 @@ func TestParse(t *testing.T) {
 		{"can you play Hotel California by the Eagles please", map[string]string{"track": "Hotel California", "artist": "Eagles"}},
 		{"play a song from 1995", map[string]string{"music_item": "song", "year": "1995"}},
 		{"play Radiohead", map[string]string{"artist": "Radiohead"}},
+		// At most one artist: without the constraint Manuel was a second artist.
+		{"Play me a song by Steve Hackett from Manuel", map[string]string{"music_item": "song", "artist": "Steve Hackett", "album": "Manuel"}},
 	}
 	for _, c := range cases {
 		s, err := Parse(c.in)
@@ -128,8 +130,12 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(tt *testing.T, text string) {
 		s := t.parse(text)
 		assert.LessOrEqual(tt, len(s.Tokens), MaxTokens)
-		end := 0
+		end, artists := 0, 0
 		for _, sp := range s.Spans {
+			if sp.Slot == SlotArtist {
+				artists++
+			}
+			require.LessOrEqual(tt, artists, 1, "a request names at most one artist")
 			require.GreaterOrEqual(tt, sp.Start, end, "spans overlap")
 			require.Greater(tt, sp.End, sp.Start)
 			require.LessOrEqual(tt, sp.End, len(s.Tokens))
