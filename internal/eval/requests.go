@@ -34,6 +34,11 @@ type CatalogRequestScores struct {
 	ArtistRight   int `json:"artist_started"`
 	TrackKnown    int `json:"track_in_catalog"`
 	TrackRight    int `json:"track_started"`
+	// Artists the catalog has no tracks of but the built-in artist table
+	// knows, and how often Understand's first reading plays their genres
+	// in their name (resolve: beyond the catalog).
+	ArtistElsewhere int `json:"artist_in_artist_table_only"`
+	GenresStarted   int `json:"their_genres_started"`
 }
 
 // RunRequests scores the labelled requests with k-fold cross-validation
@@ -68,6 +73,10 @@ func catalogRequests(examples []request.Example, cat *catalog.Catalog) *CatalogR
 		}
 	}
 	ix := resolve.NewIndex(cat.Tracks)
+	table, err := resolve.DefaultArtistTags()
+	if err != nil {
+		table = nil // a nil table knows no one: the count stays 0
+	}
 	s := &CatalogRequestScores{CatalogTracks: len(cat.Tracks)}
 	for _, ex := range examples {
 		var artist, track string
@@ -85,7 +94,14 @@ func catalogRequests(examples []request.Example, cat *catalog.Catalog) *CatalogR
 			if top := first(ix, ex.Text); top >= 0 && hasArtist(cat, top, artist) {
 				s.ArtistRight++
 			}
-		case artist == "" && track != "" && titles[track]:
+		case artist != "":
+			if _, _, ok := table.Lookup(artist); ok {
+				s.ArtistElsewhere++
+				if cs := ix.Understand(ex.Text, 1); len(cs) > 0 && cs[0].Confidence >= resolve.PlayConfidence && resolve.Normalize(cs[0].Like) == artist {
+					s.GenresStarted++
+				}
+			}
+		case track != "" && titles[track]:
 			s.TrackKnown++
 			if top := first(ix, ex.Text); top >= 0 && resolve.Normalize(cat.Tracks[top].Title) == track {
 				s.TrackRight++
@@ -139,6 +155,7 @@ func (r *RequestReport) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "\ncatalog of %d tracks: Understand started the right artist for %d of %d requests naming a catalog artist (%s)\n",
 			c.CatalogTracks, c.ArtistRight, c.ArtistKnown, pct(c.ArtistRight, c.ArtistKnown))
 		fmt.Fprintf(w, "and the right title for %d of %d naming only a catalog title (%s)\n", c.TrackRight, c.TrackKnown, pct(c.TrackRight, c.TrackKnown))
+		fmt.Fprintf(w, "and music of their genres for %d of %d naming an artist only the artist table knows (%s)\n", c.GenresStarted, c.ArtistElsewhere, pct(c.GenresStarted, c.ArtistElsewhere))
 	}
 	return nil
 }
