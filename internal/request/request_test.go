@@ -1,6 +1,7 @@
 package request
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -153,6 +154,22 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse("play the newest song by Imogen Heap on Spotify"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkDecode: Viterbi alone, without and with the at-most-one-artist
+// constraint (twice the states).
+func BenchmarkDecode(b *testing.B) {
+	t, err := defaultTagger()
+	require.NoError(b, err)
+	feats := features(Tokenize("play the newest song by Imogen Heap on Spotify"))
+	for _, once := range []bool{false, true} {
+		b.Run(fmt.Sprintf("once=%v", once), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				t.decode(feats, once)
+			}
+		})
 	}
 }
 

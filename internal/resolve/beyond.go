@@ -102,13 +102,21 @@ func (ix *Index) Understood(query string) string {
 		}
 		part := fmt.Sprintf("%s %q", strings.ReplaceAll(sp.Slot, "_", " "), sp.Text)
 		if sp.Slot == request.SlotArtist && !ix.hasArtist(sp.Text) {
-			if _, _, known := table.Lookup(sp.Text); known {
-				part += " (not in the catalog; no genre of theirs is either)"
-			} else {
-				part += " (not in the catalog, genres unknown)"
-			}
+			part += " (" + ix.beyondNote(table, sp.Text) + ")"
 		}
 		parts = append(parts, part)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// beyondNote says what is known of an artist the catalog has no tracks of.
+func (ix *Index) beyondNote(table *ArtistTags, name string) string {
+	_, tags, known := table.Lookup(name)
+	switch _, playable := ix.genresOf(tags); {
+	case !known:
+		return "not in the catalog, genres unknown"
+	case playable:
+		return "not in the catalog; their genres are"
+	}
+	return "not in the catalog; none of their genres is either"
 }

@@ -166,5 +166,8 @@ func TestUnderstandBeyondCatalog(t *testing.T) {
 	assert.True(t, len(got) == 0 || got[0].Confidence < PlayConfidence, "an artist known nowhere is not played: %+v", got)
 	assert.Equal(t, `artist "Zxqv Blorptone" (not in the catalog, genres unknown)`, ix.Understood(unknown))
 	assert.Equal(t, `artist "Nine Inch Nails"`, ix.Understood("play Nine Inch Nails"))
+	assert.Equal(t, `artist "Skinny Puppy" (not in the catalog; their genres are)`, ix.Understood("play something by Skinny Puppy"))
+	assert.Equal(t, `artist "Rammstein" (not in the catalog; none of their genres is either)`,
+		NewIndex(understandTracks()).Understood("play something by Rammstein"))
 	assert.Equal(t, "", ix.Understood("play some music"))
 }
