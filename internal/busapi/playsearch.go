@@ -174,9 +174,15 @@ func (m methods) PlaySearch(msg dbus.Message, _, _ dbus.Variant) (map[string]dbu
 	if err != nil {
 		return nil, m.s.toDBus("PlaySearch", err)
 	}
+	return searchDict(t, r), nil
+}
+
+// searchDict is a track answering a structured request: requestDict plus
+// the interpretation that answered it.
+func searchDict(t drive.TrackView, r searchReading) map[string]dbus.Variant {
 	d := requestDict(t)
 	d["continuo:interpretation"] = dbus.MakeVariant(r.name)
-	return d, nil
+	return d
 }
 
 // playFirst plays the first reading the catalog answers; a reading that
@@ -228,11 +234,7 @@ func (m methods) ResolveSearch(msg dbus.Message, _, _, _ dbus.Variant) ([]map[st
 	if err != nil {
 		return nil, m.s.toDBus("ResolveSearch", err)
 	}
-	out := dicts(ts, requestDict)
-	for _, d := range out {
-		d["continuo:interpretation"] = dbus.MakeVariant(r.name)
-	}
-	return out, nil
+	return dicts(ts, func(t drive.TrackView) map[string]dbus.Variant { return searchDict(t, r) }), nil
 }
 
 // resolveFirst resolves the readings in order and keeps the first whose
