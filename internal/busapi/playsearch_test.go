@@ -132,16 +132,19 @@ func TestResolveSearchOverTheBus(t *testing.T) {
 		interpretation string
 		match          string
 		artist         string
+		reason         string // a part of the first reading's reason, "" for any
 	}{
-		{"artist", "", map[string]dbus.Variant{"focus": v("artist"), "artist": v("Metallica")}, "artist", "artist", "Metallica"},
+		{"artist", "", map[string]dbus.Variant{"focus": v("artist"), "artist": v("Metallica")}, "artist", "artist", "Metallica", ""},
 		{"title by artist, Android names", "", map[string]dbus.Variant{
 			"android.intent.extra.focus": v("vnd.android.cursor.item/audio"), "android.intent.extra.title": v("Enter Sandman"),
-			"android.intent.extra.artist": v("Metallica"), "year": v(int32(1991))}, "title+artist", "track", "Metallica"},
+			"android.intent.extra.artist": v("Metallica"), "year": v(int32(1991))}, "title+artist", "track", "Metallica", ""},
 		// "title by artist" already reads as the artist when the catalog lacks the title.
-		{"a title the catalog lacks: the artist", "", map[string]dbus.Variant{"focus": v("title"), "title": v("xqzvw wvutq"), "artist": v("Metallica")}, "title+artist", "artist", "Metallica"},
-		{"an album the catalog lacks, no artist: the query", "metallica", map[string]dbus.Variant{"focus": v("album"), "album": v("xqzvw wvutq")}, "query", "artist", "Metallica"},
-		{"genre", "", map[string]dbus.Variant{"focus": v("genre"), "genre": v("jazz")}, "genre", "genre", ""},
-		{"unstructured query", "play some jazz", map[string]dbus.Variant{"focus": v("unstructured")}, "query", "genre", ""},
+		{"a title the catalog lacks: the artist", "", map[string]dbus.Variant{"focus": v("title"), "title": v("xqzvw wvutq"), "artist": v("Metallica")}, "title+artist", "artist", "Metallica", ""},
+		{"an album the catalog lacks, no artist: the query", "metallica", map[string]dbus.Variant{"focus": v("album"), "album": v("xqzvw wvutq")}, "query", "artist", "Metallica", ""},
+		{"genre", "", map[string]dbus.Variant{"focus": v("genre"), "genre": v("jazz")}, "genre", "genre", "", ""},
+		{"unstructured query", "play some jazz", map[string]dbus.Variant{"focus": v("unstructured")}, "query", "genre", "", ""},
+		// An artist beyond the catalog: music of their genres (the reason says so).
+		{"artist beyond the catalog", "", map[string]dbus.Variant{"focus": v("artist"), "artist": v("Skinny Puppy")}, "artist", "genre", "", "no Skinny Puppy here; playing "},
 	}
 	for _, c := range found {
 		t.Run(c.name, func(t *testing.T) {
@@ -157,6 +160,7 @@ func TestResolveSearchOverTheBus(t *testing.T) {
 			if c.artist != "" {
 				assert.Equal(t, c.artist, got[0]["xesam:artist"].Value().([]string)[0])
 			}
+			assert.Contains(t, got[0]["continuo:reason"].Value(), c.reason)
 		})
 	}
 
