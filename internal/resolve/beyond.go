@@ -45,11 +45,21 @@ func (ix *Index) beyondCatalog(artistSlot string, content []string) (Candidate, 
 	return Candidate{}, false
 }
 
-// hasArtist tells whether the catalog has tracks whose primary artist is
-// name exactly.
-func (ix *Index) hasArtist(name string) bool {
+// catalogArtist is the catalog artist named exactly name with at least one
+// track credited to them, as primary or featured artist ("Loretta Lynn"
+// only on a duet is still in the catalog).
+func (ix *Index) catalogArtist(name string) (int32, bool) {
 	id, ok := ix.artists.ids[Normalize(name)]
-	return ok && ix.artists.count[id] > 0
+	if !ok || len(ix.artists.artistRows(id)) == 0 {
+		return -1, false
+	}
+	return id, true
+}
+
+// hasArtist tells whether the catalog has tracks credited to name.
+func (ix *Index) hasArtist(name string) bool {
+	_, ok := ix.catalogArtist(name)
+	return ok
 }
 
 // genresOf is a genre reading for the tags the catalog knows: all of them

@@ -134,6 +134,7 @@ func TestUnderstandBeyondCatalog(t *testing.T) {
 	tracks := append(understandTracks(),
 		music.Track{Title: "Head Like a Hole", Popularity: 60, Genres: []string{"rock"}, Tags: []string{"industrial rock", "industrial"}, Artists: []string{"Nine Inch Nails"}},
 		music.Track{Title: "Just One Fix", Popularity: 40, Genres: []string{"metal"}, Tags: []string{"industrial metal", "industrial"}, Artists: []string{"Ministry"}},
+		music.Track{Title: "After the Fire Is Gone", Popularity: 30, Genres: []string{"country"}, Tags: []string{"country"}, Artists: []string{"Conway Twitty", "Loretta Lynn"}},
 	)
 	ix := NewIndex(tracks)
 	cases := []struct {
@@ -141,12 +142,15 @@ func TestUnderstandBeyondCatalog(t *testing.T) {
 		kind   Kind
 		like   string
 		genres []string
+		title  string // the title started, "" for any
 	}{
-		{"play something by Skinny Puppy", KindGenre, "Skinny Puppy", []string{"industrial", "industrial metal", "industrial rock"}},
-		{"skinny puppy", KindGenre, "Skinny Puppy", []string{"industrial", "industrial metal", "industrial rock"}},
-		{"play the newest song by Skinny Puppy on Spotify", KindGenre, "Skinny Puppy", []string{"industrial", "industrial metal", "industrial rock"}},
-		{"play Nine Inch Nails", KindArtist, "", nil}, // in the catalog: the artist
-		{"play Head Like a Hole", KindTrack, "", nil},
+		{"play something by Skinny Puppy", KindGenre, "Skinny Puppy", []string{"industrial", "industrial metal", "industrial rock"}, ""},
+		{"skinny puppy", KindGenre, "Skinny Puppy", []string{"industrial", "industrial metal", "industrial rock"}, ""},
+		{"play the newest song by Skinny Puppy on Spotify", KindGenre, "Skinny Puppy", []string{"industrial", "industrial metal", "industrial rock"}, ""},
+		{"play Nine Inch Nails", KindArtist, "", nil, ""}, // in the catalog: the artist
+		{"play Head Like a Hole", KindTrack, "", nil, ""},
+		// Only featured on a duet, but in the catalog: her track, not her genres.
+		{"Play a Loretta Lynn tune on Groove Shark", KindArtist, "", nil, "After the Fire Is Gone"},
 	}
 	for _, c := range cases {
 		got := ix.Understand(c.query, 3)
@@ -155,6 +159,9 @@ func TestUnderstandBeyondCatalog(t *testing.T) {
 		assert.Equal(t, c.like, got[0].Like, c.query)
 		assert.ElementsMatch(t, c.genres, got[0].Genres, c.query)
 		assert.GreaterOrEqual(t, got[0].Confidence, PlayConfidence, c.query)
+		if c.title != "" {
+			assert.Equal(t, c.title, tracks[got[0].Row].Title, c.query)
+		}
 		if c.like != "" {
 			assert.Contains(t, c.genres, got[0].Genre, c.query)
 			assert.Equal(t, got[0].Genre, got[0].Label, c.query)

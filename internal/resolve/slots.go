@@ -56,7 +56,7 @@ func (ix *Index) parsedRequest(query string) parsed {
 	}
 	if s.Artist != "" {
 		p.artistSlot = s.Artist
-		if id, ok := ix.artists.ids[Normalize(s.Artist)]; ok && ix.artists.count[id] > 0 && structured(s) {
+		if id, ok := ix.catalogArtist(s.Artist); ok && structured(s) {
 			p.artist = id
 		}
 		if row, ok := ix.Exact(s.Artist, s.Track); ok && s.Track != "" {
