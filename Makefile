@@ -12,7 +12,7 @@ DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build api-doc tagger test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
+.PHONY: all build api-doc tagger artist-tags test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
 
 all: build
 
@@ -84,6 +84,11 @@ fuzz:
 # (internal/request/tagger.bin.gz; a test fails when they are stale).
 tagger:
 	$(GO) generate ./internal/request
+
+# Rewrite the embedded table of artists known beyond the catalog, with their
+# genre tags (internal/resolve/artist_tags.txt.gz; a test fails when stale).
+artist-tags:
+	$(GO) run ./internal/resolve/cmd/mkartisttags -in $(SHARED)/spotify_artist_genres_w_features.csv -o internal/resolve/artist_tags.txt.gz
 
 # Regenerate the embedded default catalog from the shared datasets.
 catalog:

@@ -49,9 +49,12 @@ func TestAPIDocTablesMatchTheCode(t *testing.T) {
 	for key := range trackDict(full) {
 		sent[key] = true
 	}
+	for key := range searchDict(full, searchReading{name: "title"}) {
+		sent[key] = true
+	}
 	keys := map[string]bool{}
 	for _, row := range doc.Keys.Rows {
 		keys[row[0]] = true
 	}
-	assert.Equal(t, slices.Sorted(maps.Keys(sent)), slices.Sorted(maps.Keys(keys)), "the XML header's track-dictionary table lists exactly the keys trackDict and requestDict send")
+	assert.Equal(t, slices.Sorted(maps.Keys(sent)), slices.Sorted(maps.Keys(keys)), "the XML header's track-dictionary table lists exactly the keys trackDict, requestDict and searchDict send")
 }

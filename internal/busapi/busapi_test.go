@@ -36,6 +36,7 @@ func TestIntrospectionIsTheShippedContract(t *testing.T) {
 		"Recommend":     "in:s in:u in:a{sv} out:aa{sv} ",
 		"Play":          "in:s out:a{sv} ",
 		"PlaySearch":    "in:s in:a{sv} out:a{sv} ",
+		"ResolveSearch": "in:s in:a{sv} in:u out:aa{sv} ",
 		"Feedback":      "in:s in:s ",
 		"Explain":       "in:s out:s ",
 		"History":       "in:s in:u out:aa{sv} ",

@@ -34,6 +34,8 @@ func FuzzHandlers(f *testing.F) {
 	f.Add(index("Recommend"), "sua{sv}", `("", 3, {"mood": <"calm">, "explore": <0.5>})`)
 	f.Add(index("Resolve"), "su", `("scene swan lake", 5)`)
 	f.Add(index("Resolve"), "us", `(1, "x")`)
+	f.Add(index("ResolveSearch"), "sa{sv}u", `("", {"focus": <"artist">, "artist": <"Metallica">}, 3)`)
+	f.Add(index("ResolveSearch"), "sa{sv}u", `("x", {"year": <3000>, "title": <7>}, 0)`)
 	f.Add(index("HistoryPage"), "sux", `("", 10, 0)`)
 	f.Add(index("Feedbacks"), "sux", `("default", 10, -1)`)
 	f.Add(index("Set"), "ssv", `("org.continuo.Recommender1", "QueueDepth", <"five">)`)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/resolve"
 )
 
 // PlaySearch takes a request already split by the head unit's own language
@@ -173,9 +174,15 @@ func (m methods) PlaySearch(msg dbus.Message, _, _ dbus.Variant) (map[string]dbu
 	if err != nil {
 		return nil, m.s.toDBus("PlaySearch", err)
 	}
+	return searchDict(t, r), nil
+}
+
+// searchDict is a track answering a structured request: requestDict plus
+// the interpretation that answered it.
+func searchDict(t drive.TrackView, r searchReading) map[string]dbus.Variant {
 	d := requestDict(t)
 	d["continuo:interpretation"] = dbus.MakeVariant(r.name)
-	return d, nil
+	return d
 }
 
 // playFirst plays the first reading the catalog answers; a reading that
@@ -193,4 +200,59 @@ func (s *Server) playFirst(ctx context.Context, rs []searchReading) (drive.Track
 		}
 	}
 	return drive.TrackView{}, searchReading{}, err
+}
+
+// ResolveSearch reads a structured request as PlaySearch does, without
+// playing: the readings of the first interpretation whose best reading is
+// sure enough to play, else those of the first interpretation that has any,
+// each with continuo:interpretation. Like Resolve it never answers
+// NotFound: an empty list means nothing matched.
+func (m methods) ResolveSearch(msg dbus.Message, _, _, _ dbus.Variant) ([]map[string]dbus.Variant, *dbus.Error) {
+	var query string
+	var extras map[string]dbus.Variant
+	var limit uint32
+	if err := decode(msg, &query, &extras, &limit); err != nil {
+		return nil, err
+	}
+	if err := checkText("query", query, 500); err != nil {
+		return nil, err
+	}
+	s, derr := parseSearch(strings.TrimSpace(query), extras)
+	if derr != nil {
+		return nil, derr
+	}
+	if limit == 0 || limit > maxLimit {
+		return nil, invalid("limit must be 1..%d, got %d", maxLimit, limit)
+	}
+	rs := s.readings()
+	if rs[0].name == "continue" {
+		return nil, invalid("nothing to resolve: query and the extras artist, album, title and genre are all empty")
+	}
+	ctx, cancel := m.s.call()
+	defer cancel()
+	ts, r, err := m.s.resolveFirst(ctx, rs, int(limit))
+	if err != nil {
+		return nil, m.s.toDBus("ResolveSearch", err)
+	}
+	return dicts(ts, func(t drive.TrackView) map[string]dbus.Variant { return searchDict(t, r) }), nil
+}
+
+// resolveFirst resolves the readings in order and keeps the first whose
+// best reading Play would start; failing that, the first with any reading.
+func (s *Server) resolveFirst(ctx context.Context, rs []searchReading, limit int) ([]drive.TrackView, searchReading, error) {
+	var fallback []drive.TrackView
+	var fallbackR searchReading
+	for _, r := range rs {
+		ts, err := s.core.Resolve(ctx, r.query, limit)
+		if err != nil {
+			return nil, r, err
+		}
+		if len(ts) > 0 && ts[0].Confidence >= resolve.PlayConfidence {
+			return ts, r, nil
+		}
+		if fallback == nil && len(ts) > 0 {
+			fallback, fallbackR = ts, r
+		}
+	}
+	return fallback, fallbackR, nil
 }

@@ -94,3 +94,79 @@ func FuzzParseSearch(f *testing.F) {
 		}
 	})
 }
+
+// TestResolveSearchOverTheBus: ResolveSearch checks what PlaySearch checks,
+// plus the limit, and returns the readings of the first interpretation the
+// catalog answers, each naming it; it never plays and never answers
+// NotFound.
+func TestResolveSearchOverTheBus(t *testing.T) {
+	e := startServer(t, serverConfig{})
+	v := dbus.MakeVariant
+	refused := []struct {
+		name   string
+		query  string
+		extras map[string]dbus.Variant
+		limit  uint32
+		msg    string
+	}{
+		{"unknown focus", "", map[string]dbus.Variant{"focus": v("podcast")}, 3, "focus"},
+		{"artist not a string", "", map[string]dbus.Variant{"artist": v(int32(3))}, 3, "extras[artist] must be a string"},
+		{"bad year", "jazz", map[string]dbus.Variant{"year": v("soon")}, 3, "year"},
+		{"limit zero", "jazz", nil, 0, "limit must be 1..100"},
+		{"limit too big", "jazz", nil, 101, "limit must be 1..100"},
+		{"query too long", strings.Repeat("a", 501), nil, 3, "query is longer than 500"},
+		{"nothing named", " ", map[string]dbus.Variant{"com.example.hint": v("x")}, 3, "nothing to resolve"},
+	}
+	for _, c := range refused {
+		t.Run(c.name, func(t *testing.T) {
+			name, msg := errorOf(e.call(Interface, "ResolveSearch", c.query, c.extras, c.limit))
+			assert.Equal(t, "org.continuo.Error.InvalidArgument", name, msg)
+			assert.Contains(t, msg, c.msg)
+		})
+	}
+
+	found := []struct {
+		name           string
+		query          string
+		extras         map[string]dbus.Variant
+		interpretation string
+		match          string
+		artist         string
+		reason         string // a part of the first reading's reason, "" for any
+	}{
+		{"artist", "", map[string]dbus.Variant{"focus": v("artist"), "artist": v("Metallica")}, "artist", "artist", "Metallica", ""},
+		{"title by artist, Android names", "", map[string]dbus.Variant{
+			"android.intent.extra.focus": v("vnd.android.cursor.item/audio"), "android.intent.extra.title": v("Enter Sandman"),
+			"android.intent.extra.artist": v("Metallica"), "year": v(int32(1991))}, "title+artist", "track", "Metallica", ""},
+		// "title by artist" already reads as the artist when the catalog lacks the title.
+		{"a title the catalog lacks: the artist", "", map[string]dbus.Variant{"focus": v("title"), "title": v("xqzvw wvutq"), "artist": v("Metallica")}, "title+artist", "artist", "Metallica", ""},
+		{"an album the catalog lacks, no artist: the query", "metallica", map[string]dbus.Variant{"focus": v("album"), "album": v("xqzvw wvutq")}, "query", "artist", "Metallica", ""},
+		{"genre", "", map[string]dbus.Variant{"focus": v("genre"), "genre": v("jazz")}, "genre", "genre", "", ""},
+		{"unstructured query", "play some jazz", map[string]dbus.Variant{"focus": v("unstructured")}, "query", "genre", "", ""},
+		// An artist beyond the catalog: music of their genres (the reason says so).
+		{"artist beyond the catalog", "", map[string]dbus.Variant{"focus": v("artist"), "artist": v("Skinny Puppy")}, "artist", "genre", "", "no Skinny Puppy here; playing "},
+	}
+	for _, c := range found {
+		t.Run(c.name, func(t *testing.T) {
+			var got []map[string]dbus.Variant
+			require.NoError(t, e.call(Interface, "ResolveSearch", c.query, c.extras, uint32(3)).Store(&got))
+			require.NotEmpty(t, got)
+			assert.LessOrEqual(t, len(got), 3)
+			for _, d := range got {
+				assert.Equal(t, c.interpretation, d["continuo:interpretation"].Value())
+			}
+			assert.Equal(t, c.match, got[0]["continuo:match"].Value())
+			assert.GreaterOrEqual(t, got[0]["continuo:confidence"].Value().(float64), 0.5)
+			if c.artist != "" {
+				assert.Equal(t, c.artist, got[0]["xesam:artist"].Value().([]string)[0])
+			}
+			assert.Contains(t, got[0]["continuo:reason"].Value(), c.reason)
+		})
+	}
+
+	var none []map[string]dbus.Variant
+	require.NoError(t, e.call(Interface, "ResolveSearch", "", map[string]dbus.Variant{"focus": v("title"), "title": v("xqzvw wvutq")}, uint32(3)).Store(&none))
+	for _, d := range none {
+		assert.Less(t, d["continuo:confidence"].Value().(float64), 0.5, "nothing sure is claimed")
+	}
+}

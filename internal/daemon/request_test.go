@@ -104,3 +104,44 @@ func TestResolveReadings(t *testing.T) {
 	assert.Equal(t, "mood", found[0]["continuo:match"].Value())
 	assert.True(t, strings.Contains(found[0]["continuo:reason"].Value().(string), "calm"))
 }
+
+// TestPlayBeyondCatalog: an artist the embedded catalog has no tracks of but
+// the artist table knows with genres starts music of those genres, and the
+// reply's reason says so; an artist known nowhere is refused with what was
+// understood, and nothing starts.
+func TestPlayBeyondCatalog(t *testing.T) {
+	e := startDaemon(t)
+	emu, _ := e.startEmu(t, 1)
+
+	unknown := e.call("Play", "play songs by Zxqv Blorptone")
+	require.Error(t, unknown.Err)
+	assert.Equal(t, "org.continuo.Error.NotFound", errName(unknown.Err))
+	assert.Contains(t, unknown.Err.Error(), `understood artist "Zxqv Blorptone" (not in the catalog, genres unknown)`)
+	_, playing := emu.Current()
+	assert.False(t, playing, "nothing was started for an artist known nowhere")
+
+	cases := []struct{ query, reason string }{
+		{"play something by Skinny Puppy", "no Skinny Puppy here; playing "},
+		{"play the newest song by Skinny Puppy on Spotify", "no Skinny Puppy here; playing "},
+	}
+	for _, tc := range cases {
+		var track map[string]dbus.Variant
+		require.NoError(t, e.call("Play", tc.query).Store(&track), tc.query)
+		assert.Equal(t, "genre", track["continuo:match"].Value(), tc.query)
+		reason, _ := track["continuo:reason"].Value().(string)
+		assert.Contains(t, reason, tc.reason, tc.query)
+		assert.Contains(t, reason, " like theirs", tc.query)
+		assert.NotEqual(t, "Skinny Puppy", track["xesam:artist"].Value().([]string)[0], "the catalog has none of theirs")
+		id, _ := track["continuo:id"].Value().(string)
+		testenv.WaitFor(t, deadline, func() bool {
+			cur, ok := emu.Current()
+			return ok && cur.URI == "emu:///"+id
+		}, "the emulator plays the track of the reply")
+	}
+
+	var found []map[string]dbus.Variant
+	require.NoError(t, e.call("Resolve", "play something by Skinny Puppy", uint32(3)).Store(&found))
+	require.NotEmpty(t, found)
+	assert.Equal(t, "genre", found[0]["continuo:match"].Value())
+	assert.Contains(t, found[0]["continuo:reason"].Value().(string), "no Skinny Puppy here")
+}

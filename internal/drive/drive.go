@@ -385,7 +385,7 @@ func (c *Core) Play(ctx context.Context, query string) (TrackView, error) {
 	m := c.m()
 	cands := m.Index.Understand(query, 4)
 	if len(cands) == 0 || cands[0].Confidence < resolve.PlayConfidence {
-		return TrackView{}, music.Errorf(music.KindNotFound, "%s", c.suggest(cands))
+		return TrackView{}, music.Errorf(music.KindNotFound, "%s", c.refusal(query, cands))
 	}
 	var out TrackView
 	err := c.do(ctx, func(st *state) error {

@@ -23,8 +23,19 @@ func checkQuery(q string) error {
 	return nil
 }
 
-// suggest is the message of a refused Play: short, the best readings, no
-// guess played.
+// refusal is the message of a refused Play: what the request was read as
+// (so that a driver hears "artist Zxqv Blorp, not in the catalog" rather
+// than a bare "not found"), then the best readings.
+func (c *Core) refusal(query string, cands []resolve.Candidate) string {
+	msg := c.suggest(cands)
+	if u := c.m().Index.Understood(query); u != "" {
+		msg = "understood " + u + "; " + msg
+	}
+	return msg
+}
+
+// suggest lists the best readings of a refused Play: short, no guess
+// played.
 func (c *Core) suggest(cands []resolve.Candidate) string {
 	var s []string
 	for _, cand := range cands {
@@ -65,6 +76,9 @@ func (c *Core) requestView(row int, cand resolve.Candidate) TrackView {
 
 // requestReason says which reading of the request a track answers.
 func requestReason(cand resolve.Candidate) string {
+	if cand.Like != "" {
+		return "no " + cand.Like + " here; playing " + cand.Label + " like theirs"
+	}
 	switch cand.Kind {
 	case resolve.KindArtist:
 		return "by " + cand.Label + ", as asked"
@@ -84,7 +98,10 @@ func requestReason(cand resolve.Candidate) string {
 // starts for it (-1 when not chosen yet).
 func anchorOf(m *Model, cand resolve.Candidate, row int) *recommend.Anchor {
 	a := &recommend.Anchor{Kind: string(cand.Kind), Rows: cand.Rows, Artist: -1, Mood: cand.Mood, Label: cand.Label}
-	if cand.Genre != "" {
+	switch {
+	case len(cand.Genres) > 0: // an artist beyond the catalog: all their genres steer
+		a.Genres = cand.Genres
+	case cand.Genre != "":
 		a.Genres = []string{cand.Genre}
 	}
 	if cand.Kind == resolve.KindTrack && row >= 0 {

@@ -22,6 +22,8 @@ type parsed struct {
 	query  string // the request without the words that name no music
 	exact  int    // the row of the title and artist named, or -1
 	artist int32  // the catalog artist named in an artist slot, or -1
+	// artistSlot is the text of the parser's artist slot, "" when none.
+	artistSlot string
 }
 
 // servicePrepositions introduce a streaming service ("on Spotify", "off of
@@ -53,7 +55,8 @@ func (ix *Index) parsedRequest(query string) parsed {
 		return p
 	}
 	if s.Artist != "" {
-		if id, ok := ix.artists.ids[Normalize(s.Artist)]; ok && ix.artists.count[id] > 0 && structured(s) {
+		p.artistSlot = s.Artist
+		if id, ok := ix.catalogArtist(s.Artist); ok && structured(s) {
 			p.artist = id
 		}
 		if row, ok := ix.Exact(s.Artist, s.Track); ok && s.Track != "" {

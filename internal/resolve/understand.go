@@ -34,6 +34,12 @@ type Candidate struct {
 	Genre  string // a catalog genre label or tag (kind genre; kind mood when the mood word is a label)
 	Mood   string // calm, steady or lively (kind mood; kind genre when asked, e.g. "calm jazz")
 	Label  string // human text: "Bob Marley & The Wailers", "jazz", "something calm"
+	// Genres are all the genre tags that steer a reading for an artist
+	// beyond the catalog (Genre is the one that names it).
+	Genres []string
+	// Like is the artist the driver asked for when the catalog has no
+	// tracks of theirs and the reading plays their genres instead.
+	Like string
 	// Confidence is 0..1: about the share of such answers that are what
 	// the driver meant (see docs/resolve.md for how it was measured).
 	// Below PlayConfidence Play asks instead of guessing.
@@ -105,6 +111,13 @@ func (ix *Index) Understand(query string, limit int) []Candidate {
 		return r.withAlternatives(out, limit, altFactor)
 	}
 	out = ix.preferParsedArtist(r.entity(), p.artist)
+	if len(out) == 0 || out[0].Confidence < PlayConfidence {
+		// Nothing in the catalog is sure enough to play: an artist known
+		// beyond it starts music of their genres.
+		if b, ok := ix.beyondCatalog(p.artistSlot, r.content); ok {
+			out = append([]Candidate{b}, out...)
+		}
+	}
 	if len(out) == 0 {
 		return nil
 	}

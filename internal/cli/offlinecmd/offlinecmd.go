@@ -5,7 +5,7 @@
 //	eval [--catalog FILE] [--playlists FILE] [--seeds N] [--json]
 //	eval --context [--data DIR] [--new-driver] [--boot 2000] [--rand-seed 1] [--json]
 //	eval --drives [--catalog FILE] [--n-drives N] [--length 60] [--split test|tune|all] [--json]
-//	eval --requests FILE [--catalog FILE] [--folds 5] [--json]
+//	eval --requests FILE [--catalog FILE] [--folds 5 | --heldout] [--json]
 //	parse [--json] TEXT
 //
 // Without --catalog both use the catalog embedded in the binary.
@@ -188,6 +188,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&dopts.Split, "split", eval.SplitTest, "with --drives: which half of the requests to run: test, tune or all")
 	reqPath := fs.String("requests", "", "score the request parser on spoken requests in the SNIPS format instead")
 	folds := fs.Int("folds", 5, "with --requests: cross-validation folds (2..20)")
+	heldout := fs.Bool("heldout", false, "with --requests: score the embedded tagger on the file (one it was not trained on, e.g. the benchmark's validate_PlayMusic.json) instead of cross-validating on it")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -198,7 +199,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if *reqPath != "" {
-		return runRequests(ctx, *reqPath, *catPath, *folds, *jsonOut, stdout)
+		return runRequests(ctx, *reqPath, *catPath, *folds, *heldout, *jsonOut, stdout)
 	}
 	if *drives {
 		dopts.RandSeed = *randSeed

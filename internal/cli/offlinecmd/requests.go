@@ -16,9 +16,13 @@ import (
 
 // runRequests is `eval --requests FILE`: the request parser's per-slot
 // scores, cross-validated on the file, and Understand on the catalog.
-func runRequests(ctx context.Context, path, catPath string, folds int, jsonOut bool, stdout io.Writer) error {
+// With heldout the file is scored with the embedded tagger instead.
+func runRequests(ctx context.Context, path, catPath string, folds int, heldout, jsonOut bool, stdout io.Writer) error {
 	if folds < 2 || folds > 20 {
 		return usagef("--folds %d: want 2..20", folds)
+	}
+	if heldout {
+		folds = 0
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -18,24 +18,43 @@ func TestEvalRequests(t *testing.T) {
 	require.Equal(t, output.ExitOK, code, errOut)
 	var rep eval.RequestReport
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
-	assert.Equal(t, 6, rep.Requests)
+	assert.Equal(t, 7, rep.Requests)
 	assert.Equal(t, 3, rep.Folds)
 	gold := map[string]int{}
 	for _, s := range rep.Slots {
 		gold[s.Slot] = s.Gold
 		assert.LessOrEqual(t, s.Correct, min(s.Gold, s.Predicted), s.Slot)
 	}
-	assert.Equal(t, map[string]int{"artist": 5, "service": 3, "track": 2, "music_item": 2, "year": 1, "sort": 1, "genre": 1, "album": 1}, gold)
+	assert.Equal(t, map[string]int{"artist": 6, "service": 3, "track": 2, "music_item": 2, "year": 1, "sort": 1, "genre": 1, "album": 1}, gold)
 	assert.InDelta(t, 0.89, rep.Snips["artist"], 1e-9)
 	require.NotNil(t, rep.Catalog)
 	// Bonobo, Metallica and Miles Davis (twice) are in the embedded catalog.
 	assert.Equal(t, 4, rep.Catalog.ArtistKnown)
 	assert.LessOrEqual(t, rep.Catalog.ArtistRight, rep.Catalog.ArtistKnown)
+	// Skinny Puppy has no tracks in it, but the artist table knows their
+	// genres: Understand plays those.
+	assert.Equal(t, 1, rep.Catalog.ArtistElsewhere)
+	assert.Equal(t, 1, rep.Catalog.GenresStarted)
 
 	code, out, errOut = run(t, "eval", "--requests", "testdata/requests.json", "--folds", "2")
 	require.Equal(t, output.ExitOK, code, errOut)
 	assert.Contains(t, out, "Snips F1")
 	assert.Contains(t, out, "artist")
+
+	// Held out: the embedded tagger scores the file, no folds.
+	code, out, errOut = run(t, "eval", "--json", "--requests", "testdata/requests.json", "--heldout")
+	require.Equal(t, output.ExitOK, code, errOut)
+	var held eval.RequestReport
+	require.NoError(t, json.Unmarshal([]byte(out), &held))
+	assert.Equal(t, 0, held.Folds)
+	heldGold := map[string]int{}
+	for _, s := range held.Slots {
+		heldGold[s.Slot] = s.Gold
+	}
+	assert.Equal(t, gold, heldGold, "the same spans are scored")
+	code, out, errOut = run(t, "eval", "--requests", "testdata/requests.json", "--heldout")
+	require.Equal(t, output.ExitOK, code, errOut)
+	assert.Contains(t, out, "held-out requests, the embedded tagger")
 }
 
 func TestEvalRequestsErrors(t *testing.T) {
