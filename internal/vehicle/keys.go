@@ -174,14 +174,15 @@ func knownList() string {
 	return strings.Join(parts, ", ")
 }
 
+// sigNames say the D-Bus types a bridge is likely to send by mistake.
+var sigNames = map[string]string{
+	"d": "a double (d)", "b": "a boolean (b)", "s": "a string (s)", "i": "an int32 (i)", "u": "a uint32 (u)",
+	"x": "an int64 (x)", "t": "a uint64 (t)", "y": "a byte (y)", "n": "an int16 (n)", "q": "a uint16 (q)",
+}
+
 func sigName(sig string) string {
-	switch sig {
-	case "d":
-		return "a double (d)"
-	case "b":
-		return "a boolean (b)"
-	case "s":
-		return "a string (s)"
+	if n, ok := sigNames[sig]; ok {
+		return n
 	}
 	return fmt.Sprintf("%.32q", sig)
 }
