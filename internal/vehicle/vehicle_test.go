@@ -84,7 +84,7 @@ func TestStoreExpiry(t *testing.T) {
 	assert.Equal(t, map[vehicle.Key]any{vehicle.MinutesToDest: 20.0}, cx.Values(), "the ETA holds until the arrival it announced")
 
 	s.Apply(vehicle.Update{vehicle.Traffic: "free"}, t0.Add(7*time.Minute))
-	assert.Equal(t, "free", s.Context(t0.Add(11*time.Minute)).Values()[vehicle.Traffic], "a new value starts its own time")
+	assert.Equal(t, "free", s.Context(t0.Add(11 * time.Minute)).Values()[vehicle.Traffic], "a new value starts its own time")
 
 	assert.True(t, s.Expire(t0.Add(26*time.Minute)))
 	assert.True(t, s.Context(t0.Add(26*time.Minute)).Empty())
