@@ -12,7 +12,7 @@ DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build api-doc tagger test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
+.PHONY: all build api-doc tagger incar test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
 
 all: build
 
@@ -84,6 +84,11 @@ fuzz:
 # (internal/request/tagger.bin.gz; a test fails when they are stale).
 tagger:
 	$(GO) generate ./internal/request
+
+# Relearn the in-car steering table from InCarMusic and rewrite its embedded
+# copy (internal/incar/model.json; a test fails when it is stale).
+incar:
+	$(GO) run ./internal/incar/cmd/mkincar -data $(SHARED) -out internal/incar/model.json
 
 # Regenerate the embedded default catalog from the shared datasets.
 catalog:

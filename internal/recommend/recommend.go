@@ -193,6 +193,9 @@ type Request struct {
 	// none is picked again, nor another recording or version of its song,
 	// and it counts for the artist cap of 4 in 60.
 	Heard []music.TrackID
+	// Steer is the vehicle context (driving conditions and the learned
+	// model of their effects, steer.go). The zero value changes nothing.
+	Steer Steer
 	// Trip is what the drive asks of the next tracks (trip.go): fit before
 	// the arrival, step gently. The zero value changes nothing.
 	Trip Trip
