@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/continuo/continuo/internal/incar"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/vehicle"
 )
@@ -34,9 +35,10 @@ func (st *state) parked() bool {
 	return st.vehicleContext().ParkedFor() >= st.c.opts.ParkedAfter
 }
 
-// applyVehicle adds what the vehicle context asks of a request: the trip
-// (time to the destination from when the first pick starts, step bound),
-// and no explicit tracks with children aboard. No context changes nothing.
+// applyVehicle adds what the vehicle context asks of a request: the
+// driving conditions for the learned steering model (incar), the trip (time
+// to the destination from when the first pick starts, step bound), and no
+// explicit tracks with children aboard. No context changes nothing.
 func (st *state) applyVehicle(req *recommend.Request) {
 	cx := st.vehicleContext()
 	if cx.Empty() {
@@ -44,6 +46,9 @@ func (st *state) applyVehicle(req *recommend.Request) {
 	}
 	if vehicle.ChildrenAboard(cx) {
 		req.Explicit = false
+	}
+	if conds := vehicle.Conditions(cx); len(conds) > 0 {
+		req.Steer = recommend.Steer{Conditions: conds, Model: incar.Default()}
 	}
 	t := vehicle.TripOf(cx)
 	if t.MinutesLeft > 0 {
