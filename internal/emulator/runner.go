@@ -218,6 +218,9 @@ func (r *runner) step(ctx context.Context, st Step) error {
 			return r.listenUntilArrival(ctx)
 		}
 		for range st.N {
+			if r.res.Arrival != nil {
+				return nil
+			}
 			if err := r.listenOne(ctx); err != nil {
 				return err
 			}

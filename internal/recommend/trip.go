@@ -188,18 +188,18 @@ func (p *tripPlan) choose(gentle []int) (int, string) {
 		// which another of the candidates would.
 		for _, i := range gentle {
 			if closes(p.e.length(p.cands[i].Row)) {
-				return i, p.arriveWhy(i, gentle[0], "ends as you arrive")
+				return i, p.arriveWhy(i, gentle[0], "ends as you arrive in %s")
 			}
 		}
 		for _, i := range gentle {
 			if fits(i) && p.pairCloses(i, closes) {
-				return i, p.arriveWhy(i, gentle[0], "shorter")
+				return i, p.arriveWhy(i, gentle[0], shorterWhy)
 			}
 		}
 	}
 	for _, i := range gentle {
 		if fits(i) {
-			return i, p.arriveWhy(i, gentle[0], "shorter")
+			return i, p.arriveWhy(i, gentle[0], shorterWhy)
 		}
 	}
 	// Nothing finishes in time: the shortest, so the least is cut.
@@ -209,8 +209,11 @@ func (p *tripPlan) choose(gentle []int) (int, string) {
 			best = i
 		}
 	}
-	return best, p.arriveWhy(best, gentle[0], "shorter")
+	return best, p.arriveWhy(best, gentle[0], shorterWhy)
 }
+
+// shorterWhy says why a shorter track than the best ranked one plays.
+const shorterWhy = "shorter, you arrive in %s"
 
 // pairCloses reports whether after candidate i another candidate would end
 // as the car arrives.
@@ -224,13 +227,13 @@ func (p *tripPlan) pairCloses(i int, closes func(time.Duration) bool) bool {
 	return false
 }
 
-// arriveWhy is the reason prefix for a pick chosen for the arrival, "" when
-// it is the one the ranking put first anyway.
-func (p *tripPlan) arriveWhy(i, first int, what string) string {
+// arriveWhy is the reason prefix for a pick chosen for the arrival (format
+// takes the time to it), "" when it is the one the ranking put first anyway.
+func (p *tripPlan) arriveWhy(i, first int, format string) string {
 	if i == first {
 		return ""
 	}
-	return fmt.Sprintf("%s, you arrive in %s", what, minutesText(p.budget))
+	return fmt.Sprintf(format, minutesText(p.budget))
 }
 
 // calmerWhy is the reason prefix for a pick the step bound chose over the
