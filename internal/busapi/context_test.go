@@ -8,6 +8,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/continuo/continuo/internal/music"
 )
 
 // testClock is a clock the test moves by hand (the emulator's virtual
@@ -123,4 +125,36 @@ func TestSetContextAnnouncesAndExpires(t *testing.T) {
 	clock.Advance(40 * time.Minute)
 	waitContext(t, sigs, map[string]dbus.Variant{})
 	assert.Empty(t, e.contextProp(t))
+}
+
+// Children aboard keep explicit tracks out of every pick, as ExplicitAllowed
+// false does.
+func TestChildrenPresentKeepsExplicitOut(t *testing.T) {
+	e := startServer(t, serverConfig{})
+	m := testModel(t)
+	seed := -1
+	for row := range m.Catalog.Len() {
+		if m.Engine.Explicit(row) {
+			seed = row
+			break
+		}
+	}
+	require.GreaterOrEqual(t, seed, 0, "the catalog has explicit tracks")
+	explicitPicks := func() int {
+		var picks []map[string]dbus.Variant
+		require.NoError(t, e.call(Interface, "Recommend", string(m.Catalog.Tracks[seed].ID), uint32(30), map[string]dbus.Variant{}).Store(&picks))
+		n := 0
+		for _, p := range picks {
+			id, _ := p["continuo:id"].Value().(string)
+			row, ok := m.Catalog.Lookup(music.TrackID(id))
+			require.True(t, ok)
+			if m.Engine.Explicit(row) {
+				n++
+			}
+		}
+		return n
+	}
+	require.Positive(t, explicitPicks(), "next to an explicit seed, explicit tracks are picked")
+	require.NoError(t, e.call(Interface, "SetContext", map[string]dbus.Variant{"Continuo.ChildrenPresent": dbus.MakeVariant(true)}).Err)
+	assert.Zero(t, explicitPicks())
 }

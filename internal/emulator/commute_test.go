@@ -23,6 +23,7 @@ import (
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/testenv"
+	"github.com/continuo/continuo/internal/vehicle"
 )
 
 // Drives against the real daemon (drive core, D-Bus API, SQLite history,
@@ -211,4 +212,21 @@ func TestTripCutOffs(t *testing.T) {
 	t.Logf("tracks cut off among those played: with context %d/%d, without %d/%d; music cut: %v with, %v without",
 		cutWith, tracksWith, cutWithout, tracksWithout, lostWith.Round(time.Second), lostWithout.Round(time.Second))
 	assert.Less(t, cutWith, cutWithout, "the context cuts fewer tracks off at the arrival")
+}
+
+// A car parked for longer than parked_after gets no more tracks queued;
+// moving again refills the queue at once.
+func TestParkedStopsTheQueue(t *testing.T) {
+	s, err := emulator.ParseScript("parked.drive", strings.NewReader("ask \"pop\"\ncontext moving=off speed=0\nlisten 2\n"))
+	require.NoError(t, err)
+	res, core := realDrive(t, s, false)
+	require.Len(t, res.Tracks, 3)
+	parkedAt := res.Tracks[0].Position + res.Tracks[1].Position
+	require.Greater(t, parkedAt, continuod.DefaultParkedAfter, "the third track starts after parked_after")
+	assert.Len(t, core.State().Queue, 2, "the track that started while parked was not replaced")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	require.NoError(t, core.SetContext(ctx, vehicle.Update{vehicle.IsMoving: true}))
+	testenv.WaitFor(t, 60*time.Second, func() bool { return len(core.State().Queue) == 3 }, "moving again refills the queue")
 }
