@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -145,7 +146,8 @@ func TestCommuteDrive(t *testing.T) {
 	assert.Equal(t, "jam", values["Continuo.Traffic"])
 	assert.Equal(t, "highway", values["Continuo.Road"])
 
-	out := filepath.Join(t.TempDir(), "commute.svg")
+	// COMMUTE_PLOT keeps the plot (make demo-commute).
+	out := cmp.Or(os.Getenv("COMMUTE_PLOT"), filepath.Join(t.TempDir(), "commute.svg"))
 	require.NoError(t, emulator.WritePlot(out, res))
 	svg, err := os.ReadFile(out)
 	require.NoError(t, err)

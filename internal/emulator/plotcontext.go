@@ -67,7 +67,7 @@ func contextBands(res *Result) []contextBand {
 // addContextBands draws the context under the trajectory, and the arrival.
 func addContextBands(p *plot.Plot, res *Result) error {
 	bands := contextBands(res)
-	for i, b := range bands {
+	for _, b := range bands {
 		poly, err := plotter.NewPolygon(plotter.XYs{{X: b.from, Y: bandLo}, {X: b.to, Y: bandLo}, {X: b.to, Y: bandHi}, {X: b.from, Y: bandHi}})
 		if err != nil {
 			return fmt.Errorf("plot context band: %w", err)
@@ -78,7 +78,10 @@ func addContextBands(p *plot.Plot, res *Result) error {
 		}
 		poly.LineStyle.Width = 0
 		p.Add(poly)
-		// Alternate rows so neighbouring labels do not overlap.
+	}
+	// Labels after every band, so no band covers its neighbour's label;
+	// alternate rows so neighbouring labels do not overlap.
+	for i, b := range bands {
 		y := bandHi - 0.07 - 0.1*float64(i%2)
 		lbl, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: b.from + 0.05, Y: y}}, Labels: []string{clip(b.label, 60)}})
 		if err != nil {
