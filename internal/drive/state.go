@@ -679,6 +679,7 @@ func (st *state) refill(ctx context.Context) {
 		st.c.log.Error().Err(err).Msg("building the continuation request failed")
 		return
 	}
+	st.applyTrip(&req)
 	picks, err := st.c.m().Engine.Recommend(req)
 	if err != nil {
 		st.c.log.Error().Err(err).Msg("recommending the continuation failed")

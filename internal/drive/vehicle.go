@@ -35,9 +35,8 @@ func (st *state) parked() bool {
 	return st.vehicleContext().ParkedFor() >= st.c.opts.ParkedAfter
 }
 
-// applyVehicle adds what the vehicle context asks of a request: the
-// driving conditions for the learned steering model (incar), the trip (time
-// to the destination from when the first pick starts, step bound), and no
+// applyVehicle adds what the vehicle context asks of every request: the
+// driving conditions for the learned steering model (incar), and no
 // explicit tracks with children aboard. No context changes nothing.
 func (st *state) applyVehicle(req *recommend.Request) {
 	cx := st.vehicleContext()
@@ -50,17 +49,24 @@ func (st *state) applyVehicle(req *recommend.Request) {
 	if conds := vehicle.Conditions(cx); len(conds) > 0 {
 		req.Steer = recommend.Steer{Conditions: conds, Model: incar.Default()}
 	}
-	t := vehicle.TripOf(cx)
+}
+
+// applyTrip adds the trip to a refill of the queue: the time to the
+// destination from when the first pick starts, and the step bound. Only
+// the continuation gets it: what the driver asks for (Play) or an HMI's
+// Recommend list is not cut to the arrival.
+func (st *state) applyTrip(req *recommend.Request) {
+	t := vehicle.TripOf(st.vehicleContext())
 	if t.MinutesLeft > 0 {
 		// Past the arrival (the queue reaches beyond it) nothing fits:
 		// no time constraint.
 		t.MinutesLeft = max(t.MinutesLeft-st.ahead().Minutes(), 0)
 	}
+	if t.IsZero() {
+		return // a zero Trip is exactly no trip
+	}
 	if n := len(st.queue); n > 0 {
 		t.AfterID = st.c.m().Catalog.Tracks[st.queue[n-1].row].ID
-	}
-	if t.IsZero() {
-		t.AfterID = "" // a zero Trip is exactly no trip
 	}
 	req.Trip = t
 }
