@@ -12,6 +12,7 @@ import (
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/recommend"
+	"github.com/continuo/continuo/internal/vehicle"
 )
 
 func length(c *catalog.Catalog, row int) time.Duration {
@@ -149,5 +150,33 @@ func TestTripRejectsNonsense(t *testing.T) {
 		_, err := e.Recommend(recommend.Request{N: 3, Trip: tr})
 		require.Error(t, err)
 		assert.Equal(t, music.KindInvalid, music.KindOf(err))
+	}
+}
+
+// BenchmarkRefill is one refill of the daemon's queue (N=1) on the
+// embedded catalog, without and with a trip (which ranks a list of 30 to
+// choose from).
+func BenchmarkRefill(b *testing.B) {
+	c, err := catalog.Default()
+	require.NoError(b, err)
+	e := recommend.New(c, recommend.Options{})
+	seed := 0
+	for _, bc := range []struct {
+		name string
+		trip recommend.Trip
+	}{
+		{"plain", recommend.Trip{}},
+		{"trip", recommend.Trip{MinutesLeft: 9, MaxEnergyStep: vehicle.StepJam, Why: "the traffic jam"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := recommend.Request{Seeds: []int{seed}, N: 1, Explicit: true, RandSeed: 1, Trip: bc.trip}
+			b.ReportAllocs()
+			for b.Loop() {
+				picks, err := e.Recommend(req)
+				if err != nil || len(picks) != 1 {
+					b.Fatal(err, len(picks))
+				}
+			}
+		})
 	}
 }
