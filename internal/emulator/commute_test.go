@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -231,4 +232,53 @@ func TestParkedStopsTheQueue(t *testing.T) {
 	defer cancel()
 	require.NoError(t, core.SetContext(ctx, vehicle.Update{vehicle.IsMoving: true}))
 	testenv.WaitFor(t, 60*time.Second, func() bool { return len(core.State().Queue) == 3 }, "moving again refills the queue")
+}
+
+// TestJamSteps measures the energy steps between consecutive tracks picked
+// in a traffic jam, with the context and without:
+//
+//	go test -run TestJamSteps -v ./internal/emulator/
+func TestJamSteps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives against the real daemon")
+	}
+	seeds := []string{"pop", "rock", "hip hop", "jazz", "something lively", "dance"}
+	var with, without []float64
+	for _, seed := range seeds {
+		s, err := emulator.ParseScript("jam.drive", strings.NewReader(fmt.Sprintf("context traffic=jam speed=5\nask %q\nlisten 9\n", seed)))
+		require.NoError(t, err)
+		w, _ := realDrive(t, s, false)
+		wo, _ := realDrive(t, s, true)
+		with = append(with, jamSteps(w)...)
+		without = append(without, jamSteps(wo)...)
+	}
+	meanW, maxW := meanMax(with)
+	meanWo, maxWo := meanMax(without)
+	t.Logf("energy step between tracks picked in the jam (tracks 4-10 of %d drives): with context mean %.3f max %.3f (bound %.2f), without mean %.3f max %.3f",
+		len(seeds), meanW, maxW, vehicle.StepJam, meanWo, maxWo)
+	// The engine's own transitions are already smooth (the means are
+	// close); the bound takes off the jolts.
+	assert.LessOrEqual(t, maxW, vehicle.StepJam+1e-9, "every step in the jam within the bound")
+	assert.Greater(t, maxWo, vehicle.StepJam, "without the context some step is larger (else this measures nothing)")
+}
+
+// jamSteps are the |Δenergy| between consecutive tracks from the fourth on:
+// the first three were queued at the ask, the rest refilled in the jam.
+func jamSteps(res *emulator.Result) []float64 {
+	var out []float64
+	for i := 3; i < len(res.Tracks); i++ {
+		a, b := res.Tracks[i-1].Energy, res.Tracks[i].Energy
+		if !math.IsNaN(a) && !math.IsNaN(b) {
+			out = append(out, math.Abs(b-a))
+		}
+	}
+	return out
+}
+
+func meanMax(xs []float64) (mean, most float64) {
+	for _, x := range xs {
+		mean += x
+		most = max(most, x)
+	}
+	return mean / float64(max(len(xs), 1)), most
 }
