@@ -111,3 +111,13 @@ func TestContextBands(t *testing.T) {
 	assert.Contains(t, string(data), "road=city traffic=jam speed=10")
 	assert.Contains(t, string(data), "arrival: cut, 1m30s left")
 }
+
+func TestTranscriptArrival(t *testing.T) {
+	a := Arrival{At: 27 * 60e9, Track: 8, Title: "Scream & Shout", Left: 15e9}
+	var human, lines bytes.Buffer
+	NewTranscript(&human, "commute.drive", false).Arrival(a)
+	assert.Contains(t, human.String(), `arrival at 27m0s: track 8 "Scream & Shout" ends with the drive (15s left)`)
+	a.Cut, a.Left = true, 90e9
+	NewTranscript(&lines, "commute.drive", true).Arrival(a)
+	assert.JSONEq(t, `{"event":"arrival","at_s":1620,"track":8,"title":"Scream & Shout","left_s":90,"cut":true}`, lines.String())
+}
