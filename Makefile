@@ -42,6 +42,15 @@ demo: build
 	  kill -TERM $$dpid; wait $$dpid; exit $$rc' "$$tmp"; rc=$$?; \
 	echo "plot: $(OUT)/swan-lake.svg   daemon log: $$tmp/continuod.log"; exit $$rc
 
+# The commute drive of issue 14 (testdata/drives/commute.drive) against the
+# real daemon parts sharing the emulator's virtual clock (a separate
+# continuod runs on the wall clock, which a drive at --speed 240 outruns):
+# its plot, with the context bands, and the cut-off measure over 12 trips.
+demo-commute:
+	@mkdir -p $(OUT)
+	COMMUTE_PLOT=$(abspath $(OUT))/commute.svg $(GO) test -count=1 -v -run 'TestCommuteDrive|TestTripCutOffs' ./internal/emulator/
+	@echo "plot: $(OUT)/commute.svg"
+
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 lint:

@@ -52,13 +52,14 @@ type config struct {
 	plot       string
 	waitDaemon time.Duration
 	logLevel   string
+	noContext  bool
 }
 
 // usageError marks errors that exit with status 2.
 type usageError struct{ error }
 
 const usage = `usage: continuo-emu [--bus session|ADDRESS] [--speed X] [--log-level LEVEL]
-                    [--script FILE [--json] [--plot FILE.svg|FILE.png] [--wait-daemon DURATION]]
+                    [--script FILE [--json] [--plot FILE.svg|FILE.png] [--wait-daemon DURATION] [--no-context]]
        continuo-emu --help | --version
 
 The emulated head unit: an MPRIS2 player (org.mpris.MediaPlayer2.continuo_emu)
@@ -104,6 +105,7 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 	fs.StringVar(&c.plot, "plot", "", "write the drive's mood trajectory to `FILE` (.svg or .png)")
 	fs.DurationVar(&c.waitDaemon, "wait-daemon", 10*time.Second, "how long to wait for org.continuo.Recommender1 before the drive")
 	fs.StringVar(&c.logLevel, "log-level", "info", "`LEVEL`: debug, info, warn, error")
+	fs.BoolVar(&c.noContext, "no-context", false, "drive without telling continuod the script's context and arrival (the context-free baseline)")
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -232,7 +234,11 @@ func drive(ctx context.Context, cfg config, script *emulator.Script, conn *dbus.
 		return err
 	}
 	transcript := emulator.NewTranscript(stdout, script.Name, cfg.json)
-	res, runErr := emulator.Run(ctx, script, emulator.RunOptions{Conn: conn, Player: player, Logger: log, OnEvent: transcript.Event})
+	res, runErr := emulator.Run(ctx, script, emulator.RunOptions{Conn: conn, Player: player, Logger: log, OnEvent: transcript.Event,
+		NoContext: cfg.noContext})
+	if res != nil && res.Arrival != nil {
+		transcript.Arrival(*res.Arrival)
+	}
 	if err := transcript.Err(); err != nil {
 		return err
 	}

@@ -270,6 +270,7 @@ func coreOptions(cfg config.Config, m drive.Model, h *history.Store, log zerolog
 		Model: m, History: h, Profile: cfg.Profile.Default, QueueDepth: cfg.Queue.Depth,
 		SkipSeconds: cfg.Playback.SkipThresholdSeconds, SkipShare: cfg.Playback.SkipThresholdShare,
 		PreferredPlayer: cfg.Playback.PreferredPlayers, Players: pc, Logger: log,
+		ContextExpireAfter: cfg.Context.ExpireAfter, ParkedAfter: cfg.Context.ParkedAfter,
 	}
 }
 

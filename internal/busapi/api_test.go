@@ -387,4 +387,10 @@ func TestUnprivilegedCallerIsRefusedFirst(t *testing.T) {
 	out, err = busctl("0")
 	require.NoError(t, err, out)
 	assert.Equal(t, 3, e.core.State().QueueDepth)
+	// SetContext: refused before its values are looked at (the value
+	// is out of range), and nothing applied.
+	out, err = asNobody("busctl", "--address="+e.bus.Address, "call", BusName, string(Path), Interface, "SetContext", "a{sv}", "1", "Vehicle.Speed", "d", "500")
+	require.Error(t, err, out)
+	assert.Contains(t, out, "uid 65534 may not do this")
+	assert.True(t, e.core.State().Vehicle.Empty())
 }

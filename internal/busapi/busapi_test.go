@@ -44,6 +44,7 @@ func TestIntrospectionIsTheShippedContract(t *testing.T) {
 		"Feedbacks":     "in:s in:u in:x out:aa{sv} ",
 		"ExportProfile": "in:s out:s ",
 		"ForgetProfile": "in:s ",
+		"SetContext":    "in:a{sv} ",
 	}, methods)
 	shipped, err := os.ReadFile(filepath.Join("..", "..", "configs", "org.continuo.Recommender1.xml"))
 	require.NoError(t, err)

@@ -44,6 +44,9 @@ func FuzzHandlers(f *testing.F) {
 	f.Add(index("GetAll"), "s", `("org.x")`)
 	f.Add(index("Feedback"), "ss", `("x", "love")`)
 	f.Add(index("Explain"), "as", `(["a"],)`)
+	f.Add(index("SetContext"), "a{sv}", `({"Vehicle.Speed": <120.0>, "Continuo.Traffic": <"jam">},)`)
+	f.Add(index("SetContext"), "a{sv}", `({"Vehicle.Speed": <"fast">},)`)
+	f.Add(index("SetContext"), "a{ss}", `({"Continuo.Road": "city"},)`)
 	f.Fuzz(func(t *testing.T, which uint8, sig, text string) {
 		member := members[int(which)%len(members)]
 		if _, err := dbus.ParseSignature(sig); err != nil || sig == "" {

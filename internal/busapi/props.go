@@ -33,6 +33,7 @@ func propValues(st drive.State) map[string]dbus.Variant {
 		"Mood":            dbus.MakeVariant(st.Mood),
 		"QueueMechanism":  dbus.MakeVariant(st.Mechanism),
 		"Queue":           dbus.MakeVariant(trackDicts(st.Queue)),
+		"Context":         dbus.MakeVariant(st.Vehicle.Dict()),
 	}
 }
 

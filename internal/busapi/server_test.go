@@ -48,6 +48,10 @@ type server struct {
 type serverConfig struct {
 	dbPath string                  // "" = a new file in a temp dir
 	before func(client *dbus.Conn) // runs after the client connects, before Serve
+	// now is the core's clock (nil: the wall clock); contextExpire its
+	// vehicle-context expiry (0: the default).
+	now           func() time.Time
+	contextExpire time.Duration
 }
 
 func startServer(tb testing.TB, cfg serverConfig) *server {
@@ -60,7 +64,8 @@ func startServer(tb testing.TB, cfg serverConfig) *server {
 	var err error
 	e.hist, err = history.Open(ctx, history.Options{Path: cfg.dbPath, Logger: zerolog.Nop()})
 	require.NoError(tb, err)
-	e.core = drive.New(drive.Options{Model: testModel(tb), History: e.hist, Logger: zerolog.Nop()})
+	e.core = drive.New(drive.Options{Model: testModel(tb), History: e.hist, Logger: zerolog.Nop(),
+		Now: cfg.now, ContextExpireAfter: cfg.contextExpire})
 	e.core.Start(ctx)
 	e.client = e.bus.Conn(tb)
 	e.obj = e.client.Object(BusName, Path)

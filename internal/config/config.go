@@ -31,6 +31,7 @@ type Config struct {
 	Database Database                `toml:"database"`
 	Catalog  Catalog                 `toml:"catalog"`
 	Queue    Queue                   `toml:"queue"`
+	Context  VehicleContext          `toml:"context"`
 	Playback Playback                `toml:"playback"`
 	Players  map[string]PlayerConfig `toml:"players"` // by MPRIS name suffix, e.g. "mpv"
 	Profile  Profile                 `toml:"profile"`
@@ -62,6 +63,14 @@ type Catalog struct {
 // Queue configures how far ahead Continuo queues.
 type Queue struct {
 	Depth int `toml:"depth"`
+}
+
+// VehicleContext configures the vehicle context SetContext takes (see
+// docs/vehicle.md): how long a value holds after it was set, and how long
+// the car stands still before Continuo stops queueing.
+type VehicleContext struct {
+	ExpireAfter time.Duration `toml:"expire_after"`
+	ParkedAfter time.Duration `toml:"parked_after"`
 }
 
 // Playback configures how plays are judged and which player is driven.
@@ -127,7 +136,8 @@ func Default() Config {
 			MaxEventsPerProfile: 200_000,
 			MaxBytes:            64 << 20,
 		},
-		Queue: Queue{Depth: 3},
+		Queue:   Queue{Depth: 3},
+		Context: VehicleContext{ExpireAfter: 10 * time.Minute, ParkedAfter: 3 * time.Minute},
 		Playback: Playback{
 			SkipThresholdSeconds: 30,
 			SkipThresholdShare:   0.5,
@@ -218,6 +228,13 @@ func (c Config) Validate() error {
 
 	if d := c.Queue.Depth; d < MinQueueDepth || d > MaxQueueDepth {
 		bad("queue.depth", d, fmt.Sprintf("must be %d..%d", MinQueueDepth, MaxQueueDepth))
+	}
+
+	if d := c.Context.ExpireAfter; d < 10*time.Second || d > 24*time.Hour {
+		bad("context.expire_after", d.String(), "must be 10s..24h")
+	}
+	if d := c.Context.ParkedAfter; d < 10*time.Second || d > 24*time.Hour {
+		bad("context.parked_after", d.String(), "must be 10s..24h")
 	}
 
 	if s := c.Playback.SkipThresholdSeconds; !(s >= 0 && s <= 600) {

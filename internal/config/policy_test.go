@@ -136,6 +136,7 @@ func TestDBusPolicyRules(t *testing.T) {
 	privileged := []struct{ iface, member string }{
 		{busName, "ForgetProfile"}, {"org.freedesktop.DBus.Properties", "Set"},
 		{busName, "History"}, {busName, "HistoryPage"}, {busName, "Feedbacks"}, {busName, "ExportProfile"},
+		{busName, "SetContext"},
 	}
 
 	tests := []struct {

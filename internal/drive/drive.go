@@ -11,6 +11,7 @@ package drive
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"github.com/continuo/continuo/internal/player"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/resolve"
+	"github.com/continuo/continuo/internal/vehicle"
 )
 
 // History is what the core needs of the listening-history store
@@ -67,6 +69,11 @@ type Options struct {
 	HistoryTimeout  time.Duration // per history write
 	Logger          zerolog.Logger
 	Now             func() time.Time
+	// ContextExpireAfter is how long a vehicle-context value holds after
+	// it was set (0: vehicle.DefaultExpireAfter); ParkedAfter is how long
+	// the vehicle stands still before queueing stops (0: DefaultParkedAfter).
+	ContextExpireAfter time.Duration
+	ParkedAfter        time.Duration
 }
 
 // Model is the catalog with what is built on it. SIGHUP swaps it as a whole.
@@ -86,6 +93,7 @@ type State struct {
 	Mechanism       string // how the active player is queued into
 	Players         []PlayerInfo
 	Queue           []TrackView
+	Vehicle         vehicle.Context // the vehicle context in force
 }
 
 // PlayerInfo describes a followed player for `continuoctl status`.
@@ -159,6 +167,9 @@ func New(opts Options) *Core {
 	}
 	if opts.Profile == "" {
 		opts.Profile = "default"
+	}
+	if opts.ParkedAfter <= 0 {
+		opts.ParkedAfter = DefaultParkedAfter
 	}
 	c := &Core{
 		opts:    opts,
@@ -300,7 +311,8 @@ func (c *Core) publish(st *state) {
 func sameState(a, b State) bool {
 	if a.ActivePlayer != b.ActivePlayer || a.ActiveProfile != b.ActiveProfile || a.QueueDepth != b.QueueDepth ||
 		a.ExplicitAllowed != b.ExplicitAllowed || a.Mood != b.Mood || a.Mechanism != b.Mechanism ||
-		len(a.Players) != len(b.Players) || len(a.Queue) != len(b.Queue) {
+		len(a.Players) != len(b.Players) || len(a.Queue) != len(b.Queue) ||
+		!maps.Equal(a.Vehicle.Values(), b.Vehicle.Values()) {
 		return false
 	}
 	for i := range a.Players {

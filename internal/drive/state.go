@@ -8,6 +8,7 @@ import (
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/player"
 	"github.com/continuo/continuo/internal/recommend"
+	"github.com/continuo/continuo/internal/vehicle"
 )
 
 // sessionWindow is how many played tracks the session context keeps; older
@@ -93,6 +94,10 @@ type state struct {
 	expect  string        // URI Continuo just asked the player to play
 	retryAt time.Time     // next refill attempt after a failure
 
+	// vehicle is the vehicle context as the integrator's bridge set it
+	// (SetContext), with when each value was set so stale ones expire.
+	vehicle *vehicle.Store
+
 	// skippedID is the track whose play the last skip of the playing track
 	// ended and stored, until another play ends: the same skip sent again
 	// is already stored and must not skip the next track.
@@ -100,7 +105,8 @@ type state struct {
 }
 
 func newState(c *Core) *state {
-	return &state{c: c, profile: c.opts.Profile, depth: c.opts.QueueDepth, explicit: true}
+	return &state{c: c, profile: c.opts.Profile, depth: c.opts.QueueDepth, explicit: true,
+		vehicle: vehicle.NewStore(c.opts.ContextExpireAfter)}
 }
 
 func (st *state) now() time.Time { return st.c.opts.Now() }
@@ -128,7 +134,7 @@ func (st *state) hctx(ctx context.Context) (context.Context, context.CancelFunc)
 func (st *state) view() State {
 	s := State{
 		ActivePlayer: st.active, ActiveProfile: st.profile, QueueDepth: st.depth,
-		ExplicitAllowed: st.explicit, Mood: st.mood,
+		ExplicitAllowed: st.explicit, Mood: st.mood, Vehicle: st.vehicleContext(),
 	}
 	if st.enq != nil {
 		s.Mechanism = st.enq.Mechanism()
@@ -620,6 +626,7 @@ func (st *state) request(ctx context.Context, seed music.TrackID, n int, o Recom
 	if st.cur != nil && st.cur.row >= 0 {
 		req.Heard = append(req.Heard, st.c.m().Catalog.Tracks[st.cur.row].ID)
 	}
+	st.applyVehicle(&req)
 	req.Exclude = append(req.Exclude, o.Exclude...)
 	for _, q := range st.queue {
 		req.Exclude = append(req.Exclude, st.c.m().Catalog.Tracks[q.row].ID)
@@ -657,7 +664,7 @@ func (st *state) play(ctx context.Context, row int) (TrackView, error) {
 // refill keeps depth tracks queued ahead on the active player. A lossy player
 // (OpenUri) gets one pending track, played when the current one ends.
 func (st *state) refill(ctx context.Context) {
-	if st.enq == nil || st.cur == nil || st.now().Before(st.retryAt) {
+	if st.enq == nil || st.cur == nil || st.now().Before(st.retryAt) || st.parked() {
 		return
 	}
 	want := st.depth
@@ -672,6 +679,7 @@ func (st *state) refill(ctx context.Context) {
 		st.c.log.Error().Err(err).Msg("building the continuation request failed")
 		return
 	}
+	st.applyTrip(&req)
 	picks, err := st.c.m().Engine.Recommend(req)
 	if err != nil {
 		st.c.log.Error().Err(err).Msg("recommending the continuation failed")
@@ -731,6 +739,7 @@ func (st *state) playPendingLossy(ctx context.Context) {
 // tick runs once a second: checks the position of a track whose player
 // does not say it is playing, and retries a failed refill.
 func (st *state) tick(ctx context.Context) {
+	st.expireContext()
 	if st.cur == nil || st.enq == nil {
 		return
 	}

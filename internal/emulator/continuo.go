@@ -159,6 +159,14 @@ func (d *daemon) Explain(ctx context.Context, id string) (string, error) {
 	return s, nil
 }
 
+// SetContext sends the vehicle context.
+func (d *daemon) SetContext(ctx context.Context, m map[string]dbus.Variant) error {
+	if c := d.call(ctx, "SetContext", m); c.Err != nil {
+		return fmt.Errorf("set context: %w", c.Err)
+	}
+	return nil
+}
+
 // SetProperty sets one of the daemon's writable properties.
 func (d *daemon) SetProperty(ctx context.Context, name string, v any) error {
 	c := d.call(ctx, "org.freedesktop.DBus.Properties.Set", ServiceIface, name, dbus.MakeVariant(v))

@@ -24,7 +24,8 @@ import (
 // families. Dashed vertical markers show the driver's actions (ask, skip,
 // like, dislike, mood change) at the track they happened in, and the key
 // tracks (asked for, skipped, liked, disliked) are labelled with their
-// titles. The legend sits right of the plot, outside the data, and shows
+// titles. A drive with vehicle context shows it in bands under the
+// trajectory (tinted by the traffic), and its arrival as a solid line. The legend sits right of the plot, outside the data, and shows
 // each symbol in the colour it has in the plot. Tracks without a value are
 // left out.
 func WritePlot(path string, res *Result) error {
@@ -39,6 +40,14 @@ func WritePlot(path string, res *Result) error {
 	p.Y.Min, p.Y.Max = 0, 1.12 // headroom for the marker labels
 	p.X.Tick.Marker = trackTicks{}
 	p.Add(plotter.NewGrid())
+	if len(res.Context) > 0 {
+		// The vehicle context runs in bands under the trajectory.
+		p.Y.Min = bandLo
+		p.Y.Label.Text = "valence / energy (0..1); vehicle context below"
+		if err := addContextBands(p, res); err != nil {
+			return err
+		}
+	}
 
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true

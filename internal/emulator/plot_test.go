@@ -80,3 +80,44 @@ func TestWritePlotMarkersAndTitles(t *testing.T) {
 	assert.NotContains(t, svg, ">dislike<", "a failed step is not marked")
 	assert.NotContains(t, svg, ">Unknown<", "only key tracks are titled")
 }
+
+func TestContextBands(t *testing.T) {
+	set := func(pairs ...string) []ContextSetting {
+		var out []ContextSetting
+		for i := 0; i < len(pairs); i += 2 {
+			out = append(out, ContextSetting{Name: pairs[i], Text: pairs[i+1]})
+		}
+		return out
+	}
+	res := plotResult()
+	res.Context = []ContextChange{
+		{Track: 0, Settings: set("road", "city", "traffic", "dense")},
+		{Track: 0, Arrive: 20 * 60e9},
+		{Track: 2, Settings: set("traffic", "free", "speed", "120")},
+		{Track: 3, Settings: set("traffic", "jam")},
+		{Track: 3, Settings: set("speed", "10")}, // same track: replaces the band
+	}
+	assert.Equal(t, []contextBand{
+		{from: 0.5, to: 1.5, label: "road=city traffic=dense", traffic: "dense"},
+		{from: 1.5, to: 2.5, label: "road=city traffic=free speed=120", traffic: "free"},
+		{from: 2.5, to: 4.5, label: "road=city traffic=jam speed=10", traffic: "jam"},
+	}, contextBands(res))
+
+	res.Arrival = &Arrival{Track: 4, Title: "Unknown", Left: 90e9, Cut: true}
+	path := filepath.Join(t.TempDir(), "drive.svg")
+	require.NoError(t, WritePlot(path, res))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "road=city traffic=jam speed=10")
+	assert.Contains(t, string(data), "arrival: cut, 1m30s left")
+}
+
+func TestTranscriptArrival(t *testing.T) {
+	a := Arrival{At: 27 * 60e9, Track: 8, Title: "Scream & Shout", Left: 15e9}
+	var human, lines bytes.Buffer
+	NewTranscript(&human, "commute.drive", false).Arrival(a)
+	assert.Contains(t, human.String(), `arrival at 27m0s: track 8 "Scream & Shout" ends with the drive (15s left)`)
+	a.Cut, a.Left = true, 90e9
+	NewTranscript(&lines, "commute.drive", true).Arrival(a)
+	assert.JSONEq(t, `{"event":"arrival","at_s":1620,"track":8,"title":"Scream & Shout","left_s":90,"cut":true}`, lines.String())
+}

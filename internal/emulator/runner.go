@@ -26,6 +26,14 @@ type RunOptions struct {
 	// after a track ended). Zero means 15 s.
 	WaitTimeout time.Duration
 	Logger      zerolog.Logger
+	// NoContext drives without telling the daemon the context: context and
+	// arrive steps are recorded but not sent (the context-free baseline).
+	NoContext bool
+	// Settle waits after each track change until the daemon has taken it
+	// in (its Queue property moved on), before virtual time goes on: for a
+	// ManualClock against a real daemon, whose queue-ahead picks depend on
+	// the time they are made.
+	Settle bool
 	// OnEvent, when set, receives the transcript as it happens, on the
 	// drive's goroutine: each step once done, each track once it ended
 	// (the last one, still playing, at the end), each expectation.
@@ -78,6 +86,10 @@ type Result struct {
 	Tracks []Entry
 	Checks []Check
 	Steps  []StepEvent
+	// Context lists the context and arrive steps (the plot's bands);
+	// Arrival is the end of a drive with an arrive step (nil: none reached).
+	Context []ContextChange
+	Arrival *Arrival
 }
 
 // Failed reports whether an expectation failed.
@@ -106,6 +118,13 @@ type runner struct {
 	infos   map[string]TrackInfo // by continuo:id, from Play replies and QueueUpdated
 	byURL   map[string]string    // xesam:url -> continuo:id
 	reasons map[int]string       // by Play.Seq, from Explain as the track started
+	// The daemon's queue as its PropertiesChanged last said, the number of
+	// plays when it arrived, and a channel closed at each change (settle).
+	daemonQueue  []string
+	queueAtPlays int
+	queueCh      chan struct{}
+
+	arrival time.Time // virtual; zero until an arrive step
 
 	res Result
 }
@@ -136,6 +155,7 @@ func Run(ctx context.Context, script *Script, opts RunOptions) (*Result, error) 
 		infos:   map[string]TrackInfo{},
 		byURL:   map[string]string{},
 		reasons: map[int]string{},
+		queueCh: make(chan struct{}),
 		res:     Result{Script: script.Name},
 	}
 	stop, err := r.watchQueue(ctx)
@@ -145,6 +165,9 @@ func Run(ctx context.Context, script *Script, opts RunOptions) (*Result, error) 
 	defer stop()
 
 	for _, st := range script.Steps {
+		if r.res.Arrival != nil {
+			break // the driver has left the car
+		}
 		r.log.Debug().Int("line", st.Line).Str("step", st.String()).Msg("step")
 		playing := len(r.p.Plays()) - r.first // the track a skip or a like acts on
 		err := r.step(ctx, st)
@@ -191,7 +214,13 @@ func (r *runner) step(ctx context.Context, st Step) error {
 	case OpAsk:
 		return r.ask(ctx, st.Text)
 	case OpListen:
+		if st.On {
+			return r.listenUntilArrival(ctx)
+		}
 		for range st.N {
+			if r.res.Arrival != nil {
+				return nil
+			}
 			if err := r.listenOne(ctx); err != nil {
 				return err
 			}
@@ -209,6 +238,8 @@ func (r *runner) step(ctx context.Context, st Step) error {
 	case OpExpect:
 		r.expectFamily(st)
 		return nil
+	case OpContext, OpArrive:
+		return r.setContext(ctx, st)
 	}
 	return music.Errorf(music.KindInvalid, "unknown step %v", st.Op)
 }
@@ -227,7 +258,7 @@ func (r *runner) ask(ctx context.Context, query string) error {
 		return err
 	}
 	r.remember(info)
-	return r.waitPlayer(ctx, "the daemon to start the asked-for track", func() bool {
+	err = r.waitPlayer(ctx, "the daemon to start the asked-for track", func() bool {
 		plays := r.p.Plays()
 		if len(plays) <= mark {
 			return false
@@ -235,6 +266,10 @@ func (r *runner) ask(ctx context.Context, query string) error {
 		last := plays[len(plays)-1]
 		return info.URL == "" || last.Track.URI == info.URL
 	})
+	if err == nil {
+		r.settle(ctx)
+	}
+	return err
 }
 
 // currentPlay returns the play in progress, waiting for the daemon to
@@ -258,10 +293,17 @@ func (r *runner) listenOne(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if arrived, err := r.arriveDuring(ctx, cur); arrived || err != nil {
+		return err
+	}
 	if err := r.clock.Sleep(ctx, cur.Track.Meta.Length-r.p.Position()); err != nil {
 		return err
 	}
-	return r.waitPlayer(ctx, "the track to end", func() bool { return r.ended(cur.Seq) })
+	if err := r.waitPlayer(ctx, "the track to end", func() bool { return r.ended(cur.Seq) }); err != nil {
+		return err
+	}
+	r.settle(ctx)
+	return nil
 }
 
 // skipAfter presses Next once the current track has played d.
@@ -347,10 +389,18 @@ func (r *runner) watchQueue(ctx context.Context) (func(), error) {
 		dbus.WithMatchInterface(ServiceIface),
 		dbus.WithMatchMember("QueueUpdated"),
 	}
+	propOpts := []dbus.MatchOption{
+		dbus.WithMatchObjectPath(ServicePath),
+		dbus.WithMatchInterface("org.freedesktop.DBus.Properties"),
+		dbus.WithMatchMember("PropertiesChanged"),
+	}
 	mctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 	defer cancel()
 	if err := conn.AddMatchSignalContext(mctx, opts...); err != nil {
 		return nil, fmt.Errorf("watch QueueUpdated: %w", err)
+	}
+	if err := conn.AddMatchSignalContext(mctx, propOpts...); err != nil {
+		return nil, fmt.Errorf("watch PropertiesChanged: %w", err)
 	}
 	// Only the daemon's own signals count; signals carry its unique name.
 	var owner string
@@ -374,10 +424,15 @@ func (r *runner) watchQueue(ctx context.Context) (func(), error) {
 				if !ok {
 					return // connection closed
 				}
-				if sig.Name != ServiceIface+".QueueUpdated" || sig.Path != ServicePath || (owner != "" && sig.Sender != owner) {
+				if sig.Path != ServicePath || (owner != "" && sig.Sender != owner) {
 					continue
 				}
-				r.queueUpdated(sig.Body)
+				switch sig.Name {
+				case ServiceIface + ".QueueUpdated":
+					r.queueUpdated(sig.Body)
+				case "org.freedesktop.DBus.Properties.PropertiesChanged":
+					r.queueSeen(sig.Body)
+				}
 			}
 		}
 	})
@@ -388,6 +443,7 @@ func (r *runner) watchQueue(ctx context.Context) (func(), error) {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CallTimeout)
 		defer cancel()
 		_ = conn.RemoveMatchSignalContext(rctx, opts...)
+		_ = conn.RemoveMatchSignalContext(rctx, propOpts...)
 	}, nil
 }
 

@@ -29,11 +29,14 @@ const (
 	OpDislike               // dislike: Feedback(current, dislike)
 	OpWait                  // wait DURATION: virtual time passes, music keeps playing
 	OpExpect                // expect family NAME: the current track's family is NAME
+	OpContext               // context NAME=VALUE...: SetContext (vehicle context)
+	OpArrive                // arrive in DURATION: SetContext(MinutesToDestination); the drive ends there
 )
 
 var opNames = map[Op]string{
 	OpProfile: "profile", OpMood: "mood", OpKids: "kids", OpAsk: "ask", OpListen: "listen",
 	OpSkip: "skip", OpLike: "like", OpDislike: "dislike", OpWait: "wait", OpExpect: "expect",
+	OpContext: "context", OpArrive: "arrive",
 }
 
 func (o Op) String() string {
@@ -61,8 +64,10 @@ type Step struct {
 	Op   Op
 	Text string        // profile name, mood ("" for off), ask query, expected family
 	N    int           // listen count
-	D    time.Duration // skip after / wait
-	On   bool          // kids on
+	D    time.Duration // skip after / wait / arrive in
+	On   bool          // kids on; listen until arrival
+	// Context is what a context step sets, in the script's order.
+	Context []ContextSetting
 }
 
 // String formats the step in the script syntax; parsing it gives the same
@@ -82,7 +87,18 @@ func (s Step) String() string {
 		}
 		return "kids off"
 	case OpListen:
+		if s.On {
+			return "listen until arrival"
+		}
 		return "listen " + strconv.Itoa(s.N)
+	case OpContext:
+		parts := []string{"context"}
+		for _, c := range s.Context {
+			parts = append(parts, c.Name+"="+c.Text)
+		}
+		return strings.Join(parts, " ")
+	case OpArrive:
+		return "arrive in " + s.D.String()
 	case OpSkip:
 		return "skip after " + s.D.String()
 	case OpLike, OpDislike:
@@ -168,7 +184,20 @@ func parseLine(text string) (Step, bool, error) {
 		st.On = v == "on"
 	case "listen":
 		st.Op = OpListen
+		if len(args) == 2 && !args[0].quoted && args[0].s == "until" && !args[1].quoted && args[1].s == "arrival" {
+			st.On = true
+			break
+		}
 		st.N, err = oneCount(args)
+	case "context":
+		st.Op = OpContext
+		st.Context, err = contextSettings(args)
+	case "arrive":
+		st.Op = OpArrive
+		if len(args) != 2 || args[0].quoted || args[0].s != "in" {
+			return Step{}, false, errors.New(`want "arrive in DURATION", e.g. "arrive in 25m"`)
+		}
+		st.D, err = duration(args[1:], false)
 	case "skip":
 		st.Op = OpSkip
 		if len(args) != 2 || args[0].quoted || args[0].s != "after" {

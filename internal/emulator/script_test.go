@@ -3,6 +3,7 @@ package emulator
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,11 @@ func TestParseScript(t *testing.T) {
 		{"wait", "wait 1m30s", []Step{{Line: 1, Op: OpWait, D: 90 * time.Second}}},
 		{"expect", "expect family hip hop", []Step{{Line: 1, Op: OpExpect, Text: "hip hop"}}},
 		{"crlf", "listen 1\r\nlike\r\n", []Step{{Line: 1, Op: OpListen, N: 1}, {Line: 2, Op: OpLike}}},
+		{"context", "context speed=120 road=highway traffic=free moving=on", []Step{{Line: 1, Op: OpContext, Context: []ContextSetting{
+			{Name: "speed", Key: "Vehicle.Speed", Text: "120", Value: 120.0}, {Name: "road", Key: "Continuo.Road", Text: "highway", Value: "highway"},
+			{Name: "traffic", Key: "Continuo.Traffic", Text: "free", Value: "free"}, {Name: "moving", Key: "Vehicle.IsMoving", Text: "on", Value: true}}}}},
+		{"arrive", "arrive in 25m", []Step{{Line: 1, Op: OpArrive, D: 25 * time.Minute}}},
+		{"listen until arrival", "listen until arrival", []Step{{Line: 1, Op: OpListen, On: true}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +64,15 @@ func TestParseScriptErrors(t *testing.T) {
 		{"mood grumpy", `drive.drive:1: mood: unknown mood "grumpy" (want one of calm|steady|lively|off)`},
 		{"kids maybe", `unknown kids "maybe"`},
 		{"listen", "want a number of tracks"},
+		{"listen until dawn", "want a number of tracks"},
+		{"context", "context: want NAME=VALUE..."},
+		{"context speed", `context: want NAME=VALUE, got "speed"`},
+		{"context colour=red", `context: unknown context name "colour" (want one of children, fatigue, moving, road, speed, style, temperature, traffic, weather)`},
+		{"context speed=fast", `context: speed: want a number, got "fast"`},
+		{"context moving=maybe", `context: moving: want on or off, got "maybe"`},
+		{"context road=city road=highway", "context: road given twice"},
+		{"arrive 25m", `want "arrive in DURATION"`},
+		{"arrive in soon", `arrive: bad duration "soon"`},
 		{"listen 0", `bad track count "0"`},
 		{"listen -3", `bad track count "-3"`},
 		{"listen 99999999999999999999", "bad track count"},
@@ -127,6 +142,8 @@ func FuzzParseScript(f *testing.F) {
 		"ask \"unterminated",
 		"listen 0",
 		"\x00\xff\"\\",
+		"context speed=120 road=highway traffic=free\narrive in 25m\nlisten until arrival\n",
+		"context moving=off children=yes fatigue=1e2 temperature=-3.5\ncontext speed=NaN",
 	} {
 		f.Add(seed)
 	}
@@ -153,7 +170,7 @@ func FuzzParseScript(f *testing.F) {
 		for i := range s.Steps {
 			want := s.Steps[i]
 			want.Line = i + 1
-			if again.Steps[i] != want {
+			if !reflect.DeepEqual(again.Steps[i], want) {
 				t.Fatalf("round trip step %d: got %+v, want %+v", i, again.Steps[i], want)
 			}
 		}

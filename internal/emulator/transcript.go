@@ -46,6 +46,21 @@ func (t *Transcript) Event(ev Event) {
 	}
 }
 
+// Arrival writes the end of a drive with an arrival: the track playing
+// then and what was left of it.
+func (t *Transcript) Arrival(a Arrival) {
+	if t.jsonLines {
+		t.encode(map[string]any{"event": "arrival", "at_s": a.At.Seconds(), "track": a.Track, "title": a.Title,
+			"left_s": a.Left.Seconds(), "cut": a.Cut})
+		return
+	}
+	verdict := "ends with the drive"
+	if a.Cut {
+		verdict = "cut off"
+	}
+	t.printf("arrival at %s: track %d %q %s (%s left)\n", a.At.Round(time.Second), a.Track, a.Title, verdict, a.Left.Round(time.Second))
+}
+
 // Err is the first write error.
 func (t *Transcript) Err() error {
 	if t.err != nil {

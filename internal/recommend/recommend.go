@@ -196,6 +196,9 @@ type Request struct {
 	// Steer is the vehicle context (driving conditions and the learned
 	// model of their effects, steer.go). The zero value changes nothing.
 	Steer Steer
+	// Trip is what the drive asks of the next tracks (trip.go): fit before
+	// the arrival, step gently. The zero value changes nothing.
+	Trip Trip
 }
 
 // Pick is one recommended row.

@@ -15,6 +15,9 @@ import (
 // count or mood, KindNotFound for seed or session rows outside the catalog,
 // KindUnavailable for an empty catalog.
 func (e *Engine) Recommend(req Request) ([]Pick, error) {
+	if !req.Trip.IsZero() {
+		return e.recommendTrip(req)
+	}
 	if err := e.validate(&req); err != nil {
 		return nil, err
 	}
