@@ -87,7 +87,7 @@ tagger:
 
 # Regenerate the embedded default catalog from the shared datasets.
 catalog:
-	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED) -out internal/catalog/default.snap.gz -playlists testdata/catalog/playlists.csv
+	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED) -out internal/catalog/default.snap -playlists testdata/catalog/playlists.csv
 
 # The full catalog snapshot (~151k tracks) from every shared dataset.
 full-catalog: build
