@@ -342,3 +342,45 @@ func release(b []byte) {
 	}
 	_ = unix.Madvise(b[first-start:last-start], unix.MADV_DONTNEED)
 }
+
+// StringSections returns a list of strings as two sections, name (the bytes)
+// and name+".off" (uint32 offsets, one more than the strings), for
+// StringsView.
+func StringSections(name string, list []string) []Section {
+	off := make([]uint32, 0, len(list)+1)
+	var blob []byte
+	for _, s := range list {
+		off = append(off, uint32(len(blob)))
+		blob = append(blob, s...)
+	}
+	off = append(off, uint32(len(blob)))
+	return []Section{{Name: name, Elem: 1, Data: blob}, SectionOf(name+".off", off)}
+}
+
+// StringsView returns the strings StringSections stored, pointing into the
+// snapshot (one []string header each, no copy of the bytes); ok is false
+// when the catalog has no such sections.
+func StringsView(c *Catalog, name string) (list []string, ok bool, err error) {
+	blob, ok, err := SectionView[byte](c, name, -1)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	off, ok, err := SectionView[uint32](c, name+".off", -1)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	if len(off) == 0 || off[0] != 0 || int(off[len(off)-1]) != len(blob) {
+		return nil, true, corrupt("section %s.off: does not cover the %d bytes", name, len(blob))
+	}
+	list = make([]string, len(off)-1)
+	for i := range list {
+		a, z := off[i], off[i+1]
+		if z < a {
+			return nil, true, corrupt("section %s.off: offsets not ascending", name)
+		}
+		if z > a {
+			list[i] = unsafe.String(&blob[a], z-a)
+		}
+	}
+	return list, true, nil
+}

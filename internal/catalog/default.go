@@ -34,7 +34,7 @@ var (
 // it and must not modify it (ApplyURITemplate works on a Clone).
 func Default() (*Catalog, error) {
 	defaultOnce.Do(func() {
-		defaultCat, defaultErr = openSnapshot(defaultBytes(), nil)
+		defaultCat, defaultErr = openTrusted(defaultBytes())
 		if defaultErr != nil {
 			defaultErr = fmt.Errorf("default catalog: %w", defaultErr)
 		}

@@ -308,9 +308,22 @@ func corrupt(format string, args ...any) error {
 	return music.Errorf(music.KindInvalid, "corrupt snapshot: "+format, args...)
 }
 
-// openSnapshot checks and opens the snapshot in b. CRCs are read through r
-// when given (the file, by pread), else from b.
+// openSnapshot checks and opens the snapshot in b. Section CRCs are read
+// through r when given (the file, by pread), else from b; openTrusted skips
+// them.
 func openSnapshot(b []byte, r io.ReaderAt) (*Catalog, error) {
+	return open(b, r, true)
+}
+
+// openTrusted opens the embedded default: it is part of the binary, whose
+// integrity is the installer's (package checksums, verified boot), and its
+// checksums are verified by the tests (TestDefaultChecksums). Verifying
+// them at every start would read all of it, 25 MB of the binary, for
+// nothing. The header and the table are still checked, and every structural
+// check of decodeCatalog runs.
+func openTrusted(b []byte) (*Catalog, error) { return open(b, nil, false) }
+
+func open(b []byte, r io.ReaderAt, verify bool) (*Catalog, error) {
 	// Filling Tracks writes tens of MB of string headers into a fresh
 	// object; a collection started by that allocation would scan it while
 	// it is being written (write barriers on every field) and find nothing
@@ -320,11 +333,13 @@ func openSnapshot(b []byte, r io.ReaderAt) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := snap.verifySections(r); err != nil {
-		return nil, err
-	}
-	if r == nil {
-		release(b) // the checksums read every page; none is needed yet
+	if verify {
+		if err := snap.verifySections(r); err != nil {
+			return nil, err
+		}
+		if r == nil {
+			release(b) // the checksums read every page; none is needed yet
+		}
 	}
 	c, err := decodeCatalog(snap)
 	if err != nil {

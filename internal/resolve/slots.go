@@ -53,7 +53,7 @@ func (ix *Index) parsedRequest(query string) parsed {
 		return p
 	}
 	if s.Artist != "" {
-		if id, ok := ix.artists.ids[Normalize(s.Artist)]; ok && ix.artists.count[id] > 0 && structured(s) {
+		if id, ok := ix.artists.find(Normalize(s.Artist)); ok && ix.artists.count[id] > 0 && structured(s) {
 			p.artist = id
 		}
 		if row, ok := ix.Exact(s.Artist, s.Track); ok && s.Track != "" {

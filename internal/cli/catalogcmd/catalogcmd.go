@@ -17,8 +17,8 @@ import (
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/output"
+	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/embed"
-	"github.com/continuo/continuo/internal/recommend"
 )
 
 // Commands are `catalog build` and `catalog inspect`, for continuoctl's
@@ -131,7 +131,7 @@ func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
 		return output.ExitError
 	}
-	if err := writeSnapshot(out, c); err != nil {
+	if err := drive.WriteSnapshot(out, c); err != nil {
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
 		return output.ExitError
 	}
@@ -275,14 +275,4 @@ func oneLine(err error) string {
 		}
 	}
 	return msg
-}
-
-// writeSnapshot writes c with the engine's precomputed sections, so the
-// daemon reads them in place instead of computing them at start.
-func writeSnapshot(path string, c *catalog.Catalog) error {
-	extra, err := recommend.Sections(c)
-	if err != nil {
-		return err
-	}
-	return catalog.WriteSnapshot(path, c, extra...)
 }

@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/music"
-	"github.com/continuo/continuo/internal/recommend"
 )
 
 func main() {
@@ -120,7 +120,7 @@ func run(args []string, out io.Writer) error {
 	rows = append(rows, popularArtistTitles(full, *nTop, *nBroad, *perArtist)...)
 	popular := len(rows) - before
 	def := full.Subset(rows)
-	if err := writeSnapshot(*outPath, def); err != nil {
+	if err := drive.WriteSnapshot(*outPath, def); err != nil {
 		return err
 	}
 	st, err := os.Stat(*outPath)
@@ -322,14 +322,4 @@ func writePlaylistExtract(src, dst string, keep map[string]bool) error {
 		return err
 	}
 	return os.Rename(tmp, dst)
-}
-
-// writeSnapshot writes c with the engine's precomputed sections, as
-// continuoctl catalog build does.
-func writeSnapshot(path string, c *catalog.Catalog) error {
-	extra, err := recommend.Sections(c)
-	if err != nil {
-		return err
-	}
-	return catalog.WriteSnapshot(path, c, extra...)
 }
