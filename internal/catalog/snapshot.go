@@ -198,6 +198,10 @@ func encodeSnapshot(w io.Writer, c *Catalog, extra ...Section) error {
 	}
 	st := &stringTable{idx: map[string]uint32{}}
 	s := c.Tags
+	// The catalog-wide strings first: the load reads them all (tag names
+	// are normalised for the tag space), so they should share a few pages
+	// at the start of the table rather than be spread over all of it.
+	tagNames, families, artists, regions := st.ids(s.names), st.ids(c.Families), st.ids(c.Artists), st.ids(d.Regions)
 	var lists [listColumns]listTable
 	for k := range lists {
 		lists[k] = listTable{idx: map[string]uint32{}, off: []uint32{0}}
@@ -227,12 +231,12 @@ func encodeSnapshot(w io.Writer, c *Catalog, extra ...Section) error {
 		ExplicitHeldOut: uint32(d.ExplicitHeldOut), MoodMean: c.MoodMean, MoodStd: c.MoodStd,
 	}}
 	sections := []Section{
-		SectionOf(secTagName, st.ids(s.names)),
+		SectionOf(secTagName, tagNames),
 		SectionOf(secTagFamily, s.family),
 		SectionOf(secTagVec, s.vecs.Data),
-		SectionOf(secFamilies, st.ids(c.Families)),
-		SectionOf(secArtists, st.ids(c.Artists)),
-		SectionOf(secRegions, st.ids(d.Regions)),
+		SectionOf(secFamilies, families),
+		SectionOf(secArtists, artists),
+		SectionOf(secRegions, regions),
 		SectionOf(secTrackStr, strs),
 		SectionOf(secTrackLists, lids),
 		SectionOf(secTrackInfo, info),
@@ -345,8 +349,9 @@ func open(b []byte, r io.ReaderAt, verify bool) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Read once to fill Tracks: let the kernel drop their pages.
-	for _, name := range []string{secStringOff, secTrackStr, secTrackLists, secTrackInfo,
+	// Read once to fill Tracks or to check them: let the kernel drop their
+	// pages.
+	for _, name := range []string{secIDHash, secIDRow, secURIHash, secURIRow, secStringOff, secTrackStr, secTrackLists, secTrackInfo,
 		"list.artists.off", "list.artists", "list.genres.off", "list.genres", "list.tags.off", "list.tags"} {
 		if sb, ok := snap.bytes(name); ok {
 			release(sb)
@@ -516,6 +521,7 @@ func loadTracks(c *Catalog, snap *container, st *strTable, n int) error {
 	}
 	ns := len(st.off) - 1
 	c.Tracks = make([]music.Track, n)
+	hugePages(c.Tracks)
 	for i := range c.Tracks {
 		t := &c.Tracks[i]
 		for _, id := range strs[i] {

@@ -199,7 +199,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	anchorW := float32(0)
 
 	addRow := func(row int, w float32) {
-		g := c.Genre.Row(row)
+		g := e.genreRow(row)
 		for j := range s.gq {
 			s.gq[j] += w * g[j]
 		}

@@ -158,3 +158,16 @@ func (x *artistIndex) find(key string, names []string) (int32, bool) {
 	}
 	return 0, false
 }
+
+// genreRow returns row r of the catalog's genre matrix, read from its
+// distinct rows when the engine has them (the same bits): the rows a
+// request reads one by one (seeds, shortlist, re-rank) then lie in the
+// 5 MB of distinct rows the full pass keeps resident anyway, rather than
+// anywhere in the 34 MB per-track matrix, which a mapped snapshot would
+// otherwise fault in a page at a time, request after request.
+func (e *Engine) genreRow(r int) []float32 {
+	if e.genre.distinct.Rows > 0 {
+		return e.genre.distinct.Row(int(e.genre.group[r]))
+	}
+	return e.cat.Genre.Row(r)
+}

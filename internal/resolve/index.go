@@ -63,7 +63,8 @@ type Index struct {
 	// in the high 32 bits, and the term id in the low 32, sorted. Hashes
 	// instead of strings keep it a flat slice; collisions only add
 	// candidates, which are then checked with a real edit distance.
-	deletes []uint64
+	deletes     []uint64
+	deleteFence fence // every page's first entry of deletes (mapped.go)
 
 	titleLen   []uint8 // words in each row's title, capped at 255
 	popularity []int8  // 0..100, -1 unknown

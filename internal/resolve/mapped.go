@@ -30,8 +30,40 @@ func fnvString(h uint64, s string) uint64 {
 
 // hashRows maps 64-bit keys to ids: (hash, id) pairs sorted by hash then id.
 type hashRows struct {
-	hash []uint64
-	id   []uint32
+	hash  []uint64
+	id    []uint32
+	fence fence
+}
+
+// fenceStride is how many uint64 fill a 4 KiB page.
+const fenceStride = 512
+
+// fence holds every fenceStride-th value of a sorted []uint64 (a few KB for
+// MBs of array), so that a lookup binary-searches the fence and then one
+// page of the array: a plain binary search over a mapped array touches ~20
+// pages per lookup, and a query's many typo probes would fault most of the
+// deletion index into memory.
+type fence []uint64
+
+func newFence(a []uint64) fence {
+	f := make(fence, 0, len(a)/fenceStride+1)
+	for i := 0; i < len(a); i += fenceStride {
+		f = append(f, a[i])
+	}
+	return f
+}
+
+// lowerBound returns the first index of a (which f was built from) whose
+// value is at least v.
+func (f fence) lowerBound(a []uint64, v uint64) int {
+	if len(f) == 0 {
+		i, _ := slices.BinarySearch(a, v)
+		return i
+	}
+	j, _ := slices.BinarySearch(f, v) // f[j-1] < v <= f[j]
+	lo, hi := max(j-1, 0)*fenceStride, min(j*fenceStride+1, len(a))
+	i, _ := slices.BinarySearch(a[lo:hi], v)
+	return lo + i
 }
 
 func newHashRows(m map[uint64]int32) hashRows {
@@ -71,8 +103,8 @@ func newStringRows(m map[string]int32) hashRows {
 
 // first returns the id of the first pair with hash h.
 func (x *hashRows) first(h uint64) (int32, bool) {
-	i, ok := slices.BinarySearch(x.hash, h)
-	if !ok {
+	i := x.fence.lowerBound(x.hash, h)
+	if i == len(x.hash) || x.hash[i] != h {
 		return 0, false
 	}
 	return int32(x.id[i]), true
@@ -81,7 +113,7 @@ func (x *hashRows) first(h uint64) (int32, bool) {
 // find returns the id whose key (keys[id]) is key.
 func (x *hashRows) find(key string, keys []string) (int32, bool) {
 	h := fnvString(fnvOffset, key)
-	i, _ := slices.BinarySearch(x.hash, h)
+	i := x.fence.lowerBound(x.hash, h)
 	for ; i < len(x.hash) && x.hash[i] == h; i++ {
 		if id := x.id[i]; keys[id] == key {
 			return int32(id), true
@@ -111,10 +143,19 @@ func (a *artistIndex) find(n string) (int32, bool) { return a.idx.find(n, a.keys
 // freeze turns the maps NewIndex built with into the sorted arrays the
 // lookups use (and a snapshot stores).
 func (ix *Index) freeze() {
+	defer ix.fences()
 	ix.vocabIdx, ix.vocab = newStringRows(ix.vocab), nil
 	ix.artists.idx, ix.artists.ids = newStringRows(ix.artists.ids), nil
 	ix.exactIdx, ix.exact = newHashRows(ix.exact), nil
 	ix.exactTitleIdx, ix.exactTitle = newHashRows(ix.exactTitle), nil
+}
+
+// fences builds the fences of the sorted arrays searched per query word.
+func (ix *Index) fences() {
+	for _, x := range []*hashRows{&ix.vocabIdx, &ix.artists.idx, &ix.exactIdx, &ix.exactTitleIdx} {
+		x.fence = newFence(x.hash)
+	}
+	ix.deleteFence = newFence(ix.deletes)
 }
 
 // genreTable is the genre map as arrays, in key order.
@@ -248,22 +289,22 @@ func openSections(c *catalog.Catalog) (*Index, bool, error) {
 	ix := &Index{n: n}
 	ix.terms = getStrings(r, "terms")
 	nt := len(ix.terms)
-	ix.vocabIdx = hashRows{get[uint64](r, "vocab.hash", nt), get[uint32](r, "vocab.id", nt)}
+	ix.vocabIdx = hashRows{hash: get[uint64](r, "vocab.hash", nt), id: get[uint32](r, "vocab.id", nt)}
 	ix.offsets = get[int32](r, "offsets", nt+1)
 	ix.postings = get[posting](r, "postings", -1)
 	ix.deletes = get[uint64](r, "deletes", -1)
 	ix.titleLen = get[uint8](r, "titlelen", n)
 	ix.popularity = get[int8](r, "popularity", n)
-	ix.exactIdx = hashRows{get[uint64](r, "exact.hash", -1), nil}
+	ix.exactIdx = hashRows{hash: get[uint64](r, "exact.hash", -1), id: nil}
 	ix.exactIdx.id = get[uint32](r, "exact.row", len(ix.exactIdx.hash))
-	ix.exactTitleIdx = hashRows{get[uint64](r, "etitle.hash", -1), nil}
+	ix.exactTitleIdx = hashRows{hash: get[uint64](r, "etitle.hash", -1), id: nil}
 	ix.exactTitleIdx.id = get[uint32](r, "etitle.row", len(ix.exactTitleIdx.hash))
 	ix.phrases = get[uint64](r, "phrases", -1)
 	ix.titleKey = get[uint32](r, "titlekey", n)
 	a := &ix.artists
 	a.keys, a.names = getStrings(r, "art.keys"), getStrings(r, "art.names")
 	na := len(a.keys)
-	a.idx = hashRows{get[uint64](r, "art.hash", na), get[uint32](r, "art.id", na)}
+	a.idx = hashRows{hash: get[uint64](r, "art.hash", na), id: get[uint32](r, "art.id", na)}
 	a.words, a.lead = get[uint8](r, "art.words", na), get[uint8](r, "art.lead", na)
 	a.pop, a.count = get[int8](r, "art.pop", na), get[int32](r, "art.count", na)
 	a.rowOff, a.rows = get[int32](r, "art.rowoff", na+1), get[int32](r, "art.rows", -1)
@@ -282,7 +323,10 @@ func openSections(c *catalog.Catalog) (*Index, bool, error) {
 		return nil, true, err
 	}
 	ix.setGenres(&g)
+	ix.fences()
 	ix.scratch.rows = ix.n
+	// check read every page; a search touches a few posting lists.
+	c.ReleaseSections(secPrefix)
 	return ix, true, nil
 }
 
