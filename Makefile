@@ -101,7 +101,7 @@ artist-tags:
 
 # Regenerate the embedded default catalog from the shared datasets.
 catalog:
-	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED) -out internal/catalog/default.snap.gz -playlists testdata/catalog/playlists.csv
+	$(GO) run ./internal/catalog/cmd/mkdefault -data $(SHARED) -out internal/catalog/default.snap -playlists testdata/catalog/playlists.csv
 
 # Relearn the in-car steering table from InCarMusic and rewrite its embedded
 # copy (internal/incar/model.json; a test fails when it is stale).

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -55,7 +56,18 @@ const (
 	exitUsage = 2 // bad flags or an invalid configuration: restarting will not help
 )
 
+// gcPercent is the daemon's GOGC when the environment sets none. Its heap
+// is mostly the catalog's track table, live for the whole process (34 MB
+// for the full catalog); Go's default of 100 lets garbage from requests
+// grow to as much again before a collection, which doubled the RSS after
+// 1,000 Recommend calls. 25 bounds it to a quarter, at the cost of a
+// collection every ~11 MB allocated (a few hundred requests).
+const gcPercent = 25
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 

@@ -352,18 +352,7 @@ func trackFamily(s *TagSpace, t *music.Track, vec []float32) int {
 
 // reindex rebuilds the id and URI lookups.
 func (c *Catalog) reindex() {
-	c.byID = make(map[music.TrackID]int32, len(c.Tracks))
-	c.byURI = make(map[string]int32)
-	for i := range c.Tracks {
-		if _, dup := c.byID[c.Tracks[i].ID]; !dup {
-			c.byID[c.Tracks[i].ID] = int32(i)
-		}
-		if u := c.Tracks[i].URI; u != "" {
-			if _, dup := c.byURI[u]; !dup {
-				c.byURI[u] = int32(i)
-			}
-		}
-	}
+	c.ids, c.uris = buildHashIndexes(c.Tracks)
 }
 
 // LabelCounts returns the number of tracks under each genre label.

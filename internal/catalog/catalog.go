@@ -10,6 +10,9 @@
 package catalog
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/music"
 )
@@ -64,21 +67,79 @@ type Catalog struct {
 	// (holiday music, explicit estimate, region); see derive.go.
 	Derived Derived
 
-	byID  map[music.TrackID]int32
-	byURI map[string]int32
+	// GenreDistinct holds the distinct rows of Genre and GenreGroup each
+	// row's distinct row (Genre.Row(i) == GenreDistinct.Row(GenreGroup[i])),
+	// as a snapshot stores them; empty for a catalog built in memory.
+	GenreDistinct embed.Matrix
+	GenreGroup    []uint32
+
+	ids, uris hashIndex
+	snap      *container // the opened snapshot, nil when built in memory
 }
 
 // Len returns the number of tracks.
 func (c *Catalog) Len() int { return len(c.Tracks) }
 
-// Lookup returns the row of a track id.
+// Lookup returns the row of a track id (the first row when repeated).
 func (c *Catalog) Lookup(id music.TrackID) (int, bool) {
-	i, ok := c.byID[id]
-	return int(i), ok
+	return c.ids.find(string(id), func(r int) string { return string(c.Tracks[r].ID) })
 }
 
 // LookupURI returns the row of a track with the given playable URI.
 func (c *Catalog) LookupURI(uri string) (int, bool) {
-	i, ok := c.byURI[uri]
-	return int(i), ok
+	if uri == "" {
+		return 0, false
+	}
+	return c.uris.find(uri, func(r int) string { return c.Tracks[r].URI })
+}
+
+// hashIndex maps strings to rows as (FNV-1a hash, row) pairs sorted by hash
+// then row: a flat pair of arrays a snapshot stores and maps, searched by
+// binary search, with the string compared on a hash match.
+type hashIndex struct {
+	hash []uint64
+	row  []uint32
+}
+
+func (x *hashIndex) find(key string, at func(int) string) (int, bool) {
+	h := hash64(key)
+	i, _ := slices.BinarySearch(x.hash, h)
+	for ; i < len(x.hash) && x.hash[i] == h; i++ {
+		if r := int(x.row[i]); at(r) == key {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// newHashIndex indexes keys (row i has keys[i]; "" is not indexed).
+func newHashIndex(n int, key func(int) string) hashIndex {
+	type pair struct {
+		h   uint64
+		row uint32
+	}
+	pairs := make([]pair, 0, n)
+	for i := range n {
+		if k := key(i); k != "" {
+			pairs = append(pairs, pair{hash64(k), uint32(i)})
+		}
+	}
+	slices.SortFunc(pairs, func(a, b pair) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.row, b.row)
+	})
+	x := hashIndex{hash: make([]uint64, len(pairs)), row: make([]uint32, len(pairs))}
+	for i, p := range pairs {
+		x.hash[i], x.row[i] = p.h, p.row
+	}
+	return x
+}
+
+// buildHashIndexes indexes the ids and the URIs of tracks.
+func buildHashIndexes(tracks []music.Track) (ids, uris hashIndex) {
+	ids = newHashIndex(len(tracks), func(i int) string { return string(tracks[i].ID) })
+	uris = newHashIndex(len(tracks), func(i int) string { return tracks[i].URI })
+	return ids, uris
 }

@@ -5,19 +5,24 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/music"
 )
 
-// defaultSnapshot is the embedded default catalog: a gzipped snapshot of a
+// defaultSnapshot is the embedded default catalog: a snapshot of a
 // stratified sample of the public data with its genre space learned from all
-// of it. Regenerate with (from the repository root):
+// of it. Regenerate with make catalog, i.e. (from the repository root):
 //
-//	go run ./internal/catalog/cmd/mkdefault -data ../shared/data -out internal/catalog/default.snap.gz -playlists testdata/catalog/playlists.csv
+//	go run ./internal/catalog/cmd/mkdefault -data ../shared/data -out internal/catalog/default.snap -playlists testdata/catalog/playlists.csv
 //
-//go:embed default.snap.gz
-var defaultSnapshot []byte
+// It is stored uncompressed and embedded as a string, so it lies in the
+// binary's read-only data and is used in place like a mapped file: only the
+// pages a request touches become resident, and they are clean file pages.
+//
+//go:embed default.snap
+var defaultSnapshot string
 
 var (
 	defaultOnce sync.Once
@@ -29,12 +34,26 @@ var (
 // it and must not modify it (ApplyURITemplate works on a Clone).
 func Default() (*Catalog, error) {
 	defaultOnce.Do(func() {
-		defaultCat, defaultErr = decodeSnapshot(defaultSnapshot)
+		defaultCat, defaultErr = openTrusted(defaultBytes())
 		if defaultErr != nil {
 			defaultErr = fmt.Errorf("default catalog: %w", defaultErr)
 		}
 	})
 	return defaultCat, defaultErr
+}
+
+// defaultBytes returns the embedded snapshot in place, or an 8-byte-aligned
+// copy when the linker placed it at an address its uint64 sections cannot
+// be read from (not seen with the gc toolchain, which aligns it).
+func defaultBytes() []byte {
+	b := unsafe.Slice(unsafe.StringData(defaultSnapshot), len(defaultSnapshot))
+	if uintptr(unsafe.Pointer(unsafe.StringData(defaultSnapshot)))%8 == 0 {
+		return b
+	}
+	words := make([]uint64, (len(b)+7)/8)
+	aligned := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), len(b))
+	copy(aligned, b)
+	return aligned
 }
 
 // Subset returns a catalog of the given rows (in that order, duplicates

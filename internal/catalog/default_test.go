@@ -94,3 +94,16 @@ func TestDefaultPlaylistsAreInTheDefaultCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultChecksums verifies the embedded default's section checksums,
+// which Default skips at start (openTrusted), and that it has the engine's
+// and the resolver's sections, so the daemon computes nothing at start.
+func TestDefaultChecksums(t *testing.T) {
+	snap, err := parseContainer(defaultBytes())
+	require.NoError(t, err)
+	require.NoError(t, snap.verifySections(nil))
+	for _, name := range []string{"recommend.work", "resolve.postings", "resolve.terms"} {
+		_, ok := snap.bytes(name)
+		assert.True(t, ok, "section %s (regenerate with make catalog)", name)
+	}
+}

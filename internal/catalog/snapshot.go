@@ -1,64 +1,99 @@
 package catalog
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/binary"
+	"bufio"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"unsafe"
 
 	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/music"
 )
 
-// Snapshot format, version 2 (all integers little-endian):
+// Snapshot format 3: the container of container.go with the catalog's
+// sections below, each a plain array used in place from the mapped file.
+// Nothing per track is decoded: Tracks is filled with strings that point
+// into the "strings" section and with sub-slices of one shared []string per
+// list column (artists, genres, tags; distinct lists are stored once), the
+// matrices and derived columns are the mapped arrays, and the id and URI
+// indexes are sorted (FNV-1a hash, row) arrays searched by binary search.
 //
-//	header  "CONTCAT\x00" | version u32 | payload length u64 | CRC-32C(payload) u32
-//	payload string table | tag space | families | artists | tracks | genre | mood | derived
-//
-// Version 2 added the derived columns (derive.go: holiday, explicit estimate,
-// region); a version 1 file is refused with a hint to rebuild it.
-//
-// Strings are stored once in a table and referenced by index. Per-track
-// columns are stored column by column so loading is a few tight loops. The
-// genre matrix is stored as int16 (v·32767) and renormalised at load: the
-// error per component is below 2e-5, far below any score difference that
-// matters, and it halves the file. A snapshot may be gzip-compressed as a
-// whole (the embedded default is); Load detects that.
+// The genre matrix is stored in float32 after the int16 round trip that
+// format 2 applied (v·32767, rounded, rows renormalised), so a catalog
+// scores exactly as it did from a format 2 file. Its distinct rows and the
+// row → distinct row map are stored beside it for the engine's full pass.
 const (
-	snapMagic   = "CONTCAT\x00"
-	snapVersion = 2
-	snapHeader  = 8 + 4 + 8 + 4
-	// maxSnapshot bounds what Load reads or decompresses (the full public
-	// catalog is about 60 MB).
-	maxSnapshot = 1 << 30
+	secMeta         = "meta"
+	secStrings      = "strings"
+	secStringOff    = "strings.off"
+	secTagName      = "tags.name"
+	secTagFamily    = "tags.family"
+	secTagVec       = "tags.vec"
+	secFamilies     = "families"
+	secArtists      = "artists"
+	secRegions      = "regions"
+	secTrackStr     = "track.str"
+	secTrackLists   = "track.lists"
+	secTrackInfo    = "track.info"
+	secTrackArtist  = "track.artist"
+	secTrackFamily  = "track.family"
+	secGenre        = "genre"
+	secGenreUnique  = "genre.distinct"
+	secGenreGroup   = "genre.group"
+	secMood         = "mood"
+	secHoliday      = "derived.holiday"
+	secExplicitP    = "derived.explicitp"
+	secRegion       = "derived.region"
+	secIDHash       = "index.id.hash"
+	secIDRow        = "index.id.row"
+	secURIHash      = "index.uri.hash"
+	secURIRow       = "index.uri.row"
+	listColumns     = 3 // artists, genres, tags
+	maxGenreDims    = 1024
+	maxRegionsCount = 255
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+var listNames = [listColumns]string{"artists", "genres", "tags"}
 
-// WriteSnapshot writes c to path atomically: a temp file in the same
-// directory, fsync, rename, fsync of the directory.
-func WriteSnapshot(path string, c *Catalog) error {
-	return writeFileAtomic(path, func(w io.Writer) error { return encodeSnapshot(w, c) })
+// snapMeta is the "meta" section: counts and the catalog-wide values.
+// Every field is 4 bytes, so its layout has no padding.
+type snapMeta struct {
+	Tracks, Dims, Tags, Families, Artists, Regions, Strings, Distinct uint32
+	ExplicitCut                                                       uint32
+	ExplicitPrecision, ExplicitRecall                                 float32
+	ExplicitHeldOut                                                   uint32
+	MoodMean, MoodStd                                                 [MoodDims]float32
 }
 
-// WriteSnapshotGzip is WriteSnapshot with gzip compression (for the embedded
-// default catalog).
-func WriteSnapshotGzip(path string, c *Catalog) error {
+// trackStrings are a track's string ids: id, title, album, URI.
+type trackStrings [4]uint32
+
+// trackInfo is a track's fixed-size fields (48 bytes, no padding).
+type trackInfo struct {
+	DurationMS int64
+	Features   [9]float32 // music.Features order: danceability … tempo
+	Popularity int8
+	Explicit   int8
+	Key, Mode  int8
+}
+
+// WriteSnapshot writes c to path atomically (a temp file in the same
+// directory, fsync, rename, fsync of the directory), with the extra
+// sections other packages precompute from c (recommend.Sections,
+// resolve.Sections).
+func WriteSnapshot(path string, c *Catalog, extra ...Section) error {
 	return writeFileAtomic(path, func(w io.Writer) error {
-		zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
-		if err != nil {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		if err := encodeSnapshot(bw, c, extra...); err != nil {
 			return err
 		}
-		if err := encodeSnapshot(zw, c); err != nil {
-			return err
-		}
-		return zw.Close()
+		return bw.Flush()
 	})
 }
 
@@ -96,16 +131,6 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
-// encoder appends little-endian values to a buffer.
-type encoder struct{ b []byte }
-
-func (e *encoder) u8(v uint8)   { e.b = append(e.b, v) }
-func (e *encoder) u32(v uint32) { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
-func (e *encoder) u64(v uint64) { e.b = binary.LittleEndian.AppendUint64(e.b, v) }
-func (e *encoder) f32(v float32) {
-	e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(v))
-}
-
 // stringTable interns strings for the snapshot.
 type stringTable struct {
 	idx  map[string]uint32
@@ -122,149 +147,160 @@ func (t *stringTable) id(s string) uint32 {
 	return i
 }
 
-func encodeSnapshot(w io.Writer, c *Catalog) error {
+func (t *stringTable) ids(list []string) []uint32 {
+	out := make([]uint32, len(list))
+	for i, s := range list {
+		out[i] = t.id(s)
+	}
+	return out
+}
+
+// listTable stores the distinct string lists of one column (CSR).
+type listTable struct {
+	idx   map[string]uint32
+	off   []uint32
+	items []uint32
+}
+
+func (l *listTable) id(st *stringTable, list []string) uint32 {
+	ids := st.ids(list)
+	key := string(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(ids))), len(ids)*4))
+	if i, ok := l.idx[key]; ok {
+		return i
+	}
+	i := uint32(len(l.off) - 1)
+	l.idx[key] = i
+	l.items = append(l.items, ids...)
+	l.off = append(l.off, uint32(len(l.items)))
+	return i
+}
+
+func checkShapes(c *Catalog) error {
 	if c == nil || c.Tags == nil {
 		return errors.New("nil catalog")
 	}
 	n := len(c.Tracks)
-	dims := c.Tags.Dims()
-	if c.Genre.Rows != n || c.Genre.Cols != dims || c.Mood.Rows != n || c.Mood.Cols != MoodDims ||
+	if c.Genre.Rows != n || c.Genre.Cols != c.Tags.Dims() || c.Mood.Rows != n || c.Mood.Cols != MoodDims ||
 		len(c.Family) != n || len(c.Artist) != n {
 		return errors.New("catalog matrices do not match its tracks")
 	}
-	st := &stringTable{idx: map[string]uint32{}}
-	var body encoder
-	// Everything but the string table goes to body first; the table is
-	// complete only afterwards.
-	s := c.Tags
-	body.u32(uint32(dims))
-	body.u32(uint32(len(s.names)))
-	for i, name := range s.names {
-		body.u32(st.id(name))
-		body.u8(uint8(s.family[i]))
-	}
-	for _, v := range s.vecs.Data {
-		body.f32(v)
-	}
-	body.u32(uint32(len(c.Families)))
-	for _, f := range c.Families {
-		body.u32(st.id(f))
-	}
-	body.u32(uint32(len(c.Artists)))
-	for _, a := range c.Artists {
-		body.u32(st.id(a))
-	}
-	body.u32(uint32(n))
-	for _, col := range []func(*music.Track) string{
-		func(t *music.Track) string { return string(t.ID) },
-		func(t *music.Track) string { return t.Title },
-		func(t *music.Track) string { return t.Album },
-		func(t *music.Track) string { return t.URI },
-	} {
-		for i := range c.Tracks {
-			body.u32(st.id(col(&c.Tracks[i])))
-		}
-	}
-	for _, list := range []func(*music.Track) []string{
-		func(t *music.Track) []string { return t.Artists },
-		func(t *music.Track) []string { return t.Genres },
-		func(t *music.Track) []string { return t.Tags },
-	} {
-		total := 0
-		for i := range c.Tracks {
-			body.u32(uint32(total))
-			total += len(list(&c.Tracks[i]))
-		}
-		body.u32(uint32(total))
-		for i := range c.Tracks {
-			for _, x := range list(&c.Tracks[i]) {
-				body.u32(st.id(x))
-			}
-		}
-	}
-	for i := range c.Tracks {
-		body.u64(uint64(c.Tracks[i].DurationMS))
-	}
-	for i := range c.Tracks {
-		t := &c.Tracks[i]
-		body.u8(uint8(t.Popularity))
-		body.u8(uint8(t.Explicit))
-		body.u8(uint8(t.Features.Key))
-		body.u8(uint8(t.Features.Mode))
-	}
-	for _, col := range featureColumns {
-		for i := range c.Tracks {
-			body.f32(*col(&c.Tracks[i].Features))
-		}
-	}
-	for i := range c.Tracks {
-		body.u32(uint32(c.Artist[i]))
-		body.u8(c.Family[i])
-	}
-	for _, v := range c.Genre.Data {
-		q := math.Round(float64(v) * 32767)
-		body.b = binary.LittleEndian.AppendUint16(body.b, uint16(int16(max(-32767, min(32767, q)))))
-	}
-	for d := 0; d < MoodDims; d++ {
-		body.f32(c.MoodMean[d])
-		body.f32(c.MoodStd[d])
-	}
-	for _, v := range c.Mood.Data {
-		body.f32(v)
-	}
-	encodeDerived(&body, st, c)
+	return nil
+}
 
-	var payload encoder
-	payload.u32(uint32(len(st.list)))
-	var off uint32
-	for _, x := range st.list {
-		payload.u32(off)
-		off += uint32(len(x))
-	}
-	payload.u32(off)
-	for _, x := range st.list {
-		payload.b = append(payload.b, x...)
-	}
-	payload.b = append(payload.b, body.b...)
-
-	var head encoder
-	head.b = append(head.b, snapMagic...)
-	head.u32(snapVersion)
-	head.u64(uint64(len(payload.b)))
-	head.u32(crc32.Checksum(payload.b, castagnoli))
-	if _, err := w.Write(head.b); err != nil {
+func encodeSnapshot(w io.Writer, c *Catalog, extra ...Section) error {
+	if err := checkShapes(c); err != nil {
 		return err
 	}
-	_, err := w.Write(payload.b)
-	return err
+	n := len(c.Tracks)
+	d := c.Derived
+	if !d.Valid(n) {
+		d = Derive(c)
+	}
+	st := &stringTable{idx: map[string]uint32{}}
+	s := c.Tags
+	// The catalog-wide strings first: the load reads them all (tag names
+	// are normalised for the tag space), so they should share a few pages
+	// at the start of the table rather than be spread over all of it.
+	tagNames, families, artists, regions := st.ids(s.names), st.ids(c.Families), st.ids(c.Artists), st.ids(d.Regions)
+	var lists [listColumns]listTable
+	for k := range lists {
+		lists[k] = listTable{idx: map[string]uint32{}, off: []uint32{0}}
+	}
+	strs := make([]trackStrings, n)
+	lids := make([][listColumns]uint32, n)
+	info := make([]trackInfo, n)
+	for i := range c.Tracks {
+		t := &c.Tracks[i]
+		strs[i] = trackStrings{st.id(string(t.ID)), st.id(t.Title), st.id(t.Album), st.id(t.URI)}
+		for k, list := range [listColumns][]string{t.Artists, t.Genres, t.Tags} {
+			lids[i][k] = lists[k].id(st, list)
+		}
+		f := t.Features
+		info[i] = trackInfo{
+			DurationMS: t.DurationMS,
+			Features:   [9]float32{f.Danceability, f.Energy, f.Valence, f.Acousticness, f.Instrumentalness, f.Speechiness, f.Liveness, f.Loudness, f.Tempo},
+			Popularity: t.Popularity, Explicit: int8(t.Explicit), Key: f.Key, Mode: f.Mode,
+		}
+	}
+	genre := snapGenre(c.Genre)
+	distinct, group, _ := embed.DistinctRows(genre, genre.Rows)
+	meta := []snapMeta{{
+		Tracks: uint32(n), Dims: uint32(s.Dims()), Tags: uint32(len(s.names)), Families: uint32(len(c.Families)),
+		Artists: uint32(len(c.Artists)), Regions: uint32(len(d.Regions)), Distinct: uint32(distinct.Rows),
+		ExplicitCut: uint32(d.ExplicitCut), ExplicitPrecision: d.ExplicitPrecision, ExplicitRecall: d.ExplicitRecall,
+		ExplicitHeldOut: uint32(d.ExplicitHeldOut), MoodMean: c.MoodMean, MoodStd: c.MoodStd,
+	}}
+	sections := []Section{
+		SectionOf(secTagName, tagNames),
+		SectionOf(secTagFamily, s.family),
+		SectionOf(secTagVec, s.vecs.Data),
+		SectionOf(secFamilies, families),
+		SectionOf(secArtists, artists),
+		SectionOf(secRegions, regions),
+		SectionOf(secTrackStr, strs),
+		SectionOf(secTrackLists, lids),
+		SectionOf(secTrackInfo, info),
+	}
+	for k := range lists {
+		sections = append(sections,
+			SectionOf("list."+listNames[k]+".off", lists[k].off),
+			SectionOf("list."+listNames[k], lists[k].items))
+	}
+	ids, uris := buildHashIndexes(c.Tracks)
+	sections = append(sections,
+		SectionOf(secTrackArtist, c.Artist),
+		SectionOf(secTrackFamily, c.Family),
+		SectionOf(secGenre, genre.Data),
+		SectionOf(secGenreUnique, distinct.Data),
+		SectionOf(secGenreGroup, group),
+		SectionOf(secMood, c.Mood.Data),
+		SectionOf(secHoliday, d.Holiday),
+		SectionOf(secExplicitP, d.ExplicitP),
+		SectionOf(secRegion, d.Region),
+		SectionOf(secIDHash, ids.hash), SectionOf(secIDRow, ids.row),
+		SectionOf(secURIHash, uris.hash), SectionOf(secURIRow, uris.row),
+	)
+	// The string table is complete only now.
+	meta[0].Strings = uint32(len(st.list))
+	off := make([]uint32, 0, len(st.list)+1)
+	var blob []byte
+	for _, x := range st.list {
+		off = append(off, uint32(len(blob)))
+		blob = append(blob, x...)
+	}
+	off = append(off, uint32(len(blob)))
+	if len(blob) > math.MaxUint32 {
+		return errors.New("string table larger than 4 GiB")
+	}
+	sections = append([]Section{SectionOf(secMeta, meta), SectionOf(secStrings, blob), SectionOf(secStringOff, off)}, sections...)
+	return encodeContainer(w, append(sections, extra...))
 }
 
-var featureColumns = []func(*music.Features) *float32{
-	func(f *music.Features) *float32 { return &f.Danceability },
-	func(f *music.Features) *float32 { return &f.Energy },
-	func(f *music.Features) *float32 { return &f.Valence },
-	func(f *music.Features) *float32 { return &f.Acousticness },
-	func(f *music.Features) *float32 { return &f.Instrumentalness },
-	func(f *music.Features) *float32 { return &f.Speechiness },
-	func(f *music.Features) *float32 { return &f.Liveness },
-	func(f *music.Features) *float32 { return &f.Loudness },
-	func(f *music.Features) *float32 { return &f.Tempo },
+// snapGenre returns the genre matrix as format 2 stored and loaded it
+// (int16 round trip, renormalised), so scores do not change with the format.
+func snapGenre(m embed.Matrix) embed.Matrix {
+	out := embed.NewMatrix(m.Rows, m.Cols)
+	for i, v := range m.Data {
+		q := math.Round(float64(v) * 32767)
+		out.Data[i] = float32(int16(max(-32767, min(32767, q)))) / 32767
+	}
+	out.NormalizeRows()
+	return out
 }
 
-// Load reads a snapshot written by WriteSnapshot (optionally gzipped).
+// Load opens a snapshot written by WriteSnapshot: it maps the file, checks
+// the header, the section table and every section's checksum, and uses the
+// sections in place. The mapping lives as long as the process (see mapFile).
 func Load(path string) (*Catalog, error) {
-	st, err := os.Stat(path)
+	b, f, err := mapFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("load catalog: %w", err)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("load catalog: %w", err)
+		}
+		return nil, fmt.Errorf("load catalog %s: %w", path, err)
 	}
-	if st.Size() > maxSnapshot {
-		return nil, fmt.Errorf("load catalog %s: %w", path, corrupt("larger than %d bytes", maxSnapshot))
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load catalog: %w", err)
-	}
-	c, err := decodeSnapshot(b)
+	defer f.Close()
+	c, err := openSnapshot(b, f)
 	if err != nil {
 		return nil, fmt.Errorf("load catalog %s: %w", path, err)
 	}
@@ -276,373 +312,347 @@ func corrupt(format string, args ...any) error {
 	return music.Errorf(music.KindInvalid, "corrupt snapshot: "+format, args...)
 }
 
-// decodeSnapshot parses a snapshot; every count and index is checked, so a
-// damaged file yields an error, never a panic or a huge allocation.
-func decodeSnapshot(b []byte) (*Catalog, error) {
-	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, corrupt("gzip: %v", err)
-		}
-		raw, err := io.ReadAll(io.LimitReader(zr, maxSnapshot+1))
-		if err != nil {
-			return nil, corrupt("gzip: %v", err)
-		}
-		b = raw
-	}
-	if len(b) > maxSnapshot {
-		return nil, corrupt("larger than %d bytes", maxSnapshot)
-	}
-	if len(b) < snapHeader || string(b[:8]) != snapMagic {
-		return nil, corrupt("not a catalog snapshot")
-	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != snapVersion {
-		return nil, corrupt("version %d, want %d: rebuild with catalog build (continuoctl catalog build, make catalog)", v, snapVersion)
-	}
-	plen := binary.LittleEndian.Uint64(b[12:])
-	if plen != uint64(len(b)-snapHeader) {
-		return nil, corrupt("payload is %d bytes, header says %d (truncated?)", len(b)-snapHeader, plen)
-	}
-	payload := b[snapHeader:]
-	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(b[20:]) {
-		return nil, corrupt("checksum mismatch")
-	}
-	d := &decoder{b: payload}
-	c, err := d.catalog()
+// openSnapshot checks and opens the snapshot in b. Section CRCs are read
+// through r when given (the file, by pread), else from b; openTrusted skips
+// them.
+func openSnapshot(b []byte, r io.ReaderAt) (*Catalog, error) {
+	return open(b, r, true)
+}
+
+// openTrusted opens the embedded default: it is part of the binary, whose
+// integrity is the installer's (package checksums, verified boot), and its
+// checksums are verified by the tests (TestDefaultChecksums). Verifying
+// them at every start would read all of it, 25 MB of the binary, for
+// nothing. The header and the table are still checked, and every structural
+// check of decodeCatalog runs.
+func openTrusted(b []byte) (*Catalog, error) { return open(b, nil, false) }
+
+func open(b []byte, r io.ReaderAt, verify bool) (*Catalog, error) {
+	// Filling Tracks writes tens of MB of string headers into a fresh
+	// object; a collection started by that allocation would scan it while
+	// it is being written (write barriers on every field) and find nothing
+	// to free. Collect after, not during.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	snap, err := parseContainer(b)
 	if err != nil {
 		return nil, err
 	}
-	if d.off != len(d.b) {
-		return nil, corrupt("%d trailing bytes", len(d.b)-d.off)
-	}
-	return c, nil
-}
-
-// decoder reads little-endian values with bounds checks; the first error
-// sticks and later reads return zero values.
-type decoder struct {
-	b   []byte
-	off int
-	err error
-}
-
-func (d *decoder) need(n int, what string) bool {
-	if d.err != nil {
-		return false
-	}
-	if n < 0 || n > len(d.b)-d.off {
-		d.err = corrupt("truncated in %s", what)
-		return false
-	}
-	return true
-}
-
-func (d *decoder) u8(what string) uint8 {
-	if !d.need(1, what) {
-		return 0
-	}
-	v := d.b[d.off]
-	d.off++
-	return v
-}
-
-func (d *decoder) u32(what string) uint32 {
-	if !d.need(4, what) {
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(d.b[d.off:])
-	d.off += 4
-	return v
-}
-
-// count reads a count and checks that count·elem bytes can still follow.
-func (d *decoder) count(elem int, what string) int {
-	n := int(d.u32(what))
-	if d.err == nil && (elem > 0 && n > (len(d.b)-d.off)/elem) {
-		d.err = corrupt("%s count %d exceeds the file", what, n)
-		return 0
-	}
-	return n
-}
-
-// block returns the next n·elem bytes.
-func (d *decoder) block(n, elem int, what string) []byte {
-	if !d.need(n*elem, what) {
-		return nil
-	}
-	s := d.b[d.off : d.off+n*elem]
-	d.off += n * elem
-	return s
-}
-
-func (d *decoder) catalog() (*Catalog, error) {
-	// String table.
-	ns := d.count(4, "string table")
-	offs := d.block(ns+1, 4, "string offsets")
-	if d.err != nil {
-		return nil, d.err
-	}
-	blobLen := int(binary.LittleEndian.Uint32(offs[ns*4:]))
-	blob := d.block(blobLen, 1, "strings")
-	if d.err != nil {
-		return nil, d.err
-	}
-	all := string(blob)
-	strs := make([]string, ns)
-	prev := 0
-	for i := 0; i < ns; i++ {
-		a := int(binary.LittleEndian.Uint32(offs[i*4:]))
-		z := int(binary.LittleEndian.Uint32(offs[i*4+4:]))
-		if a != prev || z < a || z > blobLen {
-			return nil, corrupt("string offsets")
+	if verify {
+		if err := snap.verifySections(r); err != nil {
+			return nil, err
 		}
-		strs[i] = all[a:z]
-		prev = z
-	}
-	str := func(what string) string {
-		i := d.u32(what)
-		if d.err == nil && int(i) >= ns {
-			d.err = corrupt("%s: string index %d out of range", what, i)
-		}
-		if d.err != nil {
-			return ""
-		}
-		return strs[i]
-	}
-
-	// Tag space.
-	dims := int(d.u32("dims"))
-	if d.err == nil && (dims <= 0 || dims > 1024) {
-		return nil, corrupt("dims %d", dims)
-	}
-	nt := d.count(5+4*dims, "tags")
-	names := make([]string, nt)
-	fam := make([]int8, nt)
-	for i := 0; i < nt; i++ {
-		names[i] = str("tag name")
-		fam[i] = int8(d.u8("tag family"))
-	}
-	vecs := embed.NewMatrix(nt, dims)
-	if raw := d.block(nt*dims, 4, "tag vectors"); raw != nil {
-		for i := range vecs.Data {
-			vecs.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
+		if r == nil {
+			release(b) // the checksums read every page; none is needed yet
 		}
 	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	if err := vecs.Check(); err != nil && nt > 0 {
-		return nil, corrupt("tag vectors: %v", err)
-	}
-	c := &Catalog{}
-	nf := d.count(4, "families")
-	c.Families = make([]string, nf)
-	for i := range c.Families {
-		c.Families[i] = str("family")
-	}
-	for i, f := range fam {
-		if int(f) >= nf || f < -1 {
-			return nil, corrupt("tag %d: family %d", i, f)
-		}
-	}
-	c.Tags = newTagSpace(names, vecs, fam)
-	na := d.count(4, "artists")
-	c.Artists = make([]string, na)
-	for i := range c.Artists {
-		c.Artists[i] = str("artist")
-	}
-
-	// Tracks: fixed-width columns first.
-	n := d.count(4*4, "tracks")
-	if d.err != nil {
-		return nil, d.err
-	}
-	c.Tracks = make([]music.Track, n)
-	cols := make([][]byte, 4)
-	for k := range cols {
-		cols[k] = d.block(n, 4, "track strings")
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	for i := range c.Tracks {
-		t := &c.Tracks[i]
-		var idx [4]uint32
-		for k := range idx {
-			idx[k] = binary.LittleEndian.Uint32(cols[k][i*4:])
-			if int(idx[k]) >= ns {
-				return nil, corrupt("track %d: string index out of range", i)
-			}
-		}
-		t.ID, t.Title, t.Album, t.URI = music.TrackID(strs[idx[0]]), strs[idx[1]], strs[idx[2]], strs[idx[3]]
-	}
-	// Ids and URIs are complete: build their index on a second goroutine
-	// while this one decodes the other columns (it reads only ID and URI,
-	// which nothing below writes). Every return waits for it.
-	indexed := make(chan struct{})
-	go func() {
-		defer close(indexed)
-		c.reindex()
-	}()
-	defer func() { <-indexed }()
-	for list := 0; list < 3; list++ {
-		offsets := d.block(n+1, 4, "list offsets")
-		if d.err != nil {
-			return nil, d.err
-		}
-		total := int(binary.LittleEndian.Uint32(offsets[n*4:]))
-		items := d.block(total, 4, "list items")
-		if d.err != nil {
-			return nil, d.err
-		}
-		backing := make([]string, total)
-		for j := range backing {
-			k := binary.LittleEndian.Uint32(items[j*4:])
-			if int(k) >= ns {
-				return nil, corrupt("list item: string index out of range")
-			}
-			backing[j] = strs[k]
-		}
-		for i := range c.Tracks {
-			a := int(binary.LittleEndian.Uint32(offsets[i*4:]))
-			z := int(binary.LittleEndian.Uint32(offsets[i*4+4:]))
-			if a > z || z > total {
-				return nil, corrupt("track %d: list offsets", i)
-			}
-			var s []string
-			if z > a {
-				s = backing[a:z:z]
-			}
-			switch list {
-			case 0:
-				c.Tracks[i].Artists = s
-			case 1:
-				c.Tracks[i].Genres = s
-			case 2:
-				c.Tracks[i].Tags = s
-			}
-		}
-	}
-	if dur := d.block(n, 8, "durations"); dur != nil {
-		for i := range c.Tracks {
-			c.Tracks[i].DurationMS = int64(binary.LittleEndian.Uint64(dur[i*8:]))
-		}
-	}
-	if small := d.block(n, 4, "small fields"); small != nil {
-		for i := range c.Tracks {
-			t := &c.Tracks[i]
-			t.Popularity = int8(small[i*4])
-			t.Explicit = music.Explicit(small[i*4+1])
-			t.Features.Key = int8(small[i*4+2])
-			t.Features.Mode = int8(small[i*4+3])
-		}
-	}
-	for _, col := range featureColumns {
-		raw := d.block(n, 4, "features")
-		if raw == nil {
-			return nil, d.err
-		}
-		for i := range c.Tracks {
-			*col(&c.Tracks[i].Features) = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
-		}
-	}
-	if af := d.block(n, 5, "artist and family"); af != nil {
-		c.Artist = make([]int32, n)
-		c.Family = make([]uint8, n)
-		for i := 0; i < n; i++ {
-			a := binary.LittleEndian.Uint32(af[i*5:])
-			f := af[i*5+4]
-			if int(a) >= na || int(f) >= nf {
-				return nil, corrupt("track %d: artist or family out of range", i)
-			}
-			c.Artist[i], c.Family[i] = int32(a), f
-		}
-	}
-	g := d.block(n*dims, 2, "genre matrix")
-	for dd := 0; dd < MoodDims; dd++ {
-		c.MoodMean[dd] = math.Float32frombits(d.u32("mood mean"))
-		c.MoodStd[dd] = math.Float32frombits(d.u32("mood std"))
-	}
-	if m := d.block(n*MoodDims, 4, "mood matrix"); m != nil {
-		c.Mood = embed.NewMatrix(n, MoodDims)
-		for i := range c.Mood.Data {
-			c.Mood.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(m[i*4:]))
-		}
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	c.Genre = embed.NewMatrix(n, dims)
-	for i := range c.Genre.Data {
-		c.Genre.Data[i] = float32(int16(binary.LittleEndian.Uint16(g[i*2:]))) / 32767
-	}
-	c.Genre.NormalizeRows()
-	if err := c.Mood.Check(); err != nil {
-		return nil, corrupt("mood matrix: %v", err)
-	}
-	if err := d.derived(c, str); err != nil {
+	c, err := decodeCatalog(snap)
+	if err != nil {
 		return nil, err
 	}
+	// Read once to fill Tracks or to check them: let the kernel drop their
+	// pages.
+	for _, name := range []string{secIDHash, secIDRow, secURIHash, secURIRow, secStringOff, secTrackStr, secTrackLists, secTrackInfo,
+		"list.artists.off", "list.artists", "list.genres.off", "list.genres", "list.tags.off", "list.tags"} {
+		if sb, ok := snap.bytes(name); ok {
+			release(sb)
+		}
+	}
 	return c, nil
 }
 
-func crc32Checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
-
-// encodeDerived writes the derived columns: the explicit threshold and its
-// held-out figures, the region names, then per track one byte each of
-// flags (bit 0: holiday), explicit estimate and region. A catalog built
-// without them (by hand) gets them computed here.
-func encodeDerived(body *encoder, st *stringTable, c *Catalog) {
-	d := c.Derived
-	if !d.Valid(len(c.Tracks)) {
-		d = Derive(c)
-	}
-	body.u8(d.ExplicitCut)
-	body.f32(d.ExplicitPrecision)
-	body.f32(d.ExplicitRecall)
-	body.u32(uint32(d.ExplicitHeldOut))
-	body.u32(uint32(len(d.Regions)))
-	for _, r := range d.Regions {
-		body.u32(st.id(r))
-	}
-	for i := range c.Tracks {
-		var flags uint8
-		if d.Holiday[i] {
-			flags |= 1
-		}
-		body.u8(flags)
-		body.u8(d.ExplicitP[i])
-		body.u8(d.Region[i])
-	}
+// strTable is the mapped string table.
+type strTable struct {
+	blob []byte
+	off  []uint32
 }
 
-func (d *decoder) derived(c *Catalog, str func(string) string) error {
-	n := len(c.Tracks)
-	var x Derived
-	x.ExplicitCut = d.u8("explicit threshold")
-	x.ExplicitPrecision = math.Float32frombits(d.u32("explicit precision"))
-	x.ExplicitRecall = math.Float32frombits(d.u32("explicit recall"))
-	x.ExplicitHeldOut = int(d.u32("explicit held-out"))
-	nr := d.count(4, "regions")
-	if d.err == nil && (nr == 0 || nr > 255) {
-		return corrupt("%d regions", nr)
+func (t *strTable) get(i uint32) string {
+	a, z := t.off[i], t.off[i+1]
+	if a == z {
+		return ""
 	}
-	x.Regions = make([]string, nr)
-	for i := range x.Regions {
-		x.Regions[i] = str("region")
+	return unsafe.String(&t.blob[a], z-a)
+}
+
+// decodeCatalog builds the Catalog over the sections of snap. Every count
+// and index is checked, so a damaged file yields an error naming the
+// section, never a panic; float values are trusted to the checksums.
+func decodeCatalog(snap *container) (*Catalog, error) {
+	metas, err := sectionAs[snapMeta](snap, secMeta, 1)
+	if err != nil {
+		return nil, err
 	}
-	raw := d.block(n, 3, "derived columns")
-	if d.err != nil {
-		return d.err
+	m := metas[0]
+	if m.Dims == 0 || m.Dims > maxGenreDims {
+		return nil, corrupt("section meta: %d genre dimensions", m.Dims)
 	}
-	x.Holiday, x.ExplicitP, x.Region = make([]bool, n), make([]uint8, n), make([]uint8, n)
-	for i := range n {
-		x.Holiday[i] = raw[i*3]&1 != 0
-		x.ExplicitP[i] = raw[i*3+1]
-		if x.Region[i] = raw[i*3+2]; int(x.Region[i]) >= nr {
-			return corrupt("track %d: region %d out of %d", i, x.Region[i], nr)
+	if m.Regions == 0 || m.Regions > maxRegionsCount || m.Distinct > m.Tracks {
+		return nil, corrupt("section meta: %d regions, %d distinct genre rows for %d tracks", m.Regions, m.Distinct, m.Tracks)
+	}
+	st, err := loadStrings(snap, m)
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{snap: snap, MoodMean: m.MoodMean, MoodStd: m.MoodStd}
+	n, dims := int(m.Tracks), int(m.Dims)
+	if c.Families, err = stringList(snap, st, secFamilies, int(m.Families)); err != nil {
+		return nil, err
+	}
+	if c.Artists, err = stringList(snap, st, secArtists, int(m.Artists)); err != nil {
+		return nil, err
+	}
+	if c.Tags, err = loadTags(snap, st, m, len(c.Families)); err != nil {
+		return nil, err
+	}
+	if err := loadTracks(c, snap, st, n); err != nil {
+		return nil, err
+	}
+	if err := loadColumns(c, snap, m); err != nil {
+		return nil, err
+	}
+	var regions []string
+	if regions, err = stringList(snap, st, secRegions, int(m.Regions)); err != nil {
+		return nil, err
+	}
+	if err := loadDerived(c, snap, m, regions); err != nil {
+		return nil, err
+	}
+	if c.Genre.Data, err = sectionAs[float32](snap, secGenre, n*dims); err != nil {
+		return nil, err
+	}
+	c.Genre.Rows, c.Genre.Cols = n, dims
+	if c.Mood.Data, err = sectionAs[float32](snap, secMood, n*MoodDims); err != nil {
+		return nil, err
+	}
+	c.Mood.Rows, c.Mood.Cols = n, MoodDims
+	return c, loadIndexes(c, snap)
+}
+
+func loadStrings(snap *container, m snapMeta) (*strTable, error) {
+	blob, ok := snap.bytes(secStrings)
+	if !ok {
+		return nil, corrupt("section %s: missing", secStrings)
+	}
+	off, err := sectionAs[uint32](snap, secStringOff, int(m.Strings)+1)
+	if err != nil {
+		return nil, err
+	}
+	prev := uint32(0)
+	for _, o := range off {
+		if o < prev {
+			return nil, corrupt("section %s: offsets not ascending", secStringOff)
+		}
+		prev = o
+	}
+	if off[0] != 0 || int(prev) != len(blob) {
+		return nil, corrupt("section %s: offsets cover %d..%d of %d bytes", secStringOff, off[0], prev, len(blob))
+	}
+	return &strTable{blob: blob, off: off}, nil
+}
+
+// checkIDs reports the first id of ids not below limit.
+func checkIDs[T uint32 | int32 | uint8 | int8](ids []T, limit int, name string) error {
+	for i, v := range ids {
+		if int(v) < 0 || int(v) >= limit {
+			return corrupt("section %s: element %d is %d, out of %d", name, i, v, limit)
 		}
 	}
-	c.Derived = x
+	return nil
+}
+
+func stringList(snap *container, st *strTable, name string, count int) ([]string, error) {
+	ids, err := sectionAs[uint32](snap, name, count)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIDs(ids, len(st.off)-1, name); err != nil {
+		return nil, err
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = st.get(id)
+	}
+	return out, nil
+}
+
+func loadTags(snap *container, st *strTable, m snapMeta, families int) (*TagSpace, error) {
+	nt, dims := int(m.Tags), int(m.Dims)
+	names, err := stringList(snap, st, secTagName, nt)
+	if err != nil {
+		return nil, err
+	}
+	fam, err := sectionAs[int8](snap, secTagFamily, nt)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range fam {
+		if f < -1 || int(f) >= families {
+			return nil, corrupt("section %s: tag %d: family %d of %d", secTagFamily, i, f, families)
+		}
+	}
+	vecs, err := sectionAs[float32](snap, secTagVec, nt*dims)
+	if err != nil {
+		return nil, err
+	}
+	return newTagSpace(names, embed.Matrix{Rows: nt, Cols: dims, Data: vecs}, fam), nil
+}
+
+// loadTracks fills Tracks without an allocation per track: strings point
+// into the mapping, list fields are sub-slices of one []string per column.
+func loadTracks(c *Catalog, snap *container, st *strTable, n int) error {
+	strs, err := sectionAs[trackStrings](snap, secTrackStr, n)
+	if err != nil {
+		return err
+	}
+	lids, err := sectionAs[[listColumns]uint32](snap, secTrackLists, n)
+	if err != nil {
+		return err
+	}
+	info, err := sectionAs[trackInfo](snap, secTrackInfo, n)
+	if err != nil {
+		return err
+	}
+	var arena [listColumns][]string
+	var offs [listColumns][]uint32
+	for k, name := range listNames {
+		if offs[k], arena[k], err = loadLists(snap, st, "list."+name); err != nil {
+			return err
+		}
+	}
+	ns := len(st.off) - 1
+	c.Tracks = make([]music.Track, n)
+	hugePages(c.Tracks)
+	for i := range c.Tracks {
+		t := &c.Tracks[i]
+		for _, id := range strs[i] {
+			if int(id) >= ns {
+				return corrupt("section %s: track %d: string %d out of %d", secTrackStr, i, id, ns)
+			}
+		}
+		t.ID, t.Title, t.Album, t.URI = music.TrackID(st.get(strs[i][0])), st.get(strs[i][1]), st.get(strs[i][2]), st.get(strs[i][3])
+		var lists [listColumns][]string
+		for k, l := range lids[i] {
+			if int(l) >= len(offs[k])-1 {
+				return corrupt("section %s: track %d: %s list %d out of %d", secTrackLists, i, listNames[k], l, len(offs[k])-1)
+			}
+			if a, z := offs[k][l], offs[k][l+1]; z > a {
+				lists[k] = arena[k][a:z:z]
+			}
+		}
+		t.Artists, t.Genres, t.Tags = lists[0], lists[1], lists[2]
+		r := &info[i]
+		f := r.Features
+		t.DurationMS, t.Popularity, t.Explicit = r.DurationMS, r.Popularity, music.Explicit(r.Explicit)
+		t.Features = music.Features{Danceability: f[0], Energy: f[1], Valence: f[2], Acousticness: f[3],
+			Instrumentalness: f[4], Speechiness: f[5], Liveness: f[6], Loudness: f[7], Tempo: f[8], Key: r.Key, Mode: r.Mode}
+	}
+	return nil
+}
+
+// loadLists returns one list column's offsets and its items as strings.
+func loadLists(snap *container, st *strTable, name string) ([]uint32, []string, error) {
+	off, err := sectionAs[uint32](snap, name+".off", -1)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := sectionAs[uint32](snap, name, -1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(off) == 0 || off[0] != 0 || int(off[len(off)-1]) != len(items) {
+		return nil, nil, corrupt("section %s.off: does not cover the %d items", name, len(items))
+	}
+	for i := 1; i < len(off); i++ {
+		if off[i] < off[i-1] {
+			return nil, nil, corrupt("section %s.off: offsets not ascending", name)
+		}
+	}
+	if err := checkIDs(items, len(st.off)-1, name); err != nil {
+		return nil, nil, err
+	}
+	arena := make([]string, len(items))
+	for i, id := range items {
+		arena[i] = st.get(id)
+	}
+	return off, arena, nil
+}
+
+func loadColumns(c *Catalog, snap *container, m snapMeta) error {
+	n, dims := int(m.Tracks), int(m.Dims)
+	var err error
+	if c.Artist, err = sectionAs[int32](snap, secTrackArtist, n); err != nil {
+		return err
+	}
+	if err := checkIDs(c.Artist, len(c.Artists), secTrackArtist); err != nil {
+		return err
+	}
+	if c.Family, err = sectionAs[uint8](snap, secTrackFamily, n); err != nil {
+		return err
+	}
+	if err := checkIDs(c.Family, len(c.Families), secTrackFamily); err != nil {
+		return err
+	}
+	u := int(m.Distinct)
+	if c.GenreDistinct.Data, err = sectionAs[float32](snap, secGenreUnique, u*dims); err != nil {
+		return err
+	}
+	c.GenreDistinct.Rows, c.GenreDistinct.Cols = u, dims
+	if c.GenreGroup, err = sectionAs[uint32](snap, secGenreGroup, n); err != nil {
+		return err
+	}
+	if u == 0 && n == 0 {
+		return nil
+	}
+	return checkIDs(c.GenreGroup, u, secGenreGroup)
+}
+
+func loadDerived(c *Catalog, snap *container, m snapMeta, regions []string) error {
+	n := int(m.Tracks)
+	hol, err := sectionAs[uint8](snap, secHoliday, n)
+	if err != nil {
+		return err
+	}
+	if err := checkIDs(hol, 2, secHoliday); err != nil {
+		return err
+	}
+	d := Derived{
+		Holiday:     unsafe.Slice((*bool)(unsafe.Pointer(unsafe.SliceData(hol))), n), // bytes checked to be 0 or 1
+		ExplicitCut: uint8(min(m.ExplicitCut, 255)), ExplicitPrecision: m.ExplicitPrecision,
+		ExplicitRecall: m.ExplicitRecall, ExplicitHeldOut: int(m.ExplicitHeldOut), Regions: regions,
+	}
+	if d.ExplicitP, err = sectionAs[uint8](snap, secExplicitP, n); err != nil {
+		return err
+	}
+	if d.Region, err = sectionAs[uint8](snap, secRegion, n); err != nil {
+		return err
+	}
+	if err := checkIDs(d.Region, len(regions), secRegion); err != nil {
+		return err
+	}
+	c.Derived = d
+	return nil
+}
+
+func loadIndexes(c *Catalog, snap *container) error {
+	for _, x := range []struct {
+		dst        *hashIndex
+		hash, rows string
+	}{{&c.ids, secIDHash, secIDRow}, {&c.uris, secURIHash, secURIRow}} {
+		h, err := sectionAs[uint64](snap, x.hash, -1)
+		if err != nil {
+			return err
+		}
+		r, err := sectionAs[uint32](snap, x.rows, len(h))
+		if err != nil {
+			return err
+		}
+		if err := checkIDs(r, len(c.Tracks), x.rows); err != nil {
+			return err
+		}
+		if !slices.IsSorted(h) {
+			return corrupt("section %s: not sorted", x.hash)
+		}
+		*x.dst = hashIndex{hash: h, row: r}
+	}
 	return nil
 }

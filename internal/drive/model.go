@@ -30,9 +30,25 @@ func LoadModel(path, uriTemplate string) (Model, error) {
 		cat = cat.Clone()
 		catalog.ApplyURITemplate(cat, uriTemplate)
 	}
+	ix, err := resolve.Open(cat)
+	if err != nil {
+		return Model{}, fmt.Errorf("load catalog: %w", err)
+	}
 	return Model{
 		Catalog: cat,
 		Engine:  recommend.New(cat, recommend.Options{}),
-		Index:   resolve.NewIndex(cat.Tracks),
+		Index:   ix,
 	}, nil
+}
+
+// WriteSnapshot writes c with what LoadModel would otherwise compute at
+// every start: the engine's per-row keys and the search index, as sections
+// the daemon reads in place (docs/footprint.md).
+func WriteSnapshot(path string, c *catalog.Catalog) error {
+	extra, err := recommend.Sections(c)
+	if err != nil {
+		return err
+	}
+	extra = append(extra, resolve.Sections(resolve.NewIndex(c.Tracks))...)
+	return catalog.WriteSnapshot(path, c, extra...)
 }

@@ -199,6 +199,7 @@ type row struct {
 	toName                []time.Duration
 	rssName, rssCalls     []uint64
 	anonName, fileName    []uint64
+	anonCalls, fileCalls  []uint64
 	seq                   []time.Duration // sequential Recommend latencies, all starts
 	rssIdle, rssLoadMax   uint64
 	rssLoadEnd            uint64
@@ -249,9 +250,11 @@ func (h *harness) measureDaemon(t *testing.T, label string, extra ...string) row
 			require.NoError(t, err, "Recommend")
 			r.seq = append(r.seq, d)
 		}
-		rss, err := footprint.RSS(pid)
+		m, err := footprint.Memory(pid)
 		require.NoError(t, err)
+		rss := m.RSS
 		r.rssCalls = append(r.rssCalls, rss)
+		r.anonCalls, r.fileCalls = append(r.anonCalls, m.Anon), append(r.fileCalls, m.File)
 		if i == h.s.starts-1 {
 			r.rssIdle = rss
 			h.load(t, &r, pid, seeds)
@@ -445,9 +448,13 @@ func printReport(s settings, rows []row, w writes, began time.Time, load0, load1
 			footprint.Ms(footprint.Quantile(r.load, 0.5)), footprint.Ms(footprint.Quantile(r.load, 0.99)), r.loadCalls, r.loadErrors)
 		fmt.Println(line)
 	}
-	fmt.Println("\nRSS at name, median: anonymous (heap, stacks) + file-backed (binary, mapped files):")
+	fmt.Println("\nRSS median, anonymous (heap, stacks) + file-backed (binary, mapped files), at name / after the calls:")
 	for _, r := range rows {
-		fmt.Printf("  %-30s %s + %s\n", r.name, footprint.MB(footprint.Quantile(r.anonName, 0.5)), footprint.MB(footprint.Quantile(r.fileName, 0.5)))
+		fmt.Printf("  %-30s %s + %s", r.name, footprint.MB(footprint.Quantile(r.anonName, 0.5)), footprint.MB(footprint.Quantile(r.fileName, 0.5)))
+		if len(r.anonCalls) > 0 {
+			fmt.Printf(" / %s + %s", footprint.MB(footprint.Quantile(r.anonCalls, 0.5)), footprint.MB(footprint.Quantile(r.fileCalls, 0.5)))
+		}
+		fmt.Println()
 	}
 	fmt.Printf("\nFlash: a scripted drive of %d tracks at speed %g (embedded default, demo config), %d plays recorded.\n", s.tracks, s.speed, w.plays)
 	if w.err != nil {

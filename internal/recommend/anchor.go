@@ -110,7 +110,7 @@ func (e *Engine) applyAnchor(req *Request, s *scratch, cx *reqContext, addRow fu
 		s.am = [catalog.MoodDims]float32{}
 		for _, r := range a.Rows {
 			addRow(r, per)
-			g := e.cat.Genre.Row(r)
+			g := e.genreRow(r)
 			for j := range s.aq {
 				s.aq[j] += g[j]
 			}
@@ -342,14 +342,14 @@ func (e *Engine) representative(rows []int, req *Request) int {
 	}
 	centre := make([]float32, e.gdim)
 	for _, r := range rows {
-		for j, v := range e.cat.Genre.Row(r) {
+		for j, v := range e.genreRow(r) {
 			centre[j] += v
 		}
 	}
 	normalize(centre)
 	heard := e.heardRows(req)
 	return e.bestRow(rows, func(r int) float32 {
-		return popularity(&e.cat.Tracks[r]) + 0.5*dot(e.cat.Genre.Row(r), centre) - e.untaggedCost(r)
+		return popularity(&e.cat.Tracks[r]) + 0.5*dot(e.genreRow(r), centre) - e.untaggedCost(r)
 	}, req, heard)
 }
 
@@ -385,7 +385,7 @@ func (e *Engine) genreStart(a *Anchor, req *Request) int {
 	score := func(r int) float32 {
 		m := e.cat.Mood.Row(r)
 		atypical := abs32(m[catalog.MoodEnergy]-mE) + abs32(m[catalog.MoodValence]-mV)
-		return popularity(&e.cat.Tracks[r]) + 2*dot(e.cat.Genre.Row(r), vec) - 4*e.untaggedCost(r) - 0.3*atypical
+		return popularity(&e.cat.Tracks[r]) + 2*dot(e.genreRow(r), vec) - 4*e.untaggedCost(r) - 0.3*atypical
 	}
 	heard := e.heardRows(req)
 	if r := e.bestRow(labelled, score, req, heard); r >= 0 {

@@ -199,7 +199,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	anchorW := float32(0)
 
 	addRow := func(row int, w float32) {
-		g := c.Genre.Row(row)
+		g := e.genreRow(row)
 		for j := range s.gq {
 			s.gq[j] += w * g[j]
 		}
@@ -320,7 +320,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 			}
 		}
 		for name, w := range t.SkippedArtists {
-			if a, ok := e.artistIdx[catalog.NormalizeName(name)]; ok && w > 0 && !math.IsInf(w, 0) {
+			if a, ok := e.artists.find(catalog.NormalizeName(name), e.cat.Artists); ok && w > 0 && !math.IsInf(w, 0) {
 				s.artistPen[a] = max(s.artistPen[a], min(float32(w), 3)*skipArtistPenalty*e.w.SkippedArtist)
 			}
 		}

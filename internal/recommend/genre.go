@@ -3,6 +3,7 @@ package recommend
 import (
 	"fmt"
 
+	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/embed"
 )
 
@@ -32,10 +33,18 @@ type genreRows struct {
 	group    []uint32     // catalog row → its row of distinct
 }
 
-// newGenreRows finds the distinct rows of m, or returns the zero value (the
-// plain pass) when more than maxDistinctShare of them are distinct.
-func newGenreRows(m embed.Matrix) genreRows {
+// newGenreRows takes the distinct rows of the catalog's genre matrix from
+// its snapshot, or finds them, or returns the zero value (the plain pass)
+// when more than maxDistinctShare of them are distinct.
+func newGenreRows(c *catalog.Catalog) genreRows {
+	m := c.Genre
 	limit := int(maxDistinctShare * float64(m.Rows))
+	if len(c.GenreGroup) == m.Rows && c.GenreDistinct.Cols == m.Cols && c.GenreDistinct.Rows > 0 {
+		if c.GenreDistinct.Rows > limit {
+			return genreRows{}
+		}
+		return genreRows{distinct: c.GenreDistinct, group: c.GenreGroup}
+	}
 	u, group, ok := embed.DistinctRows(m, limit)
 	if !ok {
 		return genreRows{}

@@ -59,7 +59,7 @@ func TestDistinctRowsFallback(t *testing.T) {
 	for i := range 10 {
 		m.Row(i)[0] = float32(i % 3) // 3 distinct rows
 	}
-	g := newGenreRows(m)
+	g := newGenreRows(&catalog.Catalog{Genre: m})
 	require.Equal(t, 3, g.distinct.Rows)
 	assert.Equal(t, []uint32{0, 1, 2, 0, 1, 2, 0, 1, 2, 0}, g.group)
 	for i := range 10 {
@@ -69,7 +69,7 @@ func TestDistinctRowsFallback(t *testing.T) {
 	for i := range 10 {
 		m.Row(i)[1] = float32(i) // all distinct
 	}
-	assert.Zero(t, newGenreRows(m).distinct.Rows)
+	assert.Zero(t, newGenreRows(&catalog.Catalog{Genre: m}).distinct.Rows)
 }
 
 // perArtistGenre gives every track of an artist its artist's first genre

@@ -148,10 +148,10 @@ type Engine struct {
 	songSig   []workKey // the song's words as a set, for "one title contains the other"
 	credits   []uint64  // a signature of all credited artists (composer and performers)
 	season    Season
-	album     []uint64  // hash of primary artist + album, 0 when no album
-	work      []workKey // the work of the title ("swan lake"), see work.go
-	piece     []uint64  // hash of primary artist + the whole normalised title
-	artistIdx map[string]int32
+	album     []uint64                // hash of primary artist + album, 0 when no album
+	work      []workKey               // the work of the title ("swan lake"), see work.go
+	piece     []uint64                // hash of primary artist + the whole normalised title
+	artists   artistIndex             // normalised artist name → artist (mapped.go)
 	byID      map[music.TrackID]int32 // only when the catalog has no id index
 
 	coldAnchors [4]int // per mood steering value: the cold-start anchor row
@@ -235,8 +235,8 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	}
 	e.n = cat.Len()
 	e.gdim = cat.Genre.Cols
-	e.prepare()
-	e.genre = newGenreRows(cat.Genre)
+	e.prepare(opts)
+	e.genre = newGenreRows(cat)
 	e.pool.New = func() any { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) }
 	return e
 }
@@ -292,55 +292,33 @@ func checkCatalog(c *catalog.Catalog) error {
 	return nil
 }
 
-// prepare precomputes per-row values that every request needs.
-func (e *Engine) prepare() {
+// prepare precomputes per-row values that every request needs. The keys
+// derived from a track's strings (titles, works, albums, credits) are taken
+// from the catalog's snapshot when it has them (mapped.go), else computed;
+// the weighted values (prior, mood norms under custom weights) always here,
+// as they depend on Options.
+func (e *Engine) prepare(opts Options) {
 	c := e.cat
 	n := e.n
-	e.moodNorm2 = make([]float32, n)
+	if !e.loadKeys(opts) {
+		e.prepareKeys()
+	}
 	e.prior = make([]float32, n)
-	e.album = make([]uint64, n)
-	e.work = make([]workKey, n)
-	e.piece = make([]uint64, n)
-	e.title = make([]uint64, n)
-	e.songSig = make([]workKey, n)
-	e.credits = make([]uint64, n)
-	e.untagged = make([]bool, n)
-	e.vocal = make([]bool, n)
 	for i := range n {
-		row := c.Mood.Row(i)
-		var s float32
-		for d, v := range row {
-			s += e.moodW[d] * v * v
-		}
-		e.moodNorm2[i] = s
 		t := &c.Tracks[i]
 		pop := float32(0.3) // unknown popularity: below the median, above obscure
 		if t.Popularity >= 0 {
 			pop = float32(t.Popularity) / 100
 		}
 		e.prior[i] = e.w.Popularity * pop
-		if len(t.Tags) == 0 {
+		if e.untagged[i] {
 			// An artist without genre tags: its genre vector is a guess from
 			// its labels, so it must not win ties by default. In the prior,
 			// not a late penalty, so it does not widen the shortlist's door.
 			e.prior[i] -= untaggedPenalty
 		}
-		e.untagged[i] = len(t.Tags) == 0
-		e.vocal[i] = !music.IsKnown(t.Features.Instrumentalness) || t.Features.Instrumentalness < 0.5
-		e.title[i], e.songSig[i] = songKey(t.Title, t.Artists)
-		e.credits[i] = creditSig(t.Artists)
-		artist := uint64(c.Artist[i]) + 1
-		if t.Album != "" {
-			e.album[i] = hashString(normText(t.Album)) ^ artist*0x9E3779B97F4A7C15
-		}
-		w, p := workKeys(t.Title, t.Artists)
-		e.work[i], e.piece[i] = w, p^artist*0x9E3779B97F4A7C15
 	}
 	e.prepareDerived()
-	e.artistIdx = make(map[string]int32, len(c.Artists))
-	for i, a := range c.Artists {
-		e.artistIdx[catalog.NormalizeName(a)] = int32(i)
-	}
 	// A catalog assembled by hand (tests, synthetic benchmarks) may lack the
 	// id index that Build and Load fill; keep our own then.
 	if _, ok := c.Lookup(c.Tracks[0].ID); !ok {
@@ -352,6 +330,46 @@ func (e *Engine) prepare() {
 	for m, mood := range []string{MoodAny, MoodCalm, MoodSteady, MoodLively} {
 		e.coldAnchors[m] = e.coldAnchor(mood)
 	}
+}
+
+// prepareKeys computes the per-row keys that loadKeys reads from a
+// snapshot.
+func (e *Engine) prepareKeys() {
+	c := e.cat
+	n := e.n
+	e.moodNorm2 = make([]float32, n)
+	e.album = make([]uint64, n)
+	e.work = make([]workKey, n)
+	e.piece = make([]uint64, n)
+	e.title = make([]uint64, n)
+	e.songSig = make([]workKey, n)
+	e.credits = make([]uint64, n)
+	e.untagged = make([]bool, n)
+	e.vocal = make([]bool, n)
+	for i := range n {
+		e.moodNorm2[i] = e.moodNorm(i)
+		t := &c.Tracks[i]
+		e.untagged[i] = len(t.Tags) == 0
+		e.vocal[i] = !music.IsKnown(t.Features.Instrumentalness) || t.Features.Instrumentalness < 0.5
+		e.title[i], e.songSig[i] = songKey(t.Title, t.Artists)
+		e.credits[i] = creditSig(t.Artists)
+		artist := uint64(c.Artist[i]) + 1
+		if t.Album != "" {
+			e.album[i] = hashString(normText(t.Album)) ^ artist*0x9E3779B97F4A7C15
+		}
+		w, p := workKeys(t.Title, t.Artists)
+		e.work[i], e.piece[i] = w, p^artist*0x9E3779B97F4A7C15
+	}
+	e.artists = newArtistIndex(c.Artists)
+}
+
+// moodNorm returns Σ w_d x_d² of row i's mood under the engine's weights.
+func (e *Engine) moodNorm(i int) float32 {
+	var s float32
+	for d, v := range e.cat.Mood.Row(i) {
+		s += e.moodW[d] * v * v
+	}
+	return s
 }
 
 func (e *Engine) lookup(id music.TrackID) (int, bool) {

@@ -107,7 +107,7 @@ func (e *Engine) artistPenalty(s *scratch, row int) float32 {
 
 // addAnchor makes row the context's only positive evidence.
 func (e *Engine) addAnchor(s *scratch, cx *reqContext, row int) {
-	g := e.cat.Genre.Row(row)
+	g := e.genreRow(row)
 	for j := range s.gq {
 		s.gq[j] += g[j]
 	}
@@ -460,7 +460,7 @@ func (s *scratch) regionPenalties() {
 // anchorCos is row's genre cosine to the anchor, shaped like the context's
 // under Explore (exploreGenre).
 func (e *Engine) anchorCos(s *scratch, row int, explore float64) float32 {
-	g := [1]float32{dot(e.cat.Genre.Row(row), s.aq)}
+	g := [1]float32{dot(e.genreRow(row), s.aq)}
 	if explore > 0 {
 		exploreGenre(g[:], explore)
 	}

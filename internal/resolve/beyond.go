@@ -49,7 +49,7 @@ func (ix *Index) beyondCatalog(artistSlot string, content []string) (Candidate, 
 // track credited to them, as primary or featured artist ("Loretta Lynn"
 // only on a duet is still in the catalog).
 func (ix *Index) catalogArtist(name string) (int32, bool) {
-	id, ok := ix.artists.ids[Normalize(name)]
+	id, ok := ix.artists.find(Normalize(name))
 	if !ok || len(ix.artists.artistRows(id)) == 0 {
 		return -1, false
 	}

@@ -26,7 +26,9 @@ const maxGroupRows = 12
 
 // artistIndex holds the artists of the catalog.
 type artistIndex struct {
-	ids   map[string]int32 // normalised name → artist
+	ids   map[string]int32 // normalised name → artist, while building (then idx)
+	idx   hashRows         // hash of a normalised name → artist (mapped.go)
+	keys  []string         // artist → normalised name
 	names []string         // artist → display name (first spelling seen)
 	words []uint8          // artist → words in its normalised name that are not fillers
 	lead  []uint8          // artist → the same before "&", "and", "feat", "with" or a comma
@@ -142,6 +144,7 @@ func (a *artistIndex) intern(name string) int32 {
 	}
 	id := int32(len(a.names))
 	a.ids[n] = id
+	a.keys = append(a.keys, n)
 	a.names = append(a.names, name)
 	a.words = append(a.words, uint8(min(countContentWords(n), 255)))
 	a.lead = append(a.lead, uint8(min(countContentWords(Normalize(leadName(name))), 255)))

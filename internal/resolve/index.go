@@ -16,7 +16,6 @@
 package resolve
 
 import (
-	"hash/maphash"
 	"slices"
 
 	"github.com/continuo/continuo/internal/music"
@@ -51,8 +50,9 @@ type posting struct {
 type Index struct {
 	n int // number of rows
 
-	vocab map[string]int32 // word → term id
-	terms []string         // term id → word
+	vocab    map[string]int32 // word → term id, while building (then vocabIdx)
+	vocabIdx hashRows         // hash of a word → term id (mapped.go)
+	terms    []string         // term id → word
 	// Postings of term t are postings[offsets[t]:offsets[t+1]], in row
 	// order; the length is the word's document frequency.
 	offsets  []int32
@@ -63,7 +63,8 @@ type Index struct {
 	// in the high 32 bits, and the term id in the low 32, sorted. Hashes
 	// instead of strings keep it a flat slice; collisions only add
 	// candidates, which are then checked with a real edit distance.
-	deletes []uint64
+	deletes     []uint64
+	deleteFence fence // every page's first entry of deletes (mapped.go)
 
 	titleLen   []uint8 // words in each row's title, capped at 255
 	popularity []int8  // 0..100, -1 unknown
@@ -73,9 +74,8 @@ type Index struct {
 	// than the strings save most of the index's memory on a real catalog
 	// (titles are long); a false match needs a collision among a few
 	// hundred thousand keys, odds of about 1 in 10^8.
-	seed       maphash.Seed
-	exact      map[uint64]int32
-	exactTitle map[uint64]int32
+	exact, exactTitle       map[uint64]int32 // while building
+	exactIdx, exactTitleIdx hashRows         // the same, sorted (mapped.go)
 
 	scratch scratchPool // per-search accumulators
 
@@ -95,7 +95,6 @@ func NewIndex(tracks []music.Track) *Index {
 		vocab:      make(map[string]int32),
 		titleLen:   make([]uint8, len(tracks)),
 		popularity: make([]int8, len(tracks)),
-		seed:       maphash.MakeSeed(),
 		exact:      make(map[uint64]int32, len(tracks)),
 		exactTitle: make(map[uint64]int32, len(tracks)),
 	}
@@ -187,6 +186,7 @@ func NewIndex(tracks []music.Track) *Index {
 	}
 	ix.buildDeletes()
 	ix.buildGroups(tracks)
+	ix.freeze()
 	ix.scratch.rows = ix.n
 	// Understand parses every request first: learn the parser with the
 	// index (once per process), not in the first call's deadline. A
@@ -212,14 +212,10 @@ func (ix *Index) addExact(r int, t *music.Track) {
 	}
 }
 
-// hash is the key of an artist and title pair in the exact maps.
+// hash is the key of an artist and title pair in the exact indexes: FNV-1a,
+// fixed rather than seeded, as the snapshot stores the keys.
 func (ix *Index) hash(artist, title string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(ix.seed)
-	h.WriteString(artist)
-	h.WriteByte(0)
-	h.WriteString(title)
-	return h.Sum64()
+	return fnvString(fnvString(fnvOffset, artist)^0xff*fnvPrime, title)
 }
 
 // Exact finds the row whose normalised title equals Normalize(title) and one
@@ -233,11 +229,11 @@ func (ix *Index) Exact(artist, title string) (int, bool) {
 		return 0, false
 	}
 	a := Normalize(artist)
-	m := ix.exact
+	x := &ix.exactIdx
 	if a == "" {
-		m = ix.exactTitle
+		x = &ix.exactTitleIdx
 	}
-	r, ok := m[ix.hash(a, t)]
+	r, ok := x.first(ix.hash(a, t))
 	return int(r), ok
 }
 

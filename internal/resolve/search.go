@@ -176,7 +176,7 @@ func (ix *Index) match(s *scratch, query string) queryStats {
 	for qi, w := range s.words {
 		filler := fillers[string(w)] && !q.allFillers
 		s.cands = s.cands[:0]
-		id, known := ix.vocab[string(w)]
+		id, known := ix.term(string(w))
 		if known {
 			s.cands = append(s.cands, candidate{term: id})
 		}
@@ -305,7 +305,7 @@ func (ix *Index) markAccents(s *scratch, query string) int {
 		bit := uint32(1) << n
 		n++
 		s.key = append(append(s.key[:0], accentMark), w...)
-		id, ok := ix.vocab[string(s.key)]
+		id, ok := ix.term(string(s.key))
 		if !ok {
 			return
 		}

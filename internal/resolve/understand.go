@@ -462,7 +462,7 @@ func (ix *Index) bestArtist(content, nonGlue []string) (artistMatch, bool) {
 		if !glue[w] || fillers[w] {
 			continue
 		}
-		if t, ok := ix.vocab[w]; ok {
+		if t, ok := ix.term(w); ok {
 			for _, id := range a.byTerm[a.termOff[t]:a.termOff[t+1]] {
 				if x := accs[id]; x != nil {
 					x.words++
@@ -489,7 +489,7 @@ func (ix *Index) bestArtist(content, nonGlue []string) (artistMatch, bool) {
 // wordTerms appends the vocabulary words query word w may stand for: itself
 // and its corrections, as in Search.
 func (ix *Index) wordTerms(dst []candidate, w []byte, runes []rune) ([]candidate, []rune) {
-	id, known := ix.vocab[string(w)]
+	id, known := ix.term(string(w))
 	if known {
 		dst = append(dst, candidate{term: id})
 	}

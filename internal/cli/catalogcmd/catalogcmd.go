@@ -17,6 +17,7 @@ import (
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/output"
+	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/embed"
 )
 
@@ -29,7 +30,6 @@ func Commands() []*command.Command {
 			Flags: []command.Flag{
 				{Name: "out", Default: "", Value: "FILE", File: true, Required: true, Usage: "snapshot file to write"},
 				{Name: "strict", Default: false, Usage: "fail on the first invalid row"},
-				{Name: "gzip", Default: false, Usage: "gzip the snapshot (as the embedded default)"},
 				{Name: "no-playlist-labels", Default: false, Usage: "leave out the genre labels tracks get from their playlist (for leak-free playlist evaluation)"},
 				{Name: "genre-space", Default: genreSpaceAuto, Choices: []string{genreSpaceAuto, genreSpaceLearn, genreSpaceDefault},
 					Usage: "learn the genre space from the sources, use the embedded catalog's, or auto: learn, and borrow the embedded one when the sources have too few tags"},
@@ -114,7 +114,7 @@ type BuildResult struct {
 
 func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 	stdout, stderr := o.Stdout, o.Stderr
-	out, strict, gz := command.Get[string](fs, "out"), command.Get[bool](fs, "strict"), command.Get[bool](fs, "gzip")
+	out, strict := command.Get[string](fs, "out"), command.Get[bool](fs, "strict")
 	jsonOut, noPL := command.Get[bool](fs, "json"), command.Get[bool](fs, "no-playlist-labels")
 	sources := fs.Args()
 	if err := ctx.Err(); err != nil {
@@ -131,11 +131,7 @@ func build(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
 		return output.ExitError
 	}
-	write := catalog.WriteSnapshot
-	if gz {
-		write = catalog.WriteSnapshotGzip
-	}
-	if err := write(out, c); err != nil {
+	if err := drive.WriteSnapshot(out, c); err != nil {
 		fmt.Fprintln(stderr, "catalog build:", oneLine(err))
 		return output.ExitError
 	}

@@ -1,10 +1,10 @@
 // Command mkdefault builds the default catalog embedded in the daemon
-// (internal/catalog/default.snap.gz) from the public data in
+// (internal/catalog/default.snap) from the public data in
 // /work/shared/data, and the playlist extract the offline evaluation uses
 // (testdata/catalog/playlists.csv). From the repository root:
 //
 //	go run ./internal/catalog/cmd/mkdefault -data ../shared/data \
-//	    -out internal/catalog/default.snap.gz -playlists testdata/catalog/playlists.csv
+//	    -out internal/catalog/default.snap -playlists testdata/catalog/playlists.csv
 //
 // The output is deterministic for the same data and flags.
 package main
@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -38,7 +39,7 @@ func main() {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mkdefault", flag.ContinueOnError)
 	data := fs.String("data", "../shared/data", "directory of the public data (README.md there)")
-	outPath := fs.String("out", "internal/catalog/default.snap.gz", "gzipped snapshot to write")
+	outPath := fs.String("out", "internal/catalog/default.snap", "snapshot to write")
 	plOut := fs.String("playlists", "testdata/catalog/playlists.csv", "playlist extract to write")
 	perLabel := fs.Int("per-label", 45, "tracks sampled per genre label")
 	nPlaylists := fs.Int("n-playlists", 80, "real playlists kept whole")
@@ -119,7 +120,7 @@ func run(args []string, out io.Writer) error {
 	rows = append(rows, popularArtistTitles(full, *nTop, *nBroad, *perArtist)...)
 	popular := len(rows) - before
 	def := full.Subset(rows)
-	if err := catalog.WriteSnapshotGzip(*outPath, def); err != nil {
+	if err := drive.WriteSnapshot(*outPath, def); err != nil {
 		return err
 	}
 	st, err := os.Stat(*outPath)
