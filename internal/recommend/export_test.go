@@ -1,0 +1,42 @@
+package recommend
+
+// IndexRecall is the engine's recall@10 against the full pass: over n
+// varied requests of ten picks (equivalenceRequests: seeds, sessions with
+// skips, moods, Explore, kids mode, anchors), the mean share of the full
+// pass's picks that the index search picks too. For the index's tests and
+// BenchmarkRecommend's recall metric.
+func IndexRecall(e *Engine, n int) (float64, error) {
+	var sum float64
+	reqs := equivalenceRequests(e.cat, n)
+	for _, req := range reqs {
+		req.N = 10
+		want, err := e.recommend(req, true)
+		if err != nil {
+			return 0, err
+		}
+		got, err := e.recommend(req, false)
+		if err != nil {
+			return 0, err
+		}
+		sum += overlap(got, want)
+	}
+	return sum / float64(len(reqs)), nil
+}
+
+// overlap is the share of want's rows that got has too (1 when want is empty).
+func overlap(got, want []Pick) float64 {
+	if len(want) == 0 {
+		return 1
+	}
+	in := make(map[int]bool, len(got))
+	for _, p := range got {
+		in[p.Row] = true
+	}
+	n := 0
+	for _, p := range want {
+		if in[p.Row] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(want))
+}
