@@ -133,7 +133,7 @@ type Core struct {
 
 	reqs    chan func(*state)
 	clients chan *mpris.Client
-	scoring chan struct{} // a slot per Recommend scoring at once (score.go)
+	scoring chan struct{}         // a slot per Recommend scoring at once (score.go)
 	model   atomic.Pointer[Model] // read anywhere; replaced only on the core goroutine
 	notif   atomic.Pointer[Notifier]
 
