@@ -40,3 +40,29 @@ func overlap(got, want []Pick) float64 {
 	}
 	return float64(n) / float64(len(want))
 }
+
+// Rules the playlist ablation (ablation_test.go) switches off one at a
+// time, each by neutralising the per-row data it reads, so the production
+// code carries no switches but noArtistCap.
+var Rules = map[string]func(*Engine){
+	"artist caps (2 in 10, 4 in 60)": func(e *Engine) { e.noArtistCap = true },
+	"holiday filter":                 func(e *Engine) { clear(e.holiday) },
+	"region penalty": func(e *Engine) {
+		for i := range e.regionKey {
+			e.regionKey[i] = instrumentalKey
+		}
+	},
+	"untagged penalty": func(e *Engine) {
+		for i, u := range e.untagged {
+			if u {
+				e.prior[i] += untaggedPenalty
+			}
+		}
+	},
+	"same song / work / piece rules": func(e *Engine) {
+		for i := range e.title {
+			e.title[i], e.piece[i] = uint64(i)+1, uint64(i)+1
+			e.work[i], e.songSig[i] = workKey{sig: uint64(i) + 1, words: 1}, workKey{sig: uint64(i) + 1, words: 1}
+		}
+	},
+}

@@ -165,6 +165,7 @@ type Engine struct {
 	byID      map[music.TrackID]int32 // only when the catalog has no id index
 
 	coldAnchors [4]int // per mood steering value: the cold-start anchor row
+	noArtistCap bool   // the rule-by-rule ablation of the playlist evaluation (ablation_test.go)
 
 	pool sync.Pool
 }

@@ -260,7 +260,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			bestObj := float32(math.Inf(-1))
 			for i, c := range h {
 				if s.taken[i] || (p.work && s.workHit[i]) || (p.coherent && s.g[c.row] < floor) ||
-					(p.artist && (s.driveN[i] >= maxPerDrive || e.artistFull(s, int(c.row)))) {
+					(p.artist && !e.noArtistCap && (s.driveN[i] >= maxPerDrive || e.artistFull(s, int(c.row)))) {
 					continue
 				}
 				obj := lambda*(c.score-lo)/span - (1-lambda)*s.redund[i]
