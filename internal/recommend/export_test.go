@@ -10,17 +10,27 @@ func IndexRecall(e *Engine, n int) (float64, error) {
 	reqs := equivalenceRequests(e.cat, n)
 	for _, req := range reqs {
 		req.N = 10
-		want, err := e.recommend(req, true)
+		want, err := recommendExact(e, req)
 		if err != nil {
 			return 0, err
 		}
-		got, err := e.recommend(req, false)
+		got, err := e.Recommend(req)
 		if err != nil {
 			return 0, err
 		}
 		sum += overlap(got, want)
 	}
 	return sum / float64(len(reqs)), nil
+}
+
+// recommendExact is Recommend scoring every row: the engine without its
+// index for one call (sequential callers only; the production code has no
+// switch for it).
+func recommendExact(e *Engine, req Request) ([]Pick, error) {
+	ix := e.index
+	e.index = nil
+	defer func() { e.index = ix }()
+	return e.Recommend(req)
 }
 
 // overlap is the share of want's rows that got has too (1 when want is empty).

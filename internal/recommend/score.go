@@ -14,19 +14,12 @@ import (
 // count or mood, KindNotFound for seed or session rows outside the catalog,
 // KindUnavailable for an empty catalog.
 func (e *Engine) Recommend(req Request) ([]Pick, error) {
-	return e.recommend(req, false)
-}
-
-// recommend is Recommend; exact scores every row even when the engine has
-// an index (tests measure the index's recall against it).
-func (e *Engine) recommend(req Request, exact bool) ([]Pick, error) {
 	if err := e.validate(&req); err != nil {
 		return nil, err
 	}
 	s := e.pool.Get().(*scratch)
 	defer e.pool.Put(s)
 	s.reset()
-	s.ix.exact = exact
 
 	picks := make([]Pick, 0, req.N)
 	cx, ok := e.buildContext(&req, s)

@@ -148,7 +148,7 @@ func (e *Engine) Index() *ivf.Index {
 // shortlist fills s.heap with the e.k best rows that may be picked, by the
 // full score, unordered.
 func (e *Engine) shortlist(req *Request, s *scratch, cx *reqContext) error {
-	if e.index != nil && !s.ix.exact && !zero(s.gq) {
+	if e.index != nil && !zero(s.gq) {
 		e.shortlistIndexed(req, s, cx)
 		return nil
 	}
@@ -247,9 +247,6 @@ type indexScratch struct {
 	probe   embed.TopK  // the best lists
 	lists   []embed.Hit // the probed lists, best first
 	lg, lm  []float32   // per row of one list: its genre cosine and mood dot product
-	// exact makes the request score every row (tests: recall against the
-	// full pass).
-	exact bool
 }
 
 // newScratch is the pool's constructor: newScratch plus the index's buffers.
