@@ -242,10 +242,8 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	e.gdim = cat.Genre.Cols
 	e.prepare()
 	e.genre = newGenreRows(cat.Genre)
-	if e.useIndex(opts); e.err != nil {
-		return e
-	}
-	e.pool.New = func() any { return e.newScratch() }
+	e.pool.New = func() any { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) }
+	e.useIndex(opts)
 	return e
 }
 

@@ -115,7 +115,7 @@ func gather[T any](col []T, ids []uint32) []T {
 	return out
 }
 
-// useIndex decides, in New, whether the engine searches an index, and
+// useIndex decides, at the end of New, whether the engine searches an index, and
 // builds or checks it. A bad prebuilt index is the engine's error (every
 // Recommend returns it) rather than a silent rebuild: the snapshot that
 // carried it is damaged and should be refused where it is loaded.
@@ -196,7 +196,8 @@ func (e *Engine) shortlistIndexed(req *Request, s *scratch, cx *reqContext) {
 	ri := e.index
 	ix := ri.ix
 	x := &s.ix
-	_ = ri.centroids.Scores(s.gq, x.cscores) // shapes checked in New
+	x.fit(ri)
+	_ = ri.centroids.Scores(s.gq, x.cscores) // shapes checked in New, sizes by fit
 	x.probe.Reset(ix.Lists)
 	for l, v := range x.cscores {
 		x.probe.Push(int32(l), v)
@@ -249,13 +250,11 @@ type indexScratch struct {
 	lg, lm  []float32   // per row of one list: its genre cosine and mood dot product
 }
 
-// newScratch is the pool's constructor: newScratch plus the index's buffers.
-func (e *Engine) newScratch() *scratch {
-	s := newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(e.cat.Families))
-	if ri := e.index; ri != nil {
-		s.ix = indexScratch{cscores: make([]float32, ri.ix.Lists), lg: make([]float32, ri.longest), lm: make([]float32, ri.longest)}
+// fit sizes the buffers for ri once per pooled scratch.
+func (x *indexScratch) fit(ri *rowIndex) {
+	if len(x.cscores) != ri.ix.Lists || len(x.lg) < ri.longest {
+		x.cscores, x.lg, x.lm = make([]float32, ri.ix.Lists), make([]float32, ri.longest), make([]float32, ri.longest)
 	}
-	return s
 }
 
 func (e *Engine) lastArtist(cx *reqContext) int32 {
