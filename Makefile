@@ -181,6 +181,9 @@ install: build
 	install -Dm644 configs/org.continuo.Recommender1.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/org.continuo.Recommender1.conf
 	install -Dm644 configs/org.continuo.Recommender1.xml $(DESTDIR)$(PREFIX)/share/dbus-1/interfaces/org.continuo.Recommender1.xml
 	[ -e $(DESTDIR)/etc/continuo/continuo.toml ] || install -Dm644 configs/continuo.toml $(DESTDIR)/etc/continuo/continuo.toml
+	# The full catalog when make full-catalog built it; continuod reads it
+	# from /usr/share/continuo/catalog.snap (PREFIX=/usr), else the embedded one.
+	[ ! -e $(OUT)/full.catalog ] || install -Dm644 $(OUT)/full.catalog $(DESTDIR)$(PREFIX)/share/continuo/catalog.snap
 	@mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions $(DESTDIR)$(PREFIX)/share/man/man1
 	$(BIN)/continuoctl completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/continuoctl
 	$(BIN)/continuoctl completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_continuoctl

@@ -243,7 +243,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer hist.Close()
 
-	model, err := drive.LoadModel(cfg.Catalog.Path, cfg.Catalog.URITemplate)
+	model, err := loadModel(cfg.Catalog, installedCatalog, true, log)
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func reloadOnHUP(ctx context.Context, f flags, env config.Env, core *drive.Core,
 		cfg, _, err := loadConfig(f, env)
 		if err == nil {
 			var m drive.Model
-			if m, err = drive.LoadModel(cfg.Catalog.Path, cfg.Catalog.URITemplate); err == nil {
+			if m, err = loadModel(cfg.Catalog, installedCatalog, false, log); err == nil {
 				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				err = errors.Join(core.Reload(rctx, m), core.SetQueueDepth(rctx, cfg.Queue.Depth))
 				cancel()

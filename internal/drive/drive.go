@@ -141,6 +141,7 @@ type Core struct {
 
 	reqs    chan func(*state)
 	clients chan *mpris.Client
+	scoring chan struct{}         // a slot per Recommend scoring at once (score.go)
 	model   atomic.Pointer[Model] // read anywhere; replaced only on the core goroutine
 	notif   atomic.Pointer[Notifier]
 
@@ -176,6 +177,7 @@ func New(opts Options) *Core {
 		log:     opts.Logger.With().Str("component", "drive").Logger(),
 		reqs:    make(chan func(*state)),
 		clients: make(chan *mpris.Client),
+		scoring: make(chan struct{}, scoringSlots()),
 	}
 	m := opts.Model
 	c.model.Store(&m)
@@ -367,8 +369,15 @@ func (c *Core) Recommend(ctx context.Context, seed music.TrackID, count int, o R
 			return nil, err
 		}
 	}
-	var req recommend.Request
+	var (
+		req recommend.Request
+		m   *Model
+	)
 	err := c.do(ctx, func(st *state) error {
+		// The model the request's rows refer to: read on the core
+		// goroutine, where a SIGHUP swap (Reload) happens, so the call
+		// scores and answers on that model even if a swap follows.
+		m = c.m()
 		var err error
 		req, err = st.request(ctx, seed, count, o)
 		return err
@@ -376,11 +385,11 @@ func (c *Core) Recommend(ctx context.Context, seed music.TrackID, count int, o R
 	if err != nil {
 		return nil, err
 	}
-	picks, err := c.m().Engine.Recommend(req)
+	picks, err := c.score(ctx, m.Engine, req)
 	if err != nil {
 		return nil, fmt.Errorf("recommend: %w", err)
 	}
-	return c.views(picks), nil
+	return views(m.Catalog, picks), nil
 }
 
 // Play reads a spoken request (resolve.Understand), starts what it asks for
@@ -599,10 +608,11 @@ func CheckProfile(p string) error {
 	return nil
 }
 
-func (c *Core) views(picks []recommend.Pick) []TrackView {
+// views describes picks of cat's engine.
+func views(cat *catalog.Catalog, picks []recommend.Pick) []TrackView {
 	out := make([]TrackView, len(picks))
 	for i, p := range picks {
-		out[i] = c.view(p.Row)
+		out[i] = viewIn(cat, p.Row)
 		out[i].Score = p.Score
 		out[i].Reason = p.Reason
 	}
@@ -610,8 +620,10 @@ func (c *Core) views(picks []recommend.Pick) []TrackView {
 }
 
 // view describes catalog row i.
-func (c *Core) view(i int) TrackView {
-	cat := c.m().Catalog
+func (c *Core) view(i int) TrackView { return viewIn(c.m().Catalog, i) }
+
+// viewIn describes row i of cat.
+func viewIn(cat *catalog.Catalog, i int) TrackView {
 	t := &cat.Tracks[i]
 	genres := make([]string, 0, len(t.Genres)+len(t.Tags))
 	for _, g := range append(t.Genres[:len(t.Genres):len(t.Genres)], t.Tags...) {

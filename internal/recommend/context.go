@@ -117,6 +117,7 @@ type scratch struct {
 	regionPen   [256]float32        // per region key: the penalty in the full pass
 	holidayOK   bool                // holiday music may play (in season or asked for)
 	energyCut   float32             // mood steering: z energy on the calm/lively boundary
+	ix          indexScratch        // the IVF search's buffers (search.go)
 }
 
 // bannedSet is the set of rows a request must not pick: a flag per row

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/embed/ivf"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -99,6 +100,14 @@ type Options struct {
 	// HolidaySeason is when holiday music may play without being asked for
 	// (by Request.Now); the zero value means DefaultHolidaySeason.
 	HolidaySeason Season
+	// IndexAbove is the catalog size above which the engine finds its
+	// shortlist through an IVF index instead of scoring every row
+	// (search.go); 0 means DefaultIndexAbove, a negative value never.
+	IndexAbove int
+	// Index is a prebuilt IVF index of the catalog's genre rows (e.g. read
+	// from a snapshot); New validates it and uses it whatever the size.
+	// nil: New builds one when the catalog is above IndexAbove.
+	Index *ivf.Index
 }
 
 // Season is a span of the year from From to To inclusive, as month and day;
@@ -135,6 +144,7 @@ type Engine struct {
 	gdim int
 
 	genre     genreRows // the genre matrix as distinct rows, for the full pass
+	index     *rowIndex // the IVF search of a large catalog, nil: the full pass (search.go)
 	moodNorm2 []float32 // Σ w_d x_d² per row, for distances via dot products
 	moodW     [catalog.MoodDims]float32
 	prior     []float32 // popularity prior, already weighted
@@ -155,6 +165,7 @@ type Engine struct {
 	byID      map[music.TrackID]int32 // only when the catalog has no id index
 
 	coldAnchors [4]int // per mood steering value: the cold-start anchor row
+	noArtistCap bool   // the rule-by-rule ablation of the playlist evaluation (ablation_test.go)
 
 	pool sync.Pool
 }
@@ -238,6 +249,7 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	e.prepare(opts)
 	e.genre = newGenreRows(cat)
 	e.pool.New = func() any { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) }
+	e.useIndex(opts)
 	return e
 }
 

@@ -2,7 +2,6 @@ package recommend
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -118,66 +117,14 @@ func (e *Engine) addAnchor(s *scratch, cx *reqContext, row int) {
 	s.banned.add(row)
 }
 
-// rank scores every row, shortlists the best e.k, adds transition
-// smoothness and re-ranks with MMR, appending need rows to s.picks.
+// rank shortlists the best e.k rows (search.go: every row, or the IVF's
+// candidates in a large catalog), adds transition smoothness and re-ranks
+// with MMR, appending need rows to s.picks.
 func (e *Engine) rank(req *Request, s *scratch, cx *reqContext, need int) error {
-	c := e.cat
-	if err := e.genreScores(s, req.Explore); err != nil {
+	if err := e.shortlist(req, s, cx); err != nil {
 		return err
 	}
-	if err := c.Mood.Scores(s.mq[:], s.m); err != nil {
-		return fmt.Errorf("recommend: mood scores: %w", err)
-	}
-
-	// Full pass: score = wg·cos(genre) − wm·Σ_d w_d(x_d−t_d)² + family bonus
-	// + popularity prior, with the weighted squared distance from dot
-	// products: Σw_d x_d² − 2x·(w⊙t) + Σw_d t_d².
-	// Filters and penalties are looked at only for rows that would enter the
-	// shortlist, which after the first few thousand rows is rare.
-	gw, mw := cx.genreW, cx.moodW
-	tn2 := cx.tn2
-	lastArtist := int32(-1)
-	if cx.last >= 0 {
-		lastArtist = c.Artist[cx.last]
-	}
-	h := s.heap[:0]
-	k := e.k
-	g, m, n2, prior, fam := s.g, s.m[:len(s.g)], e.moodNorm2[:len(s.g)], e.prior[:len(s.g)], c.Family[:len(s.g)]
-	fb := s.fam
-	rk, rp := e.regionKey[:len(g)], &s.regionPen
-	for i := range g {
-		sc := gw*g[i] + mw*(2*m[i]-n2[i]-tn2) + prior[i] + fb[fam[i]] - rp[rk[i]]
-		if len(h) == k && sc <= h[0].score {
-			continue
-		}
-		if e.explicit[i] && !req.Explicit {
-			continue
-		}
-		if s.banned.is[i] {
-			continue
-		}
-		if _, p := s.pieces[e.piece[i]]; p {
-			continue // another recording of a piece heard this drive
-		}
-		if _, t := s.titles[e.title[i]]; t || (e.holiday[i] && !s.holidayOK) || e.repeatsAnchorWork(s, i) {
-			continue // a song heard this drive; holiday music out of season; the asked work again
-		}
-		sc -= e.rowPenalty(req, s, i)
-		a := c.Artist[i]
-		if len(s.artistPen) > 0 {
-			sc -= s.artistPen[a]
-		}
-		if a == lastArtist {
-			sc -= e.w.SameArtist
-		}
-		if len(h) < k {
-			h = heapPush(h, cand{int32(i), sc})
-		} else if sc > h[0].score {
-			h[0] = cand{int32(i), sc}
-			heapDown(h, 0)
-		}
-	}
-	s.heap = h
+	h := s.heap
 
 	// Shortlist: best first, ties by row so the order is reproducible.
 	slices.SortFunc(h, func(a, b cand) int {
@@ -312,7 +259,7 @@ func (e *Engine) mmr(req *Request, s *scratch, cx *reqContext, need int) {
 			bestObj := float32(math.Inf(-1))
 			for i, c := range h {
 				if s.taken[i] || (p.work && s.workHit[i]) || (p.coherent && s.g[c.row] < floor) ||
-					(p.artist && (s.driveN[i] >= maxPerDrive || e.artistFull(s, int(c.row)))) {
+					(p.artist && !e.noArtistCap && (s.driveN[i] >= maxPerDrive || e.artistFull(s, int(c.row)))) {
 					continue
 				}
 				obj := lambda*(c.score-lo)/span - (1-lambda)*s.redund[i]
