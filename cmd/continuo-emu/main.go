@@ -25,6 +25,7 @@ import (
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/emulator"
+	"github.com/continuo/continuo/internal/emulator/emucatalog"
 	"github.com/continuo/continuo/internal/logging"
 	"github.com/continuo/continuo/internal/version"
 )
@@ -201,7 +202,7 @@ func emulate(ctx context.Context, cfg config, stdout io.Writer, log zerolog.Logg
 	}
 	defer conn.Close()
 
-	lib := catalogLibrary(cat)
+	lib := emucatalog.Library(cat)
 	player := emulator.NewPlayer(emulator.Options{
 		Clock:   emulator.NewScaledClock(cfg.speed),
 		Library: lib,

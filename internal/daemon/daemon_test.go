@@ -14,11 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/continuo/continuo/internal/busapi"
-	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/emulator"
+	"github.com/continuo/continuo/internal/emulator/emucatalog"
 	"github.com/continuo/continuo/internal/history"
-	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/resolve"
 	"github.com/continuo/continuo/internal/testenv"
 )
@@ -64,7 +63,7 @@ func (e *env) startEmu(t *testing.T, speed float64) (*emulator.Player, *dbus.Con
 	t.Helper()
 	conn, err := dbus.Connect(e.bus.Address)
 	require.NoError(t, err)
-	p := emulator.NewPlayer(emulator.Options{Clock: emulator.NewScaledClock(speed), Library: catalogLibrary(e.model.Catalog), Logger: zerolog.Nop()})
+	p := emulator.NewPlayer(emulator.Options{Clock: emulator.NewScaledClock(speed), Library: emucatalog.Library(e.model.Catalog), Logger: zerolog.Nop()})
 	require.NoError(t, p.Export(conn))
 	t.Cleanup(func() { _ = p.Close(); _ = conn.Close() })
 	testenv.WaitFor(t, deadline, func() bool { return e.core.State().ActivePlayer == emuName }, "continuod follows the emulator")
@@ -305,21 +304,4 @@ func TestBusRestart(t *testing.T) {
 	var size uint32
 	require.NoError(t, conn.Object(busapi.BusName, busapi.Path).Call("org.freedesktop.DBus.Properties.Get", 0, busapi.Interface, "CatalogSize").Store(&size))
 	assert.Equal(t, uint32(e.model.Catalog.Len()), size)
-}
-
-// catalogLibrary lets the emulator play emu:///<id> URIs of the catalog.
-func catalogLibrary(c *catalog.Catalog) emulator.Library {
-	return func(uri string) (emulator.Meta, bool) {
-		id, ok := emulator.ParseEmuURI(uri)
-		if !ok {
-			return emulator.Meta{}, false
-		}
-		row, ok := c.Lookup(music.TrackID(id))
-		if !ok {
-			return emulator.Meta{}, false
-		}
-		t := &c.Tracks[row]
-		return emulator.Meta{ID: id, Title: t.Title, Artists: t.Artists, Genres: t.Genres,
-			Length: time.Duration(t.DurationMS) * time.Millisecond}, true
-	}
 }

@@ -17,12 +17,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/continuo/continuo/internal/busapi"
-	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/daemon"
 	continuod "github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/emulator"
+	"github.com/continuo/continuo/internal/emulator/emucatalog"
 	"github.com/continuo/continuo/internal/history"
-	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/recommend"
 	"github.com/continuo/continuo/internal/testenv"
 	"github.com/continuo/continuo/internal/vehicle"
@@ -71,7 +70,7 @@ func realDrive(t *testing.T, script *emulator.Script, noContext bool) (*emulator
 			API:   busapi.Options{Version: "test", Logger: zerolog.Nop(), Access: busapi.Access{AllowOwnUID: true}},
 			Ready: func() { ready <- struct{}{} }, MaxBackoff: 200 * time.Millisecond})
 	}()
-	p := emulator.NewPlayer(emulator.Options{Clock: clock, Library: catalogLibrary(m.Catalog), Logger: zerolog.Nop()})
+	p := emulator.NewPlayer(emulator.Options{Clock: clock, Library: emucatalog.Library(m.Catalog), Logger: zerolog.Nop()})
 	conn := bus.Conn(t)
 	t.Cleanup(func() {
 		_ = p.Close()
@@ -94,22 +93,6 @@ func realDrive(t *testing.T, script *emulator.Script, noContext bool) (*emulator
 		WaitTimeout: 30 * time.Second, Logger: zerolog.Nop()})
 	require.NoError(t, err)
 	return res, core
-}
-
-func catalogLibrary(c *catalog.Catalog) emulator.Library {
-	return func(uri string) (emulator.Meta, bool) {
-		id, ok := emulator.ParseEmuURI(uri)
-		if !ok {
-			return emulator.Meta{}, false
-		}
-		row, ok := c.Lookup(music.TrackID(id))
-		if !ok {
-			return emulator.Meta{}, false
-		}
-		t := &c.Tracks[row]
-		return emulator.Meta{ID: id, Title: t.Title, Artists: t.Artists, Genres: t.Genres,
-			Length: time.Duration(t.DurationMS) * time.Millisecond}, true
-	}
 }
 
 func loadScript(t *testing.T, path string) *emulator.Script {

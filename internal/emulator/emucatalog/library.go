@@ -1,4 +1,8 @@
-package main
+// Package emucatalog plays a catalog's tracks in the emulator: it turns a
+// catalog into the emulator's Library. It is a package of its own so that
+// the emulator does not depend on the catalog, and so that continuo-emu and
+// the tests that run the daemon against the emulator share one lookup.
+package emucatalog
 
 import (
 	"math"
@@ -9,11 +13,9 @@ import (
 	"github.com/continuo/continuo/internal/music"
 )
 
-// catalogLibrary is the emulator's Library backed by a catalog:
-// emu:///<id> URIs are looked up by id, any other URI (file://...) by the
-// row's playable URI. It lives here, in the wiring, so that the emulator
-// package does not depend on the catalog.
-func catalogLibrary(c *catalog.Catalog) emulator.Library {
+// Library is the emulator's Library backed by a catalog: emu:///<id> URIs
+// are looked up by id, any other URI (file://...) by the row's playable URI.
+func Library(c *catalog.Catalog) emulator.Library {
 	return func(uri string) (emulator.Meta, bool) {
 		var row int
 		var ok bool
