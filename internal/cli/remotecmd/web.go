@@ -1,0 +1,49 @@
+package remotecmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/continuo/continuo/internal/cli/command"
+	"github.com/continuo/continuo/internal/web"
+)
+
+// webCommand is `continuoctl web`. It lives in continuoctl rather than as a
+// flag of continuo-emu because it is a client of the daemon's public API
+// like every other remote command (same --bus and --timeout), and works
+// the same in a car with a real player, where there is no emulator.
+func webCommand() *command.Command {
+	return &command.Command{
+		Name: "web", Summary: "serve a live view of the drive to a browser (loopback only)", Run: remote((*runner).web),
+		Detail: "Serves a page that shows what plays, the queue and why, the mood of the\n" +
+			"drive and the context, with the driver's buttons. It talks to continuod\n" +
+			"over D-Bus like any HMI; updates are pushed from the bus signals.\n" +
+			"Stops cleanly on SIGINT or SIGTERM (exit 0).",
+		Flags: []command.Flag{
+			{Name: "listen", Default: web.DefaultListen, Value: "HOST:PORT", Usage: "address to serve on (loopback unless --allow-remote)"},
+			{Name: "allow-remote", Default: false, Usage: "allow a non-loopback --listen: anyone who can reach it can play music and change settings"},
+		},
+	}
+}
+
+func (r *runner) web(ctx context.Context, fs *flag.FlagSet) error {
+	listen, allowRemote := command.Get[string](fs, "listen"), command.Get[bool](fs, "allow-remote")
+	if err := web.CheckListen(listen, allowRemote); err != nil {
+		return usageError(err.Error())
+	}
+	log := zerolog.New(zerolog.ConsoleWriter{Out: r.stderr, TimeFormat: time.TimeOnly, NoColor: true}).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+	err := web.Run(ctx, web.Options{
+		Address: r.g.Address, Listen: listen, AllowRemote: allowRemote, CallTimeout: r.g.Timeout, Logger: log,
+		Ready: func(addr net.Addr) { fmt.Fprintf(r.stdout, "live view: http://%s/\n", addr) },
+	})
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
