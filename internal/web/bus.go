@@ -217,8 +217,14 @@ func (b *busClient) readFeedback(ctx context.Context, chart bool) {
 	b.hub.update(func(s *Snapshot) {
 		for i := len(fresh) - 1; i >= 0; i-- {
 			kind, id := get[string](fresh[i], "continuo:kind"), get[string](fresh[i], "continuo:id")
-			if kind == "like" || kind == "dislike" {
-				s.markAt(id, kind, kind+"d "+titleOf(s, id))
+			if kind != "like" && kind != "dislike" {
+				continue
+			}
+			s.markAt(id, kind, kind+"d "+titleOf(s, id))
+			if s.Now != nil && s.Now.ID == id {
+				n := *s.Now
+				n.Verdict = kind
+				s.Now = &n
 			}
 		}
 	})

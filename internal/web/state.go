@@ -56,8 +56,9 @@ type Player struct {
 // because MPRIS never signals Position.
 type Now struct {
 	Track
-	PositionUS int64 `json:"position_us"`
-	AtMS       int64 `json:"at_ms"`
+	PositionUS int64  `json:"position_us"`
+	AtMS       int64  `json:"at_ms"`
+	Verdict    string `json:"verdict,omitempty"` // like or dislike, as the daemon recorded it
 }
 
 // Entry is one line of the vehicle context.

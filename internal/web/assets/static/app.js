@@ -130,6 +130,11 @@ function renderNow(s) {
   $("now-family").textContent = n && n.family ? n.family : "";
   $("now-mood").textContent = n && (n.valence != null || n.energy != null) ? "valence " + pct(n.valence) + " · energy " + pct(n.energy) : "";
   $("now-reason").textContent = n && n.reason ? "Why: " + n.reason : "";
+  const verdict = $("now-verdict");
+  verdict.className = "verdict " + (n && n.verdict ? n.verdict : "");
+  verdict.textContent = !n || !n.verdict ? "" : n.verdict === "like"
+    ? "♥ You liked it: the next picks lean towards it."
+    : "✕ You disliked it: the next picks avoid its artist.";
   for (const id of ["skip", "like", "dislike"]) $(id).disabled = !n || !n.id;
   tick();
 }
