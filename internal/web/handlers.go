@@ -56,25 +56,25 @@ func newServer(bus *busClient, h *hub, opts Options, log zerolog.Logger) (*serve
 }
 
 // routes is the URL table. Everything but the event stream runs under a
-// handler deadline (the calls' own deadline plus a margin).
+// handler deadline (the calls' own deadline plus a margin). Unknown paths
+// and methods get net/http's plain 404 and 405 (with Allow).
 func (s *server) routes() http.Handler {
 	static, _ := fs.Sub(assets, "assets/static") // a constant path into the embedded tree
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.index)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /api/state", s.state)
-	mux.HandleFunc("POST /api/ask", s.ask)
-	mux.HandleFunc("POST /api/feedback", s.feedback)
-	mux.HandleFunc("POST /api/mood", s.mood)
-	mux.HandleFunc("POST /api/explicit", s.explicit)
-	mux.HandleFunc("POST /api/rate", s.rate)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no such page: %s", clip(r.URL.Path)))
-	})
-	top := http.NewServeMux()
-	top.HandleFunc("GET /events", s.events)
-	top.Handle("/", http.TimeoutHandler(mux, 2*s.opts.CallTimeout+time.Second, `{"error":"the request took too long; is continuod busy?"}`))
-	return s.guard(top)
+	mux.HandleFunc("GET /events", s.events)
+	for pattern, h := range map[string]http.Handler{
+		"GET /{$}":           http.HandlerFunc(s.index),
+		"GET /static/":       http.StripPrefix("/static/", http.FileServerFS(static)),
+		"GET /api/state":     http.HandlerFunc(s.state),
+		"POST /api/ask":      http.HandlerFunc(s.ask),
+		"POST /api/feedback": http.HandlerFunc(s.feedback),
+		"POST /api/mood":     http.HandlerFunc(s.mood),
+		"POST /api/explicit": http.HandlerFunc(s.explicit),
+		"POST /api/rate":     http.HandlerFunc(s.rate),
+	} {
+		mux.Handle(pattern, http.TimeoutHandler(h, 2*s.opts.CallTimeout+time.Second, `{"error":"the request took too long; is continuod busy?"}`))
+	}
+	return s.guard(mux)
 }
 
 // guard refuses requests a loopback page must not answer: a Host that is
@@ -227,6 +227,8 @@ func form(w http.ResponseWriter, r *http.Request, fields ...string) (url.Values,
 			return nil, badRequest("field %q given %d times", k, len(vs))
 		case !utf8.ValidString(vs[0]):
 			return nil, badRequest("field %q is not UTF-8", k)
+		case strings.ContainsRune(vs[0], 0):
+			return nil, badRequest("field %q contains a NUL byte", k)
 		}
 	}
 	return r.PostForm, nil
@@ -489,14 +491,13 @@ func (s *server) setDaemon(w http.ResponseWriter, r *http.Request, name string, 
 
 // parseRate checks a playback rate against what the player says it can do.
 func parseRate(f url.Values, p *Player) (float64, error) {
-	if p == nil {
-		return 0, &apiError{http.StatusConflict, "no player is followed"}
-	}
 	raw := f.Get("rate")
 	rate, err := strconv.ParseFloat(raw, 64)
 	switch {
 	case err != nil || math.IsNaN(rate) || math.IsInf(rate, 0) || rate <= 0:
 		return 0, badRequest("rate must be a positive number, got %q", clip(raw))
+	case p == nil:
+		return 0, &apiError{http.StatusConflict, "no player is followed"}
 	case p.MaxRate <= p.MinRate:
 		return 0, &apiError{http.StatusConflict, fmt.Sprintf("%s plays at one rate only (%g×)", first(p.Identity, p.Name), p.Rate)}
 	case rate < p.MinRate || rate > p.MaxRate:
