@@ -29,7 +29,9 @@ func serve(t *testing.T, address string) (base string, stop func() error) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, Options{Address: address, CallTimeout: 5 * time.Second, Logger: zerolog.Nop()}) }()
+	go func() {
+		done <- Serve(ctx, ln, Options{Address: address, CallTimeout: 5 * time.Second, Logger: zerolog.Nop()})
+	}()
 	var once bool
 	var result error
 	stop = func() error {
