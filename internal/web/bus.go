@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -458,7 +459,7 @@ func (b *busClient) playerChanged(ctx context.Context, changed map[string]dbus.V
 		return
 	}
 	if hasMeta {
-		b.newMetadata(meta)
+		b.newMetadata(ctx, meta)
 	}
 	if v, err := b.get(ctx, b.playerName, mprisPath, mprisPlayer, "Position"); err == nil {
 		if pos, ok := v.Value().(int64); ok {
@@ -467,7 +468,7 @@ func (b *busClient) playerChanged(ctx context.Context, changed map[string]dbus.V
 	}
 }
 
-func (b *busClient) newMetadata(meta map[string]dbus.Variant) {
+func (b *busClient) newMetadata(ctx context.Context, meta map[string]dbus.Variant) {
 	id, _ := meta["mpris:trackid"].Value().(dbus.ObjectPath)
 	t := trackFromMetadata(meta)
 	if t.URL == "" && t.Title == "" {
@@ -480,6 +481,9 @@ func (b *busClient) newMetadata(meta map[string]dbus.Variant) {
 	}
 	b.nowTrackID = id
 	t = b.hub.enrich(t)
+	if t.Family == "" && t.ID != "" {
+		t = b.describe(ctx, t)
+	}
 	b.hub.update(func(s *Snapshot) {
 		// A track that was not in the queue Continuo announced was asked
 		// for (by this page, a voice assistant, the emulator's script).
@@ -490,6 +494,33 @@ func (b *busClient) newMetadata(meta map[string]dbus.Variant) {
 			s.markAsk(len(s.Points)-1, "")
 		}
 	})
+}
+
+// describe asks the daemon about a catalog track it never announced to the
+// page (asked for by another client): Resolve by its title and artist,
+// taking only the reading with the same id, and Explain for the reason.
+func (b *busClient) describe(ctx context.Context, t Track) Track {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	obj := b.conn.Object(daemonName, daemonPath)
+	var ds []map[string]dbus.Variant
+	q := strings.TrimSpace(t.Title + " " + strings.Join(t.Artists[:min(len(t.Artists), 1)], ""))
+	if len(q) > maxQuery {
+		q = strings.ToValidUTF8(q[:maxQuery], "")
+	}
+	if err := obj.CallWithContext(ctx, daemonIface+".Resolve", 0, q, uint32(5)).Store(&ds); err == nil {
+		for _, r := range tracksFromDicts(ds) {
+			if r.ID == t.ID {
+				t.Family, t.Valence, t.Energy, t.Album = r.Family, r.Valence, r.Energy, r.Album
+				break
+			}
+		}
+	}
+	var reason string
+	if err := obj.CallWithContext(ctx, daemonIface+".Explain", 0, t.ID).Store(&reason); err == nil {
+		t.Reason = reason
+	}
+	return t
 }
 
 func (b *busClient) setPosition(pos int64) {

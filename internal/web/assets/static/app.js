@@ -118,7 +118,24 @@ function render() {
     { key: "queueing", value: s.daemon.queue_mechanism || "–" },
     { key: "player bus name", value: s.daemon.active_player || "none" },
   ]);
+  renderEvents(s);
   drawChart(s);
+}
+
+// renderEvents lists the chart's markers as text, newest first: the same
+// events for a reader who cannot see the chart.
+function renderEvents(s) {
+  const ol = $("events");
+  ol.replaceChildren();
+  if (s.markers.length === 0) { ol.append(el("li", { class: "none" }, "nothing yet")); return; }
+  for (const m of s.markers.slice(-30).reverse()) {
+    const li = el("li", { "data-kind": m.kind });
+    li.append(el("span", { class: "mk " + (MARK_CLASS[m.kind] || "setting"), "aria-hidden": "true" }, MARK[m.kind] || "?"));
+    const text = el("span", {}, m.label);
+    text.prepend(el("span", { class: "when" }, "track " + (m.x + 1) + " · "));
+    li.append(text);
+    ol.append(li);
+  }
 }
 
 function renderNow(s) {
@@ -240,6 +257,14 @@ function drawChart(s) {
     g.append(el("svg:text", { x: tx, y: T - 8, "text-anchor": "middle", "font-size": 11, "font-weight": 700, fill: "#10151c" }, MARK[m.kind] || "?"));
     svg.append(g);
   }
+  // A track Continuo never described (asked for elsewhere) has no mood:
+  // say so where its points would be.
+  pts.forEach((p, i) => {
+    if (p.valence != null || p.energy != null) return;
+    const q = el("svg:text", { x: x(i), y: y(0.5), "text-anchor": "middle", fill: "#b2bfcc", "font-size": 13 }, "?");
+    q.append(el("svg:title", {}, `${i + 1}. ${p.title}: mood not known to the page`));
+    svg.append(q);
+  });
   series(svg, pts, "valence", x, y, "#ffb84d", "", (cx, cy) => el("svg:circle", { cx, cy, r: 4.5 }));
   series(svg, pts, "energy", x, y, "#5cc8ff", "7 5", (cx, cy) => el("svg:rect", { x: cx - 4, y: cy - 4, width: 8, height: 8 }));
   $("chart").replaceChildren(svg);
