@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/continuo/continuo/internal/cli/command"
+	"github.com/continuo/continuo/internal/cli/output"
 	"github.com/continuo/continuo/internal/web"
 )
 
@@ -20,7 +21,7 @@ import (
 // the same in a car with a real player, where there is no emulator.
 func webCommand() *command.Command {
 	return &command.Command{
-		Name: "web", Summary: "serve a live view of the drive to a browser (loopback only)", Run: remote((*runner).web),
+		Name: "web", Summary: "serve a live view of the drive to a browser (loopback only)", Run: runWeb,
 		Detail: "Serves a page that shows what plays, the queue and why, the mood of the\n" +
 			"drive and the context, with the driver's buttons. It talks to continuod\n" +
 			"over D-Bus like any HMI; updates are pushed from the bus signals.\n" +
@@ -32,11 +33,18 @@ func webCommand() *command.Command {
 	}
 }
 
+// runWeb checks the address before anything else: a refused --listen is a
+// usage error (exit 2) whether or not a bus is there.
+func runWeb(ctx context.Context, fs *flag.FlagSet, o command.IO) int {
+	if err := web.CheckListen(command.Get[string](fs, "listen"), command.Get[bool](fs, "allow-remote")); err != nil {
+		fmt.Fprintf(o.Stderr, "continuoctl web: %v\n", err)
+		return output.ExitUsage
+	}
+	return remote((*runner).web)(ctx, fs, o)
+}
+
 func (r *runner) web(ctx context.Context, fs *flag.FlagSet) error {
 	listen, allowRemote := command.Get[string](fs, "listen"), command.Get[bool](fs, "allow-remote")
-	if err := web.CheckListen(listen, allowRemote); err != nil {
-		return usageError(err.Error())
-	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: r.stderr, TimeFormat: time.TimeOnly, NoColor: true}).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 	err := web.Run(ctx, web.Options{
 		Address: r.g.Address, Listen: listen, AllowRemote: allowRemote, CallTimeout: r.g.Timeout, Logger: log,
