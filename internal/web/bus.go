@@ -296,9 +296,10 @@ func (b *busClient) applyDaemonProps(s *Snapshot, props map[string]dbus.Variant,
 			ds, _ := v.Value().([]map[string]dbus.Variant)
 			s.Queue = tracksFromDicts(ds)
 		case "Context":
+			old := s.Context.Entries
 			s.Context = Context{Available: true, Entries: contextEntries(v)}
 			if marks {
-				s.addMarker("context", "context changed")
+				s.addMarker("context", contextChange(old, s.Context.Entries))
 			}
 		}
 	}

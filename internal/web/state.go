@@ -340,8 +340,24 @@ func unit(d map[string]dbus.Variant, k string) *float64 {
 	return &v
 }
 
-// contextEntries shows a Context property value as sorted lines, whatever
-// its exact type (the property is being added while this is written).
+// contextKeys names the vehicle context's keys (COVESA VSS and Continuo.*,
+// as SetContext takes them) for people, with their units; a key not listed
+// is shown as it comes.
+var contextKeys = map[string]struct{ label, unit string }{
+	"Vehicle.Speed":                   {"speed", " km/h"},
+	"Vehicle.IsMoving":                {"moving", ""},
+	"Vehicle.Driver.FatigueLevel":     {"fatigue", " %"},
+	"Vehicle.Exterior.AirTemperature": {"outside", " °C"},
+	"Continuo.Traffic":                {"traffic", ""},
+	"Continuo.Road":                   {"road", ""},
+	"Continuo.Weather":                {"weather", ""},
+	"Continuo.DrivingStyle":           {"driving", ""},
+	"Continuo.MinutesToDestination":   {"to destination", " min"},
+	"Continuo.ChildrenPresent":        {"children aboard", ""},
+}
+
+// contextEntries shows a Context property (a{sv}) as sorted lines; any
+// other type is shown whole rather than dropped.
 func contextEntries(v dbus.Variant) []Entry {
 	m, ok := v.Value().(map[string]dbus.Variant)
 	if !ok {
@@ -349,10 +365,40 @@ func contextEntries(v dbus.Variant) []Entry {
 	}
 	es := make([]Entry, 0, len(m))
 	for k, x := range m {
-		es = append(es, Entry{Key: k, Value: formatValue(x.Value())})
+		e := Entry{Key: k, Value: formatValue(x.Value())}
+		if name, ok := contextKeys[k]; ok {
+			e.Key, e.Value = name.label, e.Value+name.unit
+		}
+		es = append(es, e)
 	}
 	sort.Slice(es, func(i, j int) bool { return es[i].Key < es[j].Key })
 	return es
+}
+
+// contextChange says what changed between two contexts, for a marker:
+// "traffic jam, speed 20 km/h".
+func contextChange(old, now []Entry) string {
+	was := make(map[string]string, len(old))
+	for _, e := range old {
+		was[e.Key] = e.Value
+	}
+	var parts []string
+	for _, e := range now {
+		if was[e.Key] != e.Value {
+			parts = append(parts, e.Key+" "+e.Value)
+		}
+		delete(was, e.Key)
+	}
+	expired := make([]string, 0, len(was))
+	for k := range was {
+		expired = append(expired, k+" expired")
+	}
+	sort.Strings(expired)
+	parts = append(parts, expired...)
+	if len(parts) == 0 {
+		return "context set again"
+	}
+	return "context: " + strings.Join(parts, ", ")
 }
 
 func formatValue(v any) string {
@@ -361,6 +407,8 @@ func formatValue(v any) string {
 		return x
 	case []string:
 		return strings.Join(x, ", ")
+	case bool:
+		return map[bool]string{true: "yes", false: "no"}[x]
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case dbus.Variant:
