@@ -93,7 +93,7 @@ func skip(ctx context.Context, t *testing.T) string {
 func TestWebLiveView(t *testing.T) {
 	exe := needChromium(t)
 	e := startDaemon(t)
-	e.startEmu(t, 1)
+	emu, _ := e.startEmu(t, 1)
 	url := startWeb(t, e.bus.Address)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*deadline)
@@ -146,7 +146,17 @@ func TestWebLiveView(t *testing.T) {
 		shot = filepath.Join(dir, "web-test.png")
 	}
 	require.NoError(t, chromedp.Do(bctx, browser.Screenshot(shot)))
-	f, err := os.Open(shot)
+	// The emulator's virtual clock follows the speed set on the page.
+	var f *os.File
+	// (Typed and sent in one task: as a person does, with no snapshot
+	// re-rendering the field between the two.)
+	_, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => { const r = document.getElementById("rate");
+		r.value = "120"; r.dispatchEvent(new Event("input")); document.querySelector("#rate-form button").click(); return true })()`))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(bctx, until(`document.getElementById("speed").textContent === "120×"`)))
+	assert.Equal(t, 120.0, emu.Rate())
+
+	f, err = os.Open(shot)
 	require.NoError(t, err)
 	defer f.Close()
 	img, err := png.Decode(f)

@@ -452,11 +452,13 @@ func (b *busClient) playerSignal(ctx context.Context, sig *dbus.Signal) {
 }
 
 // playerChanged follows a new track (Metadata) and re-reads the position
-// when the track or the status changed: MPRIS never signals Position.
+// when the track, the status or the rate changed: MPRIS never signals
+// Position.
 func (b *busClient) playerChanged(ctx context.Context, changed map[string]dbus.Variant) {
 	meta, hasMeta := changed["Metadata"].Value().(map[string]dbus.Variant)
 	_, hasStatus := changed["PlaybackStatus"]
-	if !hasMeta && !hasStatus {
+	_, hasRate := changed["Rate"] // the page extrapolates at the new rate from here
+	if !hasMeta && !hasStatus && !hasRate {
 		return
 	}
 	if hasMeta {

@@ -87,8 +87,10 @@ function wire() {
     r.addEventListener("change", () => post("/api/mood", { mood: r.value }));
   }
   $("explicit").addEventListener("change", (ev) => post("/api/explicit", { allowed: String(ev.target.checked) }));
+  $("rate").addEventListener("input", () => { $("rate").dataset.dirty = "1"; });
   $("rate-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
+    delete $("rate").dataset.dirty;
     post("/api/rate", { rate: $("rate").value });
   });
 }
@@ -197,13 +199,16 @@ function renderControls(s) {
   const p = s.player;
   const adjustable = p && p.max_rate > p.min_rate;
   const rate = $("rate");
-  if (document.activeElement !== rate) rate.value = p && p.rate ? p.rate : "";
+  // Leave what the user is typing alone until it is sent.
+  if (document.activeElement !== rate && !rate.dataset.dirty) rate.value = p && p.rate ? p.rate : "";
   rate.disabled = !adjustable;
   rate.min = p ? p.min_rate : 0;
   rate.max = p ? p.max_rate : 0;
   document.querySelector("#rate-form button").disabled = !adjustable;
-  $("rate-note").textContent = !p ? "no player" : adjustable ? "range " + p.min_rate + "–" + p.max_rate + "×"
-    : p.emulator ? "the emulator's virtual clock runs at " + p.rate + "× (continuo-emu --speed)" : "this player plays at one rate only";
+  $("rate-note").textContent = !p ? "no player"
+    : p.emulator && adjustable ? "the emulator's virtual clock: " + p.rate + "× real time (1 = real time)"
+    : adjustable ? "range " + p.min_rate + "–" + p.max_rate + "×"
+    : "this player plays at one rate only";
 }
 
 function renderKV(dl, entries, none) {
