@@ -105,6 +105,14 @@ func TestWebLiveView(t *testing.T) {
 	require.NoError(t, chromedp.Do(bctx, browser.Viewport(), chromedp.Navigate(url),
 		until(`document.getElementById("daemon-status").textContent === "connected" && document.getElementById("player").textContent === "Continuo head-unit emulator"`)))
 
+	// Every control has an accessible name, and the keyboard reaches them.
+	named, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`Array.from(document.querySelectorAll("input, button, select")).every(
+		e => (e.labels && e.labels.length > 0) || e.textContent.trim() !== "" || e.getAttribute("aria-label"))`))
+	require.NoError(t, err)
+	assert.True(t, named, "every input and button is labelled")
+	require.NoError(t, chromedp.Do(bctx, chromedp.Focus("#ask-input"), chromedp.KeyEvent("\t"),
+		until(`document.activeElement === document.getElementById("ask-button")`)))
+
 	// Ask: the resolver's readings are shown with their confidence, and the
 	// first one plays with its continuation queued.
 	require.NoError(t, chromedp.Do(bctx,
@@ -150,7 +158,7 @@ func TestWebLiveView(t *testing.T) {
 	var f *os.File
 	// (Typed and sent in one task: as a person does, with no snapshot
 	// re-rendering the field between the two.)
-	_, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => { const r = document.getElementById("rate");
+	_, err = chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => { const r = document.getElementById("rate");
 		r.value = "120"; r.dispatchEvent(new Event("input")); document.querySelector("#rate-form button").click(); return true })()`))
 	require.NoError(t, err)
 	require.NoError(t, chromedp.Do(bctx, until(`document.getElementById("speed").textContent === "120×"`)))
