@@ -77,3 +77,31 @@ func TestContextPanelFollowsTheDaemon(t *testing.T) {
 	require.NotEmpty(t, s.Markers)
 	assert.Equal(t, Marker{X: 0, Kind: "context", Label: "context: traffic jam"}, s.Markers[len(s.Markers)-1])
 }
+
+// BenchmarkPushLatency: from a property change on the daemon's side of the
+// bus to the snapshot a page's event stream receives (bus → the page's bus
+// goroutine → hub → SSE → the client's JSON decode).
+func BenchmarkPushLatency(b *testing.B) {
+	bus := testenv.StartBus(b)
+	conn := bus.Conn(b)
+	props, err := prop.Export(conn, daemonPath, prop.Map{daemonIface: {
+		"ActivePlayer": {Value: "", Emit: prop.EmitTrue},
+		"Mood":         {Value: "", Emit: prop.EmitTrue},
+	}})
+	require.NoError(b, err)
+	_, err = conn.RequestName(daemonName, dbus.NameFlagDoNotQueue)
+	require.NoError(b, err)
+	base, stop := serve(b, bus.Address)
+	defer func() { require.NoError(b, stop()) }()
+	resp, err := http.Get(base + "/events")
+	require.NoError(b, err)
+	defer resp.Body.Close()
+	snaps := events(b, bufio.NewReader(resp.Body))
+	next(b, snaps, "the daemon up", func(s Snapshot) bool { return s.Daemon.Up })
+	moods := []string{"calm", "lively"}
+	for i := 0; b.Loop(); i++ {
+		m := moods[i%2]
+		props.SetMust(daemonIface, "Mood", m)
+		next(b, snaps, "the mood", func(s Snapshot) bool { return s.Daemon.Mood == m })
+	}
+}

@@ -189,7 +189,9 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := statusOf(err)
 	if status >= 500 {
-		s.log.Warn().Err(err).Str("path", r.URL.Path).Int("status", status).Msg("request failed")
+		// The error may repeat the driver's words: at debug only.
+		s.log.Warn().Str("path", r.URL.Path).Int("status", status).Msg("request failed")
+		s.log.Debug().Err(err).Str("path", r.URL.Path).Msg("request failed")
 	}
 	writeError(w, status, msg)
 }

@@ -23,7 +23,7 @@ const wait = 30 * time.Second
 
 // serve runs Serve on a free loopback port until the returned stop is
 // called, which reports Serve's error.
-func serve(t *testing.T, address string) (base string, stop func() error) {
+func serve(t testing.TB, address string) (base string, stop func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -47,7 +47,7 @@ func serve(t *testing.T, address string) (base string, stop func() error) {
 }
 
 // events reads the snapshots of an event stream as they come.
-func events(t *testing.T, body *bufio.Reader) <-chan Snapshot {
+func events(t testing.TB, body *bufio.Reader) <-chan Snapshot {
 	out := make(chan Snapshot, 64)
 	go func() {
 		defer close(out)
@@ -67,7 +67,7 @@ func events(t *testing.T, body *bufio.Reader) <-chan Snapshot {
 	return out
 }
 
-func next(t *testing.T, c <-chan Snapshot, what string, cond func(Snapshot) bool) Snapshot {
+func next(t testing.TB, c <-chan Snapshot, what string, cond func(Snapshot) bool) Snapshot {
 	t.Helper()
 	deadline := time.After(wait)
 	for {
