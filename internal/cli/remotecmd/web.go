@@ -1,3 +1,5 @@
+//go:build !nowebview
+
 package remotecmd
 
 import (
@@ -19,17 +21,18 @@ import (
 // flag of continuo-emu because it is a client of the daemon's public API
 // like every other remote command (same --bus and --timeout), and works
 // the same in a car with a real player, where there is no emulator.
+//
+// net/http and html/template add about 7 MB to the stripped binary (the
+// template package's reflection keeps methods the linker would drop), so a
+// head-unit build can leave the view out with -tags nowebview (web_off.go).
 func webCommand() *command.Command {
 	return &command.Command{
-		Name: "web", Summary: "serve a live view of the drive to a browser (loopback only)", Run: runWeb,
+		Name: "web", Summary: webSummary, Run: runWeb,
 		Detail: "Serves a page that shows what plays, the queue and why, the mood of the\n" +
 			"drive and the context, with the driver's buttons. It talks to continuod\n" +
 			"over D-Bus like any HMI; updates are pushed from the bus signals.\n" +
 			"Stops cleanly on SIGINT or SIGTERM (exit 0).",
-		Flags: []command.Flag{
-			{Name: "listen", Default: web.DefaultListen, Value: "HOST:PORT", Usage: "address to serve on (loopback unless --allow-remote)"},
-			{Name: "allow-remote", Default: false, Usage: "allow a non-loopback --listen: anyone who can reach it can play music and change settings"},
-		},
+		Flags: webFlags(web.DefaultListen),
 	}
 }
 
