@@ -12,7 +12,7 @@ DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build api-doc tagger artist-tags test bench demo lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
+.PHONY: all build api-doc tagger artist-tags test bench demo demo-web demo-commute lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
 
 all: build
 
@@ -50,6 +50,27 @@ demo-commute:
 	@mkdir -p $(OUT)
 	COMMUTE_PLOT=$(abspath $(OUT))/commute.svg $(GO) test -count=1 -v -run 'TestCommuteDrive|TestTripCutOffs' ./internal/emulator/
 	@echo "plot: $(OUT)/commute.svg"
+
+# The live view (issue 15): `make demo`'s Swan Lake drive with `continuoctl
+# web` on a free loopback port, and a 1280x720 screenshot of the page
+# mid-drive (WEB_TRACKS tracks in) in $(OUT)/web.png, taken by headless
+# Chromium (apt-get install chromium). The page's address is read from
+# continuoctl's first line through a FIFO: that is the readiness wait.
+WEB_SPEED  ?= 60
+WEB_TRACKS ?= 8
+demo-web: build
+	@mkdir -p $(OUT)
+	$(GO) build -o $(BIN)/webshot ./internal/web/cmd/webshot
+	@tmp=$$(mktemp -d); mkfifo "$$tmp/web.addr"; \
+	dbus-run-session -- sh -c '\
+	  $(BIN)/continuod --config configs/demo.toml --db "$$0/history.db" 2>"$$0/continuod.log" & dpid=$$!; \
+	  $(BIN)/continuoctl web --listen 127.0.0.1:0 >"$$0/web.addr" 2>"$$0/web.log" & wpid=$$!; \
+	  read -r _ _ url <"$$0/web.addr"; echo "live view: $$url"; \
+	  $(BIN)/continuo-emu --speed $(WEB_SPEED) --wait-daemon 20s --script testdata/drives/swan-lake.drive >"$$0/transcript.txt" & epid=$$!; \
+	  $(BIN)/webshot --url "$$url" --tracks $(WEB_TRACKS) --out $(OUT)/web.png; rc=$$?; \
+	  wait $$epid || rc=1; \
+	  kill -TERM $$wpid $$dpid; wait $$wpid $$dpid; exit $$rc' "$$tmp"; rc=$$?; \
+	echo "screenshot: $(OUT)/web.png   transcript and logs: $$tmp"; exit $$rc
 
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 

@@ -1,5 +1,5 @@
 // Command continuoctl drives a running continuod over D-Bus (status, play,
-// resolve, recommend, feedback, explain, history, profile, watch) and runs
+// resolve, recommend, feedback, explain, history, profile, watch, web) and runs
 // the offline tools (catalog build/inspect, recommend --offline, eval).
 // Its commands are one table (internal/cli/command), which also gives the
 // help texts, the shell completion scripts and the man page.
@@ -42,7 +42,7 @@ func program() *command.Program {
 		Version: version.String(),
 		Globals: remotecmd.GlobalFlags,
 		Groups: []command.Group{
-			{Title: "Talk to continuod", Commands: []string{"status", "play", "resolve", "recommend", "feedback", "explain", "history", "profile", "watch"}},
+			{Title: "Talk to continuod", Commands: []string{"status", "play", "resolve", "recommend", "feedback", "explain", "history", "profile", "watch", "web"}},
 			{Title: "Offline (no daemon)", Commands: []string{"catalog", "eval", "parse"}},
 			{Title: "About continuoctl", Commands: []string{"help", "version", "completion", "man"}},
 		},

@@ -31,14 +31,28 @@ type Timer interface {
 }
 
 // ScaledClock is virtual time running Speed times faster than the wall
-// clock, starting at the wall-clock time of its creation.
+// clock, starting at the wall-clock time of its creation. SetSpeed changes
+// the factor while it runs: virtual time stays continuous, pending
+// AfterFunc calls are re-armed and Sleeps recompute what is left, so a
+// track still ends at its virtual end.
 type ScaledClock struct {
-	speed float64
-	start time.Time // wall clock at creation; also virtual time zero
+	mu      sync.Mutex
+	speed   float64
+	wall0   time.Time // wall clock at the last speed change (or creation)
+	virt0   time.Time // virtual time then
+	timers  map[*scaledTimer]struct{}
+	changed chan struct{} // closed and replaced by SetSpeed: wakes Sleeps
 }
 
 // DefaultSpeed makes a 4-minute track pass in 2 seconds.
 const DefaultSpeed = 120
+
+// MinSpeed and MaxSpeed bound a ScaledClock's speed (continuo-emu --speed
+// and the MPRIS Rate the emulator accepts).
+const (
+	MinSpeed = 0.001
+	MaxSpeed = 1e6
+)
 
 // NewScaledClock returns a clock running speed times faster than real time.
 // A speed <= 0 means DefaultSpeed.
@@ -46,37 +60,117 @@ func NewScaledClock(speed float64) *ScaledClock {
 	if speed <= 0 {
 		speed = DefaultSpeed
 	}
-	return &ScaledClock{speed: speed, start: time.Now()}
+	now := time.Now()
+	return &ScaledClock{speed: speed, wall0: now, virt0: now, timers: map[*scaledTimer]struct{}{}, changed: make(chan struct{})}
 }
 
 // Speed returns the factor of virtual over real time.
-func (c *ScaledClock) Speed() float64 { return c.speed }
+func (c *ScaledClock) Speed() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.speed
+}
+
+// SetSpeed changes the factor from now on. Pending AfterFunc calls are
+// re-armed for the virtual time they are due at; Sleeps in progress wake
+// and wait for what is left at the new speed.
+func (c *ScaledClock) SetSpeed(speed float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.nowLocked()
+	c.virt0, c.wall0, c.speed = now, time.Now(), speed
+	for t := range c.timers {
+		if t.t.Stop() { // else it is firing: it removes itself
+			t.t = time.AfterFunc(c.realLocked(t.at.Sub(now)), t.fire)
+		}
+	}
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
 
 // Now implements Clock.
 func (c *ScaledClock) Now() time.Time {
-	elapsed := time.Since(c.start)
-	return c.start.Add(time.Duration(float64(elapsed) * c.speed))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nowLocked()
 }
 
-// Real converts a virtual duration into the wall-clock duration it takes.
+func (c *ScaledClock) nowLocked() time.Time {
+	return c.virt0.Add(time.Duration(float64(time.Since(c.wall0)) * c.speed))
+}
+
+// Real converts a virtual duration into the wall-clock duration it takes
+// at the current speed.
 func (c *ScaledClock) Real(d time.Duration) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.realLocked(d)
+}
+
+func (c *ScaledClock) realLocked(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / c.speed)
 }
 
-// AfterFunc implements Clock with a wall-clock timer of d/speed.
-func (c *ScaledClock) AfterFunc(d time.Duration, f func()) Timer {
-	return time.AfterFunc(c.Real(d), f)
+// scaledTimer is a pending AfterFunc call, due at a virtual time.
+type scaledTimer struct {
+	c  *ScaledClock
+	at time.Time
+	f  func()
+	t  *time.Timer // guarded by c.mu: SetSpeed replaces it
 }
 
-// Sleep implements Clock.
+func (t *scaledTimer) fire() {
+	t.c.mu.Lock()
+	delete(t.c.timers, t)
+	t.c.mu.Unlock()
+	t.f()
+}
+
+// Stop implements Timer.
+func (t *scaledTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	if !t.t.Stop() {
+		return false
+	}
+	delete(t.c.timers, t)
+	return true
+}
+
+// AfterFunc implements Clock with a wall-clock timer of d at the current
+// speed, re-armed when the speed changes.
+func (c *ScaledClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &scaledTimer{c: c, at: c.nowLocked().Add(d), f: f}
+	c.timers[t] = struct{}{}
+	t.t = time.AfterFunc(c.realLocked(d), t.fire)
+	return t
+}
+
+// Sleep implements Clock: it returns once d of virtual time has passed,
+// whatever the speed changes meanwhile.
 func (c *ScaledClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(c.Real(d))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	c.mu.Lock()
+	until := c.nowLocked().Add(d)
+	c.mu.Unlock()
+	for {
+		c.mu.Lock()
+		left, changed := c.realLocked(until.Sub(c.nowLocked())), c.changed
+		c.mu.Unlock()
+		if left <= 0 {
+			return nil
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-t.C:
+			return nil
+		case <-changed:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
 	}
 }
 

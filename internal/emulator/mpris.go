@@ -68,6 +68,7 @@ type playerProps struct {
 func (p *Player) Export(conn *dbus.Conn) error {
 	s := &server{conn: conn, p: p, last: playerProps{status: StatusStopped, current: NoTrack, metadata: map[string]dbus.Variant{}}}
 	rate := p.Rate()
+	minRate, maxRate := p.RateRange()
 	props, err := prop.Export(conn, ObjectPath, prop.Map{
 		IfaceRoot: {
 			"CanQuit":             {Value: false, Emit: prop.EmitConst},
@@ -81,8 +82,8 @@ func (p *Player) Export(conn *dbus.Conn) error {
 			"PlaybackStatus": {Value: StatusStopped, Emit: prop.EmitTrue},
 			"Rate":           {Value: rate, Writable: true, Emit: prop.EmitTrue},
 			"Volume":         {Value: 1.0, Writable: true, Emit: prop.EmitTrue},
-			"MinimumRate":    {Value: rate, Emit: prop.EmitTrue},
-			"MaximumRate":    {Value: rate, Emit: prop.EmitTrue},
+			"MinimumRate":    {Value: minRate, Emit: prop.EmitTrue},
+			"MaximumRate":    {Value: maxRate, Emit: prop.EmitTrue},
 			"CanGoNext":      {Value: false, Emit: prop.EmitTrue},
 			"CanGoPrevious":  {Value: false, Emit: prop.EmitTrue},
 			"CanPlay":        {Value: false, Emit: prop.EmitTrue},
@@ -285,11 +286,14 @@ func (f propsFront) Set(iface, name string, v dbus.Variant) *dbus.Error {
 	if iface == IfacePlayer {
 		switch name {
 		case "Rate":
-			// The emulator plays at one rate only (MinimumRate =
-			// MaximumRate = Rate); the spec says a rate outside them is
-			// ignored.
-			if r, ok := v.Value().(float64); ok && r != f.s.p.Rate() {
-				return nil
+			// The rate is the virtual clock's speed: a ScaledClock's can
+			// change, a ManualClock's cannot (MinimumRate = MaximumRate).
+			// The spec says a rate outside the range is ignored.
+			if r, ok := v.Value().(float64); ok {
+				if lo, hi := f.s.p.RateRange(); math.IsNaN(r) || r < lo || r > hi || r == 0 {
+					return nil
+				}
+				f.s.p.SetRate(r)
 			}
 		case "Volume":
 			// The spec: a negative volume is set to 0.

@@ -289,7 +289,9 @@ func TestMPRISNameTaken(t *testing.T) {
 }
 
 // At speed 120 the emulator plays 120 times faster than the wall clock, and
-// says so in Rate, so clients extrapolating Position stay right.
+// says so in Rate, so clients extrapolating Position stay right. Setting
+// Rate changes the speed (announced with PropertiesChanged); a rate out of
+// MinimumRate..MaximumRate is ignored, as the spec says.
 func TestMPRISRateIsSpeed(t *testing.T) {
 	bus := testenv.StartBus(t)
 	p := NewPlayer(Options{Clock: NewScaledClock(120)})
@@ -300,7 +302,19 @@ func TestMPRISRateIsSpeed(t *testing.T) {
 		assert.NoError(t, p.Close())
 	})
 	c := bus.Conn(t)
-	for _, name := range []string{"Rate", "MinimumRate", "MaximumRate"} {
-		assert.Equal(t, 120.0, getProp(t, c, IfacePlayer, name).Value(), name)
+	assert.Equal(t, 120.0, getProp(t, c, IfacePlayer, "Rate").Value())
+	assert.Equal(t, float64(MinSpeed), getProp(t, c, IfacePlayer, "MinimumRate").Value())
+	assert.Equal(t, float64(MaxSpeed), getProp(t, c, IfacePlayer, "MaximumRate").Value())
+
+	ch := make(chan *dbus.Signal, 16)
+	c.Signal(ch)
+	require.NoError(t, c.AddMatchSignal(dbus.WithMatchObjectPath(ObjectPath), dbus.WithMatchMember("PropertiesChanged")))
+	require.NoError(t, call(t, c, "org.freedesktop.DBus.Properties.Set", IfacePlayer, "Rate", dbus.MakeVariant(600.0)).Err)
+	v, _ := nextChange(t, ch, IfacePlayer, "Rate")
+	assert.Equal(t, 600.0, v.Value())
+	assert.Equal(t, 600.0, p.Rate())
+	for _, bad := range []float64{0, -5, 2 * MaxSpeed, math.NaN()} {
+		require.NoError(t, call(t, c, "org.freedesktop.DBus.Properties.Set", IfacePlayer, "Rate", dbus.MakeVariant(bad)).Err)
+		assert.Equal(t, 600.0, getProp(t, c, IfacePlayer, "Rate").Value(), "%v is ignored", bad)
 	}
 }

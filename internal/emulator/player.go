@@ -143,6 +143,32 @@ func (p *Player) Rate() float64 {
 	return 1
 }
 
+// speedSetter is a clock whose speed can change while it runs (ScaledClock).
+type speedSetter interface {
+	Speed() float64
+	SetSpeed(float64)
+}
+
+// RateRange is the MPRIS MinimumRate and MaximumRate: a ScaledClock's
+// speed can be set within MinSpeed..MaxSpeed; any other clock has one rate.
+func (p *Player) RateRange() (lo, hi float64) {
+	if _, ok := p.clock.(speedSetter); ok {
+		return min(MinSpeed, p.Rate()), max(MaxSpeed, p.Rate())
+	}
+	return p.Rate(), p.Rate()
+}
+
+// SetRate sets the virtual clock's speed (the MPRIS Rate) and reports
+// whether the clock can change speed. Positions stay continuous and the
+// track ends where it did in virtual time: the clock re-arms its timers.
+func (p *Player) SetRate(rate float64) bool {
+	s, ok := p.clock.(speedSetter)
+	if ok {
+		s.SetSpeed(rate)
+	}
+	return ok
+}
+
 // Close stops the player's timer and waits for a running track-end callback.
 // It does not touch the bus; see Unexport.
 func (p *Player) Close() error {

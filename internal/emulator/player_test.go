@@ -72,6 +72,7 @@ func TestScaledClock(t *testing.T) {
 	// Virtual time runs ahead of real time; a timer of one virtual hour
 	// fires after 30 real seconds at most (the wait is bounded, not timed).
 	fast := NewScaledClock(3600 * 1000)
+	start := fast.Now()
 	done := make(chan struct{})
 	fast.AfterFunc(time.Hour, func() { close(done) })
 	select {
@@ -80,7 +81,38 @@ func TestScaledClock(t *testing.T) {
 		t.Fatal("scaled timer did not fire")
 	}
 	require.NoError(t, fast.Sleep(context.Background(), time.Hour))
-	assert.GreaterOrEqual(t, fast.Now().Sub(fast.start), 2*time.Hour)
+	assert.GreaterOrEqual(t, fast.Now().Sub(start), 2*time.Hour)
+}
+
+// TestScaledClockSetSpeed: a speed change keeps virtual time continuous
+// and applies to what is pending: a timer and a Sleep that would take an
+// hour at speed 1 end at once at a high speed (the waits are bounded, not
+// timed); a stopped timer stays stopped.
+func TestScaledClockSetSpeed(t *testing.T) {
+	c := NewScaledClock(1)
+	fired := make(chan struct{})
+	c.AfterFunc(time.Hour, func() { close(fired) })
+	stopped := c.AfterFunc(time.Hour, func() { t.Error("a stopped timer ran") })
+	slept := make(chan error, 1)
+	go func() { slept <- c.Sleep(context.Background(), time.Hour) }()
+	require.True(t, stopped.Stop())
+
+	before := c.Now()
+	c.SetSpeed(3600 * 1000)
+	assert.False(t, c.Now().Before(before), "virtual time never goes back")
+	assert.Equal(t, 3600*1000.0, c.Speed())
+	select {
+	case <-fired:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the timer did not follow the new speed")
+	}
+	select {
+	case err := <-slept:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the Sleep did not follow the new speed")
+	}
+	assert.False(t, stopped.Stop())
 }
 
 func TestPlayerTrackEnds(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package remotecmd owns continuoctl's subcommands that talk to a running
 // continuod over org.continuo.Recommender1: status, play, resolve,
-// recommend, feedback, explain, history and profile.
+// recommend, feedback, explain, history, profile, watch and web.
 package remotecmd
 
 import (
@@ -86,6 +86,7 @@ func Commands() []*command.Command {
 			Operands: []command.Operand{{Name: "ACTION", Choices: []string{"use", "forget"}}, {Name: "NAME"}}},
 		{Name: "watch", Summary: "follow the queue, plays and property changes live until interrupted", Run: remote((*runner).watch),
 			Detail: "Prints one line per event: queue (QueueUpdated), played (Played) and\nproperty (PropertiesChanged); with --json one JSON object per line.\nStops cleanly on SIGINT or SIGTERM (exit 0)."},
+		webCommand(),
 	}
 }
 
