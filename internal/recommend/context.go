@@ -337,7 +337,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 
 	cx.posW, cx.famW = posW, famW
 	e.applyAnchor(req, s, &cx, addRow)
-	s.regionPenalties(untaggedRefund(req, ev))
+	s.regionPenalties(e.untaggedRefund(req, anchorRows, ev))
 	famW = cx.famW
 	cx.posW, cx.negW, cx.famW = posW, negW, famW
 	if posW == 0 && !cx.tagEvidence {
@@ -359,20 +359,35 @@ func (v *untaggedEvidence) add(w float32, untagged bool) {
 }
 
 // untaggedRefund is how much of the untagged penalty a request gives back
-// to untagged rows: the penalty times the untagged share of its positive
-// evidence (session, seeds, taste, the anchor's rows). The penalty keeps a
-// drive of tagged music from drifting into label guesses (an untagged
-// track picked once weighs one decayed step, so the share stays small and
-// the drift does not feed itself), while a session of untagged music is
-// continued by its own kind: on the embedded playlists a third of the true
-// continuations are untagged. A genre or mood request keeps the whole
-// penalty: what the driver named ("some jazz", "something calm") is best
-// served by tracks whose tags say so, whatever the session was.
-func untaggedRefund(req *Request, ev untaggedEvidence) float32 {
-	if ev.total <= 0 || req.Mood != MoodAny {
+// to untagged rows: the penalty times the untagged share of what the
+// request is about. That is the rows the driver asked for (the anchor's
+// track, artist or album rows, else the seeds) when there are any; else
+// (a playlist or "continue" with no anchor rows) its whole positive
+// evidence (session, taste). So a session of untagged music is continued
+// by its own kind (on the embedded playlists a third of the true
+// continuations are untagged), while an asked-for tagged track or artist
+// keeps the whole penalty however many untagged tracks the drive has
+// picked since: those picks would otherwise raise the share and feed the
+// drift the penalty is there to stop. A genre or mood request (or mood
+// steering) keeps the whole penalty: what the driver named ("some jazz",
+// "something calm") is best served by tracks whose tags say so.
+func (e *Engine) untaggedRefund(req *Request, asked []int, ev untaggedEvidence) float32 {
+	if req.Mood != MoodAny {
 		return 0
 	}
 	if a := req.Anchor; a != nil && (a.Kind == AnchorGenre || a.Kind == AnchorMood) {
+		return 0
+	}
+	if len(asked) > 0 {
+		var n int
+		for _, r := range asked {
+			if e.untagged[r] {
+				n++
+			}
+		}
+		return untaggedPenalty * float32(n) / float32(len(asked))
+	}
+	if ev.total <= 0 {
 		return 0
 	}
 	return untaggedPenalty * ev.untagged / ev.total
