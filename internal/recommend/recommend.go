@@ -151,7 +151,7 @@ type Engine struct {
 	explicit  []bool    // flagged explicit, or unknown and estimated explicit
 	holiday   []bool    // holiday music (catalog.Derived)
 	region    []uint8   // region/language group, 0 unknown (catalog.Derived)
-	regionKey []uint8   // region for vocal rows, instrumentalKey for instrumental ones; | untaggedKey
+	regionKey []uint8   // region for vocal rows, instrumentalKey for instrumental ones, | untaggedKey if untagged
 	vocal     []bool    // not instrumental: its region (language) matters
 	untagged  []bool    // the primary artist has no genre tags
 	title     []uint64  // the song across artists and versions, see work.go
