@@ -52,10 +52,16 @@ const (
 	// regionPenalty is taken from a vocal track whose region (language) is
 	// another than the anchor's; untaggedPenalty from a track whose artist
 	// has no genre tags (its genre vector is a guess from its labels, so it
-	// must not win ties by default).
+	// must not win ties by default), less what the evidence gives back
+	// (untaggedRefund).
 	regionPenalty   = 0.3
-	instrumentalKey = 255 // the region key of an instrumental row (no language)
 	untaggedPenalty = 0.1
+	// A row's region key (Engine.regionKey) is its region, instrumentalKey
+	// for an instrumental row (no language), with the untaggedKey bit set
+	// when its artist has no genre tags: the full pass reads one
+	// per-request table (scratch.regionPen) for both rules.
+	instrumentalKey = 127
+	untaggedKey     = 128
 	// moodMismatchPenalty is taken from a track on the wrong side of raw
 	// energy 0.5 for a calm or lively request, so "something calm" is not
 	// followed by "lively, high energy" picks.

@@ -196,7 +196,8 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	c := e.cat
 	cx := reqContext{anchor: -1, last: -1}
 	var posW, negW float32
-	var famW float32 // positive evidence of tracks not in the catalog, by family
+	var famW float32        // positive evidence of tracks not in the catalog, by family
+	var ev untaggedEvidence // how much of the positive evidence is untagged
 	anchorW := float32(0)
 
 	addRow := func(row int, w float32) {
@@ -207,6 +208,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 		m := c.Mood.Row(row)
 		if w > 0 {
 			posW += w
+			ev.add(w, e.untagged[row])
 			s.fam[c.Family[row]] += w
 			for j := range s.mt {
 				s.mt[j] += w * m[j]
@@ -267,6 +269,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 					}
 					if w > 0 {
 						cx.tagEvidence = true
+						ev.add(w, false) // genre tags: tagged evidence
 						if f := c.FamilyOf(p.Genres); f >= 0 && f < len(s.fam) {
 							s.fam[f] += w
 							famW += w
@@ -334,6 +337,7 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 
 	cx.posW, cx.famW = posW, famW
 	e.applyAnchor(req, s, &cx, addRow)
+	s.regionPenalties(e.untaggedRefund(req, anchorRows, ev))
 	famW = cx.famW
 	cx.posW, cx.negW, cx.famW = posW, negW, famW
 	if posW == 0 && !cx.tagEvidence {
@@ -341,6 +345,52 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	}
 	e.finishContext(req, s, &cx)
 	return cx, true
+}
+
+// untaggedEvidence is the positive evidence of a request, total and the
+// part of it by artists without genre tags.
+type untaggedEvidence struct{ untagged, total float32 }
+
+func (v *untaggedEvidence) add(w float32, untagged bool) {
+	v.total += w
+	if untagged {
+		v.untagged += w
+	}
+}
+
+// untaggedRefund is how much of the untagged penalty a request gives back
+// to untagged rows: the penalty times the untagged share of what the
+// request is about. That is the rows the driver asked for (the anchor's
+// track, artist or album rows, else the seeds) when there are any; else
+// (a playlist or "continue" with no anchor rows) its whole positive
+// evidence (session, taste). So a session of untagged music is continued
+// by its own kind (on the embedded playlists a third of the true
+// continuations are untagged), while an asked-for tagged track or artist
+// keeps the whole penalty however many untagged tracks the drive has
+// picked since: those picks would otherwise raise the share and feed the
+// drift the penalty is there to stop. A genre or mood request (or mood
+// steering) keeps the whole penalty: what the driver named ("some jazz",
+// "something calm") is best served by tracks whose tags say so.
+func (e *Engine) untaggedRefund(req *Request, asked []int, ev untaggedEvidence) float32 {
+	if req.Mood != MoodAny {
+		return 0
+	}
+	if a := req.Anchor; a != nil && (a.Kind == AnchorGenre || a.Kind == AnchorMood) {
+		return 0
+	}
+	if len(asked) > 0 {
+		var n int
+		for _, r := range asked {
+			if e.untagged[r] {
+				n++
+			}
+		}
+		return untaggedPenalty * float32(n) / float32(len(asked))
+	}
+	if ev.total <= 0 {
+		return 0
+	}
+	return untaggedPenalty * ev.untagged / ev.total
 }
 
 // finishContext normalises the genre context, averages the mood target,
@@ -434,8 +484,7 @@ func normalize(v []float32) {
 func (e *Engine) prepareAnchor(req *Request, s *scratch, cx *reqContext) []int {
 	rows := e.anchorRows(req)
 	s.holidayOK = e.inSeason(req) || e.holidayAsked(req)
-	s.region = e.anchorRegion(rows)
-	s.regionPenalties()
+	s.region = e.anchorRegion(rows) // its table is filled once the evidence is in (buildContext)
 	a := req.Anchor
 	if a == nil {
 		return rows

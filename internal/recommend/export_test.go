@@ -53,13 +53,15 @@ func overlap(got, want []Pick) float64 {
 
 // Rules the playlist ablation (ablation_test.go) switches off one at a
 // time, each by neutralising the per-row data it reads, so the production
-// code carries no switches but noArtistCap.
+// code carries no switches but noArtistCap. Columns read from the
+// embedded snapshot are mapped read-only (holiday, the song keys), so
+// those are replaced, not written.
 var Rules = map[string]func(*Engine){
 	"artist caps (2 in 10, 4 in 60)": func(e *Engine) { e.noArtistCap = true },
-	"holiday filter":                 func(e *Engine) { clear(e.holiday) },
+	"holiday filter":                 func(e *Engine) { e.holiday = make([]bool, e.n) },
 	"region penalty": func(e *Engine) {
-		for i := range e.regionKey {
-			e.regionKey[i] = instrumentalKey
+		for i, k := range e.regionKey {
+			e.regionKey[i] = instrumentalKey | k&untaggedKey
 		}
 	},
 	"untagged penalty": func(e *Engine) {
@@ -68,11 +70,23 @@ var Rules = map[string]func(*Engine){
 				e.prior[i] += untaggedPenalty
 			}
 		}
+		noUntaggedRefund(e)
 	},
+	"untagged refund (the penalty whatever the evidence)": noUntaggedRefund,
 	"same song / work / piece rules": func(e *Engine) {
+		e.title, e.piece = make([]uint64, e.n), make([]uint64, e.n)
+		e.work, e.songSig = make([]workKey, e.n), make([]workKey, e.n)
 		for i := range e.title {
 			e.title[i], e.piece[i] = uint64(i)+1, uint64(i)+1
 			e.work[i], e.songSig[i] = workKey{sig: uint64(i) + 1, words: 1}, workKey{sig: uint64(i) + 1, words: 1}
 		}
 	},
+}
+
+// noUntaggedRefund clears the untagged bit of the region keys, so no
+// request gives the untagged penalty back (untaggedRefund).
+func noUntaggedRefund(e *Engine) {
+	for i := range e.regionKey {
+		e.regionKey[i] &^= untaggedKey
+	}
 }

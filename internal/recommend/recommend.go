@@ -151,7 +151,7 @@ type Engine struct {
 	explicit  []bool    // flagged explicit, or unknown and estimated explicit
 	holiday   []bool    // holiday music (catalog.Derived)
 	region    []uint8   // region/language group, 0 unknown (catalog.Derived)
-	regionKey []uint8   // region for vocal rows, instrumentalKey for instrumental ones
+	regionKey []uint8   // region for vocal rows, instrumentalKey for instrumental ones, | untaggedKey if untagged
 	vocal     []bool    // not instrumental: its region (language) matters
 	untagged  []bool    // the primary artist has no genre tags
 	title     []uint64  // the song across artists and versions, see work.go
@@ -326,7 +326,9 @@ func (e *Engine) prepare(opts Options) {
 		if e.untagged[i] {
 			// An artist without genre tags: its genre vector is a guess from
 			// its labels, so it must not win ties by default. In the prior,
-			// not a late penalty, so it does not widen the shortlist's door.
+			// not a late penalty, so it does not widen the shortlist's door;
+			// the full pass gives back what the request's evidence allows
+			// (untaggedRefund), through the region key's untagged bit.
 			e.prior[i] -= untaggedPenalty
 		}
 	}
@@ -413,6 +415,9 @@ func (e *Engine) prepareDerived() {
 		e.regionKey[i] = min(r, instrumentalKey-1)
 		if !e.vocal[i] {
 			e.regionKey[i] = instrumentalKey
+		}
+		if e.untagged[i] {
+			e.regionKey[i] |= untaggedKey
 		}
 	}
 	e.explicit = make([]bool, e.n)

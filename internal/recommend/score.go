@@ -386,21 +386,24 @@ func (e *Engine) rowPenalty(req *Request, s *scratch, row int) float32 {
 // regionPenalties fills the per-request table of the full pass, indexed by
 // a row's region key (instrumental rows: instrumentalKey, never penalised):
 // a vocal track of another region than the anchor's loses regionPenalty, an
-// unplaced one half of it. In the full pass rather than on rows entering
-// the shortlist, so it does not widen the shortlist's door.
-func (s *scratch) regionPenalties() {
-	s.regionPen = [256]float32{}
-	if s.region == 0 {
-		return
-	}
-	for k := range instrumentalKey {
-		switch k {
-		case int(s.region):
-		case 0:
-			s.regionPen[k] = regionPenalty / 2 // nothing places it: half the doubt
+// unplaced one half of it; a row with the untaggedKey bit gets refund back
+// of the untagged penalty its prior carries (untaggedRefund). In the full
+// pass rather than on rows entering the shortlist, so it does not widen the
+// shortlist's door.
+func (s *scratch) regionPenalties(refund float32) {
+	for k := range s.regionPen {
+		var p float32
+		switch r := k &^ untaggedKey; {
+		case s.region == 0, r == int(s.region), r == instrumentalKey:
+		case r == 0:
+			p = regionPenalty / 2 // nothing places it: half the doubt
 		default:
-			s.regionPen[k] = regionPenalty
+			p = regionPenalty
 		}
+		if k&untaggedKey != 0 {
+			p -= refund
+		}
+		s.regionPen[k] = p
 	}
 }
 
