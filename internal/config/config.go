@@ -166,7 +166,7 @@ func Default() Config {
 		Profile: Profile{Default: "default"},
 		Access:  Access{PrivilegedUIDs: []uint32{0}, PrivilegedGroups: []string{"continuo"}},
 		Log:     Log{Level: "info", Format: "auto"},
-		Memory:  Memory{GCPercent: 25},
+		Memory:  Memory{GCPercent: 10},
 	}
 }
 
