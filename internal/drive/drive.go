@@ -389,13 +389,7 @@ func (c *Core) Recommend(ctx context.Context, seed music.TrackID, count int, o R
 	if err != nil {
 		return nil, fmt.Errorf("recommend: %w", err)
 	}
-	v := views(m.Catalog, picks)
-	// The titles, artists and URIs of the picks and their reasons are a few
-	// pages of the snapshot's string table, different ones each call: left
-	// mapped they add up (3.5 MB over 1,000 calls on the full catalog);
-	// released, the next call maps the few it needs again.
-	m.Catalog.ReleaseSections("strings")
-	return v, nil
+	return views(m.Catalog, picks), nil
 }
 
 // Play reads a spoken request (resolve.Understand), starts what it asks for
