@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -56,18 +55,7 @@ const (
 	exitUsage = 2 // bad flags or an invalid configuration: restarting will not help
 )
 
-// gcPercent is the daemon's GOGC when the environment sets none. Its heap
-// is mostly the catalog's track table, live for the whole process (34 MB
-// for the full catalog); Go's default of 100 lets garbage from requests
-// grow to as much again before a collection, which doubled the RSS after
-// 1,000 Recommend calls. 25 bounds it to a quarter, at the cost of a
-// collection every ~11 MB allocated (a few hundred requests).
-const gcPercent = 25
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
@@ -227,6 +215,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	log.Info().Str("config", describe(src)).Str("version", version.String()).Msg("starting")
+	applyMemory(cfg.Memory, log)
 	addr, err := daemon.BusAddress(cfg.Bus.Address)
 	if err != nil {
 		return err
@@ -302,6 +291,7 @@ func reloadOnHUP(ctx context.Context, f flags, env config.Env, core *drive.Core,
 		_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReloading)
 		cfg, _, err := loadConfig(f, env)
 		if err == nil {
+			applyMemory(cfg.Memory, log)
 			var m drive.Model
 			if m, err = loadModel(cfg.Catalog, installedCatalog, false, log); err == nil {
 				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -37,6 +37,7 @@ type Config struct {
 	Profile  Profile                 `toml:"profile"`
 	Access   Access                  `toml:"access"`
 	Log      Log                     `toml:"log"`
+	Memory   Memory                  `toml:"memory"`
 }
 
 // Bus says which D-Bus to join: "session", "system" or an address such as
@@ -113,6 +114,19 @@ type Log struct {
 	Format string `toml:"format"` // auto, json, console, journal
 }
 
+// Memory tunes the Go runtime's garbage collector (docs/footprint.md). The
+// environment's GOGC and GOMEMLIMIT, when set, take precedence: they are
+// for experiments, and a unit file's environment is invisible to `make
+// footprint`, which is why the daemon's own setting lives here.
+type Memory struct {
+	// GCPercent is the collector's target (GOGC): a collection when the
+	// heap has grown by this share over what the last one kept.
+	GCPercent int `toml:"gc_percent"`
+	// LimitMB is a soft limit on the Go runtime's memory (GOMEMLIMIT), in
+	// MiB; 0 = none.
+	LimitMB int `toml:"limit_mb"`
+}
+
 // Limits enforced by Validate.
 const (
 	MinQueueDepth = 1
@@ -121,6 +135,11 @@ const (
 	// store would prune every event it records.
 	MinDatabaseBytes = 1 << 20
 	maxProfileLen    = 64
+	// The GC target's range: below 10 the collector runs almost
+	// continuously; above 400 the heap can grow to five times what it
+	// holds, which is not a head unit's budget.
+	MinGCPercent, MaxGCPercent = 10, 400
+	MaxMemoryLimitMB           = 1 << 16
 )
 
 // Default returns the configuration used when no file is given; Parse
@@ -147,6 +166,7 @@ func Default() Config {
 		Profile: Profile{Default: "default"},
 		Access:  Access{PrivilegedUIDs: []uint32{0}, PrivilegedGroups: []string{"continuo"}},
 		Log:     Log{Level: "info", Format: "auto"},
+		Memory:  Memory{GCPercent: 10},
 	}
 }
 
@@ -292,6 +312,12 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(Formats, c.Log.Format) {
 		bad("log.format", c.Log.Format, "must be one of "+strings.Join(Formats, ", "))
+	}
+	if g := c.Memory.GCPercent; g < MinGCPercent || g > MaxGCPercent {
+		bad("memory.gc_percent", g, fmt.Sprintf("must be %d..%d", MinGCPercent, MaxGCPercent))
+	}
+	if l := c.Memory.LimitMB; l < 0 || l > MaxMemoryLimitMB {
+		bad("memory.limit_mb", l, fmt.Sprintf("must be 0 (none) or up to %d MiB", MaxMemoryLimitMB))
 	}
 	if len(errs) == 0 {
 		return nil

@@ -134,6 +134,9 @@ func TestParseErrors(t *testing.T) {
 		{"group", "[access]\nprivileged_groups = [\"\"]\n", []string{"access.privileged_groups[0]"}},
 		{"log level", "[log]\nlevel = \"verbose\"\n", []string{"log.level", "verbose"}},
 		{"log format", "[log]\nformat = \"xml\"\n", []string{"log.format", "xml"}},
+		{"gc percent too low", "[memory]\ngc_percent = 0\n", []string{"memory.gc_percent", "10..400"}},
+		{"gc percent too high", "[memory]\ngc_percent = 1000\n", []string{"memory.gc_percent"}},
+		{"negative memory limit", "[memory]\nlimit_mb = -1\n", []string{"memory.limit_mb", "-1"}},
 		{"all problems", "[queue]\ndepth = 0\n[log]\nlevel = \"loud\"\n", []string{"queue.depth", "log.level"}},
 	}
 	for _, tt := range tests {

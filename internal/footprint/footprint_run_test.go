@@ -197,6 +197,8 @@ func (h *harness) stop(t *testing.T, p *proc) {
 type row struct {
 	name                  string
 	toName                []time.Duration
+	cpuName               []time.Duration // the process's CPU time (user + system) at the name
+	cpuCall               []time.Duration // per start: CPU time of the sequential calls / calls
 	rssName, rssCalls     []uint64
 	anonName, fileName    []uint64
 	anonCalls, fileCalls  []uint64
@@ -207,10 +209,14 @@ type row struct {
 	loadCalls, loadErrors int
 }
 
-// atName records the start time and memory of a process that just took its name.
+// atName records the start time, CPU time and memory of a process that
+// just took its name.
 func (r *row) atName(t *testing.T, p *proc) {
+	cpu, err := footprint.CPUTime(p.cmd.Process.Pid)
+	require.NoError(t, err)
 	m, err := footprint.Memory(p.cmd.Process.Pid)
 	require.NoError(t, err)
+	r.cpuName = append(r.cpuName, cpu)
 	r.toName, r.rssName = append(r.toName, p.toName), append(r.rssName, m.RSS)
 	r.anonName, r.fileName = append(r.anonName, m.Anon), append(r.fileName, m.File)
 }
@@ -245,11 +251,16 @@ func (h *harness) measureDaemon(t *testing.T, label string, extra ...string) row
 		r.atName(t, p)
 		seeds := h.seeds(t)
 		obj := h.client.Object(busapi.BusName, busapi.Path)
+		cpu0, err := footprint.CPUTime(pid)
+		require.NoError(t, err)
 		for c := range h.s.calls {
 			d, err := recommend(obj, seeds[c%len(seeds)])
 			require.NoError(t, err, "Recommend")
 			r.seq = append(r.seq, d)
 		}
+		cpu1, err := footprint.CPUTime(pid)
+		require.NoError(t, err)
+		r.cpuCall = append(r.cpuCall, (cpu1-cpu0)/time.Duration(h.s.calls))
 		m, err := footprint.Memory(pid)
 		require.NoError(t, err)
 		rss := m.RSS
@@ -428,21 +439,24 @@ func printReport(s settings, rows []row, w writes, began time.Time, load0, load1
 	fmt.Printf("\n# continuod footprint, %s (%s, %d CPUs, %s/%s; load average %s at start, %s at end)\n",
 		began.Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, load0, load1)
 	fmt.Printf("%d starts each; %d sequential Recommend(seed, 10) per start; %d clients for %v once per catalog; ratios are to the floor.\n\n", s.starts, s.calls, s.clients, s.load)
-	fmt.Println("| process | start → name median (p90) | RSS at name median (max) | RSS after calls median (max) | Recommend p50 / p99 (1 client) | RSS under load max / end (vs idle) | Recommend p50 / p99 under load (calls, errors) |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("CPU is the process's own user + system time (/proc/PID/stat, 10 ms ticks): to the name, and per sequential call; a busy machine inflates wall time, not CPU time.")
+	fmt.Println()
+	fmt.Println("| process | start → name median (p90) | CPU to name median (max) | RSS at name median (max) | RSS after calls median (max) | Recommend p50 / p99 (1 client) | Recommend CPU per call median | RSS under load max / end (vs idle) | Recommend p50 / p99 under load (calls, errors) |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		med := footprint.Quantile(r.toName, 0.5)
 		rss := footprint.Quantile(r.rssName, 0.5)
-		line := fmt.Sprintf("| %s | %s (%s) %s | %s (%s) %s |", r.name,
+		line := fmt.Sprintf("| %s | %s (%s) %s | %s (%s) | %s (%s) %s |", r.name,
 			footprint.Ms(med), footprint.Ms(footprint.Quantile(r.toName, 0.9)), footprint.Ratio(med, fMed),
+			footprint.Ms(footprint.Quantile(r.cpuName, 0.5)), footprint.Ms(footprint.Quantile(r.cpuName, 1)),
 			footprint.MB(rss), footprint.MB(footprint.Quantile(r.rssName, 1)), footprint.Ratio(rss, fRSS))
 		if len(r.rssCalls) == 0 {
-			fmt.Println(line + " – | – | – | – |")
+			fmt.Println(line + " – | – | – | – | – |")
 			continue
 		}
 		calls := footprint.Quantile(r.rssCalls, 0.5)
-		line += fmt.Sprintf(" %s (%s) %s | %s / %s |", footprint.MB(calls), footprint.MB(footprint.Quantile(r.rssCalls, 1)), footprint.Ratio(calls, fRSS),
-			footprint.Ms(footprint.Quantile(r.seq, 0.5)), footprint.Ms(footprint.Quantile(r.seq, 0.99)))
+		line += fmt.Sprintf(" %s (%s) %s | %s / %s | %s |", footprint.MB(calls), footprint.MB(footprint.Quantile(r.rssCalls, 1)), footprint.Ratio(calls, fRSS),
+			footprint.Ms(footprint.Quantile(r.seq, 0.5)), footprint.Ms(footprint.Quantile(r.seq, 0.99)), footprint.Ms(footprint.Quantile(r.cpuCall, 0.5)))
 		line += fmt.Sprintf(" %s / %s (%+.0f %%) | %s / %s (%d, %d) |", footprint.MB(r.rssLoadMax), footprint.MB(r.rssLoadEnd),
 			100*(float64(r.rssLoadMax)/float64(r.rssIdle)-1),
 			footprint.Ms(footprint.Quantile(r.load, 0.5)), footprint.Ms(footprint.Quantile(r.load, 0.99)), r.loadCalls, r.loadErrors)

@@ -60,12 +60,40 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"kernel format", "9610 (cat) R 9606 9606 7644 0 -1 4194304 101 0 0 0 31 7 0 0 20 0 1 0 1322303 3133440 396\n", 380 * time.Millisecond, false},
+		{"name with spaces and parens", "12 (a) b (c)) S 1 1 1 0 -1 0 0 0 0 0 250 50 0 0 20 0 1 0\n", 3 * time.Second, false},
+		{"no name", "12 S 1 1 1 0 -1 0 0 0 0 0 250 50\n", 0, true},
+		{"truncated", "12 (x) S 1 1 1 0 -1 0 0 0 0 0 250\n", 0, true},
+		{"bad number", "12 (x) S 1 1 1 0 -1 0 0 0 0 0 25x 50 0\n", 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseStat([]byte(tc.in))
+			if tc.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
 // TestReadOwnProc reads this process's real /proc files.
 func TestReadOwnProc(t *testing.T) {
 	m, err := Memory(os.Getpid())
 	require.NoError(t, err)
 	assert.Greater(t, m.RSS, uint64(1<<20))
 	assert.LessOrEqual(t, m.Anon+m.File, m.RSS)
+	_, err = CPUTime(os.Getpid())
+	require.NoError(t, err)
 	_, err = ReadIO("self")
 	require.NoError(t, err)
 	_, err = RSS(-1)

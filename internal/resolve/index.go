@@ -18,6 +18,7 @@ package resolve
 import (
 	"slices"
 
+	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/request"
 )
@@ -78,6 +79,10 @@ type Index struct {
 	exactIdx, exactTitleIdx hashRows         // the same, sorted (mapped.go)
 
 	scratch scratchPool // per-search accumulators
+
+	// mapped is the snapshot the index reads in place (nil when built in
+	// memory): its pages are released after each request (release).
+	mapped *catalog.Catalog
 
 	// Groups a request can name as a whole (groups.go).
 	artists    artistIndex

@@ -325,8 +325,9 @@ func openSections(c *catalog.Catalog) (*Index, bool, error) {
 	ix.setGenres(&g)
 	ix.fences()
 	ix.scratch.rows = ix.n
+	ix.mapped = c
 	// check read every page; a search touches a few posting lists.
-	c.ReleaseSections(secPrefix)
+	ix.release()
 	return ix, true, nil
 }
 
@@ -405,5 +406,20 @@ func (ix *Index) setGenres(g *genreTable) {
 		if e.label && !strings.Contains(k, " ") {
 			ix.labelWords = append(ix.labelWords, k)
 		}
+	}
+}
+
+// release tells the kernel that the index's mapped pages are not needed
+// now. A request touches a few thousand scattered pages (posting lists, the
+// typo index's probes, phrases, title keys, ~2.6 MB a query on the full
+// catalog); left mapped, they add up over the requests of a drive to most
+// of the index's 40 MB in the daemon's resident set, for a spoken request
+// every few minutes. Released, they stay in the page cache (shared, clean,
+// reclaimable), and the next request maps those it needs again with minor
+// faults (well under a millisecond a request). A no-op for an index built
+// in memory.
+func (ix *Index) release() {
+	if ix.mapped != nil {
+		ix.mapped.ReleaseSections(secPrefix)
 	}
 }

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -132,3 +133,37 @@ func TestFenceLowerBound(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkUnderstandMapped reads spoken requests on the full catalog's
+// mapped index (CONTINUO_FULL_CATALOG, a format 3 snapshot): "release" as
+// the daemon runs it, the index's pages given back after each request and
+// faulted in again by the next; "keep" with them left mapped. The
+// difference is what releasing costs a request.
+func BenchmarkUnderstandMapped(b *testing.B) {
+	path := os.Getenv("CONTINUO_FULL_CATALOG")
+	if path == "" {
+		b.Skip("set CONTINUO_FULL_CATALOG to a format 3 snapshot")
+	}
+	c, err := catalog.Load(path)
+	require.NoError(b, err)
+	ix, err := Open(c)
+	require.NoError(b, err)
+	require.NotNil(b, ix.mapped, "the snapshot has no resolve sections")
+	qs := []string{"tchaikovsky swan lake", "bob marley", "daft punk", "miles davis", "taylor swift",
+		"metallica", "buena vista social club", "johnny cash", "tchaikovksy swam lake", "play some jazz"}
+	for _, mode := range []string{"release", "keep"} {
+		b.Run(mode, func(b *testing.B) {
+			mapped := ix.mapped
+			if mode == "keep" {
+				ix.mapped = nil
+				defer func() { ix.mapped = mapped }()
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				sinkUnderstand = ix.Understand(qs[i%len(qs)], 3)
+			}
+		})
+	}
+}
+
+var sinkUnderstand []Candidate

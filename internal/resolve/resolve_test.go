@@ -441,3 +441,29 @@ func TestSearchExactBeatsTypo(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchScratchResetAndBounded: the accumulators are sized to the
+// query, every slot a search set is cleared for the next one, and an idle
+// scratch does not keep a broad query's accumulators.
+func TestSearchScratchResetAndBounded(t *testing.T) {
+	tracks := catalogTracks(t)
+	ix := NewIndex(tracks)
+	want := ix.Search("tchaikovksy swam lake", 5)
+	broad := ix.Search("the love", 5) // touches a large share of the rows
+	require.NotEmpty(t, broad)
+	assert.Equal(t, want, ix.Search("tchaikovksy swam lake", 5), "a search after a broad one")
+
+	ix.scratch.mu.Lock()
+	defer ix.scratch.mu.Unlock()
+	require.NotEmpty(t, ix.scratch.idle)
+	for _, s := range ix.scratch.idle {
+		assert.Len(t, s.slot, len(tracks))
+		assert.Empty(t, s.accs)
+		assert.LessOrEqual(t, cap(s.accs), maxIdleAccs)
+		for r, v := range s.slot {
+			if v != 0 {
+				t.Fatalf("row %d: slot %d left set", r, v)
+			}
+		}
+	}
+}

@@ -84,6 +84,7 @@ func (ix *Index) Understand(query string, limit int) []Candidate {
 	if limit <= 0 {
 		return nil
 	}
+	defer ix.release()
 	if len(query) > maxQueryRaw {
 		query = query[:maxQueryRaw]
 	}
@@ -285,7 +286,7 @@ func (r *reading) moodCandidate() Candidate {
 // work, or a track.
 func (r *reading) entity() []Candidate {
 	ix := r.ix
-	r.tracks = ix.Search(r.query, 8)
+	r.tracks = ix.search(r.query, 8)
 	var top *Match
 	if len(r.tracks) > 0 {
 		top = &r.tracks[0]
@@ -363,7 +364,7 @@ func (r *reading) artistWins(art artistMatch, top *Match, titlePop int, album al
 func (r *reading) withAlternatives(out []Candidate, limit int, factor float64) []Candidate {
 	if len(out) < limit && out[0].Kind != KindContinue {
 		if r.tracks == nil {
-			r.tracks = r.ix.Search(r.query, limit+1)
+			r.tracks = r.ix.search(r.query, limit+1)
 		}
 		for _, m := range r.tracks {
 			c := r.ix.trackCandidate(m)
