@@ -116,9 +116,11 @@ func (ix *Index) buildArtists(tracks []music.Track) {
 	for i := range a.names {
 		a.rowOff[i+1] += a.rowOff[i]
 	}
-	// Words of names → artists.
+	// Words of names → artists, in artist order: ranging over the map would
+	// make each list's order, and so the snapshot's bytes, differ per build.
 	lists := make([][]int32, len(ix.terms))
-	for n, id := range a.ids {
+	for i, n := range a.keys {
+		id := int32(i)
 		forEachWord([]byte(n), func(w []byte) {
 			if t, ok := ix.vocab[string(w)]; ok && (len(lists[t]) == 0 || lists[t][len(lists[t])-1] != id) {
 				lists[t] = append(lists[t], id)
