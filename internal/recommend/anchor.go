@@ -67,6 +67,14 @@ const (
 	// followed by "lively, high energy" picks.
 	moodMismatchPenalty = 1.0
 	moodEnergyBoundary  = 0.5
+	// moodUntaggedSurcharge is added to the untagged penalty of a mood
+	// anchor's refills. A mood request ranks by the calm (lively) mood
+	// kernel at 2.5 times its weight, with one engine-chosen row as its
+	// genre evidence, so a 0.1 penalty is small next to mood distances;
+	// once the drive has used the nearest tagged tracks, untagged label
+	// guesses won (full catalog, "something calm" in kids mode: untagged
+	// share 0.13 → 0.47 from tracks 1–15 to 46–60).
+	moodUntaggedSurcharge = untaggedPenalty
 )
 
 // anchorRows returns the rows the request's anchor stands for: the Anchor's

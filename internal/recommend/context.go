@@ -370,8 +370,12 @@ func (v *untaggedEvidence) add(w float32, untagged bool) {
 // picked since: those picks would otherwise raise the share and feed the
 // drift the penalty is there to stop. A genre or mood request (or mood
 // steering) keeps the whole penalty: what the driver named ("some jazz",
-// "something calm") is best served by tracks whose tags say so.
+// "something calm") is best served by tracks whose tags say so. A mood
+// anchor pays it twice (a negative refund, moodUntaggedSurcharge).
 func (e *Engine) untaggedRefund(req *Request, asked []int, ev untaggedEvidence) float32 {
+	if a := req.Anchor; a != nil && a.Kind == AnchorMood {
+		return -moodUntaggedSurcharge
+	}
 	if req.Mood != MoodAny {
 		return 0
 	}

@@ -77,7 +77,8 @@ func (e *Engine) netUntaggedPenalty(t *testing.T, req Request) float32 {
 // TestUntaggedPenaltyFollowsEvidence: the untagged-artist penalty is
 // untaggedPenalty times the tagged share of what the request is about: the
 // asked rows (anchor rows, else seeds) when there are any, else the whole
-// positive evidence (session); whole for genre and mood requests.
+// positive evidence (session); whole for genre requests and mood steering,
+// whole plus moodUntaggedSurcharge for a mood anchor.
 func TestUntaggedPenaltyFollowsEvidence(t *testing.T) {
 	fx := newUntaggedFixture(t)
 	u, g := fx.untagged, fx.tagged
@@ -107,8 +108,10 @@ func TestUntaggedPenaltyFollowsEvidence(t *testing.T) {
 		{"continue: the session decides", Request{Session: completed(u...), Anchor: &Anchor{Kind: AnchorContinue, Artist: -1}}, 0},
 		{"a genre request after an untagged session", Request{Session: completed(u...), Anchor: &Anchor{Kind: AnchorGenre, Genres: []string{"jazz"}, Artist: -1, Label: "jazz"}},
 			untaggedPenalty},
-		{"a mood request after an untagged session", Request{Session: completed(u...), Anchor: &Anchor{Kind: AnchorMood, Mood: MoodCalm, Artist: -1, Label: "something calm"}},
-			untaggedPenalty},
+		{"a mood request after an untagged session: the penalty and the surcharge", Request{Session: completed(u...), Anchor: &Anchor{Kind: AnchorMood, Mood: MoodCalm, Artist: -1, Label: "something calm"}},
+			untaggedPenalty + moodUntaggedSurcharge},
+		{"a mood request after a tagged session", Request{Session: completed(g...), Anchor: &Anchor{Kind: AnchorMood, Mood: MoodCalm, Artist: -1, Label: "something calm"}},
+			untaggedPenalty + moodUntaggedSurcharge},
 		{"mood steering on an untagged session", Request{Session: completed(u...), Mood: MoodSteady}, untaggedPenalty},
 		{"no evidence (cold start)", Request{}, untaggedPenalty},
 		{"genre tags of a track outside the catalog are tagged evidence",
