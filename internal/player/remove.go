@@ -24,7 +24,9 @@ type Remover interface {
 }
 
 // RemoveUpcoming implements Remover with TrackList.GetTracksMetadata and
-// RemoveTrack.
+// RemoveTrack. When the last track Enqueue added goes, the next Enqueue
+// goes where the last removed one was (after the entry before it), so
+// that tracks queued in place of the removed ones follow those kept.
 func (t *TrackList) RemoveUpcoming(ctx context.Context, uris []string) ([]string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -32,9 +34,10 @@ func (t *TrackList) RemoveUpcoming(ctx context.Context, uris []string) ([]string
 	if err != nil {
 		return nil, errf(MechTrackList, "remove", err)
 	}
+	prev := "" // the entry before the one at hand
 	if st, ok := t.c.Player(t.name); ok {
 		if i := slices.Index(ids, st.Track.TrackID); i >= 0 {
-			ids = ids[i+1:]
+			prev, ids = ids[i], ids[i+1:]
 		}
 	}
 	metas, err := t.c.TracksMetadata(ctx, t.name, ids)
@@ -44,12 +47,16 @@ func (t *TrackList) RemoveUpcoming(ctx context.Context, uris []string) ([]string
 	var removed []string
 	for _, m := range metas {
 		if !slices.Contains(uris, m.URL) {
+			prev = m.TrackID
 			continue
 		}
 		if err := t.c.RemoveTrack(ctx, t.name, m.TrackID); err != nil {
 			return removed, errf(MechTrackList, "remove", err)
 		}
 		removed = append(removed, m.URL)
+		if m.TrackID == t.lastAdded {
+			t.lastAdded = prev
+		}
 	}
 	return removed, nil
 }

@@ -55,6 +55,9 @@ func TestRemoveUpcoming(t *testing.T) {
 			removed, err = rm.RemoveUpcoming(ctx, []string{f.uri("c")})
 			require.NoError(t, err)
 			assert.Empty(t, removed, "nothing left to remove")
+
+			require.NoError(t, f.e.Enqueue(ctx, f.uri("c")))
+			assert.Equal(t, []string{"a", "b", "c"}, f.order(), "what is queued next follows what stayed")
 		})
 	}
 }
