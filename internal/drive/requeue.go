@@ -3,6 +3,7 @@ package drive
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/player"
@@ -44,6 +45,7 @@ func (st *state) requeue(ctx context.Context, liked music.TrackID) {
 	if !ok || st.enq.Lossy() || st.cur == nil || len(st.queue) == 0 || st.parked() {
 		return
 	}
+	start := time.Now()
 	old := st.queue
 	st.queue = nil // the queued tracks are candidates again
 	picks, err := st.rank(ctx, st.depth)
@@ -69,7 +71,8 @@ func (st *state) requeue(ctx context.Context, liked music.TrackID) {
 		st.refill(ctx)
 	} else {
 		st.enqueue(ctx, target[keep:])
-		st.c.log.Info().Int("kept", keep).Int("replaced", len(old)-keep).Msg("queue re-ranked after feedback")
+		st.c.log.Info().Int("kept", keep).Int("replaced", len(old)-keep).Dur("took", time.Since(start)).
+			Str("mechanism", st.enq.Mechanism()).Msg("queue re-ranked after feedback")
 	}
 	st.notifyQueue()
 }
