@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,32 @@ func texts(ctx context.Context, t *testing.T, selector string) []string {
 		`Array.from(document.querySelectorAll(%q), e => e.textContent)`, selector)))
 	require.NoError(t, err)
 	return out
+}
+
+// shownQueue is the queue the page shows, a line per track: its id and
+// reason.
+func shownQueue(ctx context.Context, t *testing.T) []string {
+	t.Helper()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("#queue li"), li => li.dataset.id + " " + li.querySelector(".reason").textContent)`))
+	require.NoError(t, err)
+	return out
+}
+
+// waitShownQueue waits until the page shows the daemon's full queue with
+// its reasons, and ok accepts it; it returns that queue.
+func waitShownQueue(ctx context.Context, t *testing.T, e *env, ok func([]string) bool) []string {
+	t.Helper()
+	var shown []string
+	testenv.WaitFor(t, deadline, func() bool {
+		var want []string
+		for _, v := range e.core.State().Queue {
+			want = append(want, string(v.ID)+" "+v.Reason)
+		}
+		shown = shownQueue(ctx, t)
+		return len(want) == 3 && slices.Equal(shown, want) && ok(shown)
+	}, "the page shows the daemon's queue of 3 with its reasons")
+	return shown
 }
 
 func attr(ctx context.Context, t *testing.T, js string) string {
@@ -134,12 +161,13 @@ func TestWebLiveView(t *testing.T) {
 
 	// Like: the daemon records it (the page reads it back through
 	// Feedbacks), the chart marks it and the playing track's card says so.
-	// The queued tracks keep the reason they were queued with: the daemon
-	// leaves what the player already holds, and steers the later picks.
-	before := texts(bctx, t, "#queue .reason")
+	// The daemon re-ranks what it queued from the new context, and the page
+	// shows the new queue with the reasons the daemon gives.
+	before := waitShownQueue(bctx, t, e, func([]string) bool { return true })
 	require.NoError(t, chromedp.Do(bctx, chromedp.Click("#like"),
 		until(`document.querySelector('#chart g.marker[data-kind="like"]') !== null && document.getElementById("now-verdict").textContent.includes("You liked it")`)))
-	assert.Equal(t, before, texts(bctx, t, "#queue .reason"))
+	after := waitShownQueue(bctx, t, e, func(q []string) bool { return !slices.Equal(q, before) })
+	t.Logf("queue shown before the like %q, after %q", before, after)
 	c := e.call("Feedbacks", "", uint32(1), int64(0))
 	require.NoError(t, c.Err)
 	var fbs []map[string]dbus.Variant

@@ -292,6 +292,7 @@ func (c *Core) run(ctx context.Context, st *state) {
 			st.handle(ctx, ev)
 		case fn := <-c.reqs:
 			fn(st)
+			st.afterReply(ctx)
 		case <-tick.C:
 			st.tick(ctx)
 		}
@@ -323,7 +324,8 @@ func sameState(a, b State) bool {
 		}
 	}
 	for i := range a.Queue {
-		if a.Queue[i].ID != b.Queue[i].ID {
+		// A re-ranked queue may keep a track for a new reason (requeue).
+		if a.Queue[i].ID != b.Queue[i].ID || a.Queue[i].Reason != b.Queue[i].Reason {
 			return false
 		}
 	}

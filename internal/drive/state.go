@@ -2,6 +2,7 @@ package drive
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/continuo/continuo/internal/mpris"
@@ -97,6 +98,10 @@ type state struct {
 	// vehicle is the vehicle context as the integrator's bridge set it
 	// (SetContext), with when each value was set so stale ones expire.
 	vehicle *vehicle.Store
+
+	// pendingRequeue asks the core goroutine to re-rank the queue once
+	// the current request is answered (a like or dislike; see requeue).
+	pendingRequeue pendingRequeue
 
 	// skippedID is the track whose play the last skip of the playing track
 	// ended and stored, until another play ends: the same skip sent again
@@ -536,13 +541,20 @@ func (st *state) feedback(ctx context.Context, id music.TrackID, kind music.Feed
 	if kind == music.Skip {
 		fb.Outcome, fb.Feedback = music.OutcomeSkipped, ""
 	}
-	// Feedback enters the session context at once; tracks already queued on
-	// the player stay (not every mechanism can remove them), and every later
-	// refill uses the new context.
+	// Feedback enters the session context at once, and every later refill
+	// uses the new context.
 	st.played = appendWindow(st.played, fb)
 	hctx, cancel := st.hctx(ctx)
 	defer cancel()
 	err := st.c.opts.History.Feedback(hctx, music.Feedback{Profile: st.profile, TrackID: id, Kind: kind, At: st.now()})
+	// A like or dislike also replaces what Continuo queued, where the
+	// mechanism can take it back, once the reply is on its way (requeue).
+	if kind != music.Skip {
+		st.pendingRequeue = pendingRequeue{due: true}
+		if kind == music.Like {
+			st.pendingRequeue.liked = id
+		}
+	}
 	return notStored(err, string(kind))
 }
 
@@ -674,26 +686,47 @@ func (st *state) refill(ctx context.Context) {
 	if len(st.queue) >= want {
 		return
 	}
-	req, err := st.request(ctx, "", want-len(st.queue), RecommendOptions{})
-	if err != nil {
-		st.c.log.Error().Err(err).Msg("building the continuation request failed")
-		return
-	}
-	st.applyTrip(&req)
-	picks, err := st.c.m().Engine.Recommend(req)
+	picks, err := st.rank(ctx, want-len(st.queue))
 	if err != nil {
 		st.c.log.Error().Err(err).Msg("recommending the continuation failed")
 		return
 	}
-	added := false
+	if st.enqueue(ctx, st.entries(picks)) {
+		st.notifyQueue()
+	}
+}
+
+// rank asks the engine for the next n tracks of the drive, past what is
+// queued.
+func (st *state) rank(ctx context.Context, n int) ([]recommend.Pick, error) {
+	req, err := st.request(ctx, "", n, RecommendOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("building the continuation request: %w", err)
+	}
+	st.applyTrip(&req)
+	return st.c.m().Engine.Recommend(req)
+}
+
+// entries are the queue entries of picks, leaving out the tracks a player
+// cannot play (no URI).
+func (st *state) entries(picks []recommend.Pick) []queuedTrack {
+	out := make([]queuedTrack, 0, len(picks))
 	for _, p := range picks {
-		uri := st.c.m().Catalog.Tracks[p.Row].URI
-		if uri == "" {
-			continue // never queue a track the player cannot play
+		if uri := st.c.m().Catalog.Tracks[p.Row].URI; uri != "" {
+			out = append(out, queuedTrack{row: p.Row, uri: uri, score: p.Score, reason: p.Reason})
 		}
+	}
+	return out
+}
+
+// enqueue appends tracks to the player's queue (only to the pending queue
+// for a lossy player) and says whether the queue grew.
+func (st *state) enqueue(ctx context.Context, tracks []queuedTrack) bool {
+	added := false
+	for _, q := range tracks {
 		if !st.enq.Lossy() {
 			cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
-			err := st.enq.Enqueue(cctx, uri)
+			err := st.enq.Enqueue(cctx, q.uri)
 			late := cctx.Err() != nil
 			cancel()
 			if err != nil {
@@ -704,17 +737,22 @@ func (st *state) refill(ctx context.Context) {
 					// (seen with a loaded mpd). Counting it as queued keeps
 					// the retry from queueing it twice; if it was not, the
 					// entry is dropped when a later queued track starts.
-					st.queue = append(st.queue, queuedTrack{row: p.Row, uri: uri})
+					st.queue = append(st.queue, queuedTrack{row: q.row, uri: q.uri})
 					added = true
 				}
 				break
 			}
 		}
-		st.queue = append(st.queue, queuedTrack{row: p.Row, uri: uri, score: p.Score, reason: p.Reason})
-		st.recordReason(st.c.m().Catalog.Tracks[p.Row].ID, p.Reason)
+		st.queue = append(st.queue, q)
+		st.recordReason(st.c.m().Catalog.Tracks[q.row].ID, q.reason)
 		added = true
 	}
-	if n := st.c.notifier(); added && n != nil {
+	return added
+}
+
+// notifyQueue signals the queue as it is now.
+func (st *state) notifyQueue() {
+	if n := st.c.notifier(); n != nil {
 		n.QueueUpdated(st.view().Queue)
 	}
 }

@@ -243,6 +243,12 @@ func (c *Client) PlayID(ctx context.Context, id int) error {
 	return err
 }
 
+// DeleteID removes the song with the given id from the queue.
+func (c *Client) DeleteID(ctx context.Context, id int) error {
+	_, err := c.Command(ctx, "deleteid", strconv.Itoa(id))
+	return err
+}
+
 // Clear empties the queue.
 func (c *Client) Clear(ctx context.Context) error {
 	_, err := c.Command(ctx, "clear")

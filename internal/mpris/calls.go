@@ -159,3 +159,38 @@ func classify(err error, player, what string) error {
 	}
 	return fmt.Errorf("mpris: %s: %s: %w", ShortName(player), what, err)
 }
+
+// TracksMetadata calls TrackList.GetTracksMetadata: the metadata of the
+// given tracks, in the player's order; ids it does not know are left out.
+func (c *Client) TracksMetadata(ctx context.Context, player string, ids []string) ([]TrackMeta, error) {
+	paths := make([]dbus.ObjectPath, 0, len(ids))
+	for _, id := range ids {
+		if p := dbus.ObjectPath(id); p.IsValid() {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var metas []map[string]dbus.Variant
+	err := c.conn.Object(FullName(player), objectPath).CallWithContext(ctx, ifaceTrackList+".GetTracksMetadata", 0, paths).Store(&metas)
+	if err != nil {
+		return nil, classify(err, player, "GetTracksMetadata")
+	}
+	out := make([]TrackMeta, len(metas))
+	for i, m := range metas {
+		out[i] = ParseMetadata(m)
+	}
+	return out, nil
+}
+
+// RemoveTrack calls TrackList.RemoveTrack.
+func (c *Client) RemoveTrack(ctx context.Context, player, trackID string) error {
+	id := dbus.ObjectPath(trackID)
+	if !id.IsValid() {
+		return music.Errorf(music.KindInvalid, "mpris: RemoveTrack: track id %q is not an object path", trackID)
+	}
+	return c.call(ctx, player, ifaceTrackList+".RemoveTrack", id)
+}

@@ -277,3 +277,31 @@ func (c *Client) Path(ctx context.Context) (string, error) {
 	}
 	return s, nil
 }
+
+// Entry is one entry of mpv's playlist property.
+type Entry struct {
+	Filename string `json:"filename"`
+	Current  bool   `json:"current"`
+}
+
+// Playlist returns the playlist in order.
+func (c *Client) Playlist(ctx context.Context) ([]Entry, error) {
+	raw, err := c.GetProperty(ctx, "playlist")
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("mpvipc: playlist: %w", err)
+	}
+	return out, nil
+}
+
+// PlaylistRemove removes the entry at index (0-based).
+func (c *Client) PlaylistRemove(ctx context.Context, index int) error {
+	if index < 0 {
+		return music.Errorf(music.KindInvalid, "mpvipc: playlist-remove: negative index %d", index)
+	}
+	_, err := c.Command(ctx, "playlist-remove", index)
+	return err
+}

@@ -10,6 +10,9 @@
 //  4. "openuri": Player.OpenUri. This is lossy: it replaces what plays, so
 //     Enqueue must be called only when the current track ends (the caller
 //     watches for that), and there is a gap between tracks.
+//
+// The first three can also take tracks back out of the queue (Remover);
+// OpenUri cannot.
 package player
 
 import (

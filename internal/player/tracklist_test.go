@@ -52,7 +52,9 @@ func startTrackListPlayer(t *testing.T, bus *testenv.Bus, firstURI string) *trac
 	})
 	require.NoError(t, err)
 	p.props = props
-	require.NoError(t, conn.ExportMethodTable(map[string]any{"AddTrack": p.addTrack}, path, "org.mpris.MediaPlayer2.TrackList"))
+	require.NoError(t, conn.ExportMethodTable(map[string]any{
+		"AddTrack": p.addTrack, "RemoveTrack": p.removeTrack, "GetTracksMetadata": p.tracksMetadata,
+	}, path, "org.mpris.MediaPlayer2.TrackList"))
 	reply, err := conn.RequestName("org.mpris.MediaPlayer2.tl", dbus.NameFlagDoNotQueue)
 	require.NoError(t, err)
 	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
@@ -84,6 +86,28 @@ func (p *trackListPlayer) addTrack(uri string, after dbus.ObjectPath, setCurrent
 		p.props.SetMust("org.mpris.MediaPlayer2.Player", "Metadata", p.meta(id))
 	}
 	return nil
+}
+
+func (p *trackListPlayer) removeTrack(id dbus.ObjectPath) *dbus.Error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i := slices.Index(p.ids, id); i >= 0 {
+		p.ids = slices.Delete(slices.Clone(p.ids), i, i+1)
+		p.props.SetMust("org.mpris.MediaPlayer2.TrackList", "Tracks", p.ids)
+	}
+	return nil
+}
+
+func (p *trackListPlayer) tracksMetadata(ids []dbus.ObjectPath) ([]map[string]dbus.Variant, *dbus.Error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []map[string]dbus.Variant
+	for _, id := range ids {
+		if slices.Contains(p.ids, id) {
+			out = append(out, p.meta(id))
+		}
+	}
+	return out, nil
 }
 
 func (p *trackListPlayer) order() []string {
