@@ -168,6 +168,9 @@ func TestWebLiveView(t *testing.T) {
 		until(`document.querySelector('#chart g.marker[data-kind="like"]') !== null && document.getElementById("now-verdict").textContent.includes("You liked it")`)))
 	after := waitShownQueue(bctx, t, e, func(q []string) bool { return !slices.Equal(q, before) })
 	t.Logf("queue shown before the like %q, after %q", before, after)
+	// The reasons change with it: picks of the liked track's family name
+	// the like beside the request.
+	require.NoError(t, chromedp.Do(bctx, until(`[...document.querySelectorAll("#queue .reason")].some(r => r.textContent.includes("you liked"))`)))
 	c := e.call("Feedbacks", "", uint32(1), int64(0))
 	require.NoError(t, c.Err)
 	var fbs []map[string]dbus.Variant

@@ -68,6 +68,7 @@ type reqContext struct {
 	negW        float32 // total negative evidence
 	famW        float32 // positive evidence of other tracks with a known family
 	label       string  // the anchor as reasons name it, when it is not a row ("jazz")
+	liked       int     // the drive's latest liked row that is not the request, -1 none
 }
 
 type cand struct {
@@ -194,7 +195,7 @@ func (s *scratch) reset() {
 // does the caller starts cold.
 func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 	c := e.cat
-	cx := reqContext{anchor: -1, last: -1}
+	cx := reqContext{anchor: -1, last: -1, liked: -1}
 	var posW, negW float32
 	var famW float32        // positive evidence of tracks not in the catalog, by family
 	var ev untaggedEvidence // how much of the positive evidence is untagged
@@ -286,6 +287,9 @@ func (e *Engine) buildContext(req *Request, s *scratch) (reqContext, bool) {
 			// A like on the asked track is the request itself (the drive
 			// records it so), not the driver's verdict.
 			s.liked[a] = struct{}{}
+			if cx.liked < 0 { // the session runs newest first
+				cx.liked = p.Row
+			}
 		case p.Feedback == music.Dislike:
 			s.artistPen[a] += dislikeArtistPenalty * e.w.SkippedArtist
 		case w < 0:

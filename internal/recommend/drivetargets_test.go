@@ -150,6 +150,33 @@ func TestReasonsTruthful(t *testing.T) {
 	}
 }
 
+// TestReasonNamesTheLike: once the driver likes a track of the drive, the
+// picks of its family say so beside the request; before the like none does.
+func TestReasonNamesTheLike(t *testing.T) {
+	c, anchor := twinCatalog(t)
+	e := recommend.New(c, recommend.Options{})
+	a := &recommend.Anchor{Kind: recommend.AnchorTrack, Rows: []int{anchor}, Artist: -1, Label: "Take Five"}
+	session := []recommend.Played{{Row: anchor, Outcome: music.OutcomeCompleted}}
+	before, err := e.Recommend(recommend.Request{Session: session, Anchor: a, N: 3, Explicit: true})
+	require.NoError(t, err)
+	require.NotEmpty(t, before)
+	liked := before[0].Row
+	for _, p := range before {
+		assert.NotContains(t, p.Reason, "you liked")
+	}
+	session = append(session, recommend.Played{Row: liked, Outcome: music.OutcomePlaying, Feedback: music.Like})
+	after, err := e.Recommend(recommend.Request{Session: session, Anchor: a, N: 5, Explicit: true})
+	require.NoError(t, err)
+	named := 0
+	for _, p := range after {
+		if c.Family[p.Row] == c.Family[liked] {
+			assert.Contains(t, p.Reason, c.Tracks[liked].PrimaryArtist()+" you liked")
+			named++
+		}
+	}
+	assert.Positive(t, named, "a pick of the liked track's family")
+}
+
 func TestSeason(t *testing.T) {
 	s := recommend.DefaultHolidaySeason
 	for _, tc := range []struct {

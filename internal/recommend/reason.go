@@ -51,6 +51,11 @@ func (e *Engine) reason(row int, req *Request, cx *reqContext, s *scratch) strin
 		if cx.anchorWhy == whyAnchor && c.Family[row] != c.Family[cx.anchor] {
 			return "close in genre to " + cx.label + " (" + c.Families[c.Family[cx.anchor]] + "): " + fam + "; " + mood
 		}
+		if l := cx.liked; l >= 0 && c.Family[row] == c.Family[l] && c.Tracks[l].PrimaryArtist() != "" {
+			// The like is evidence of the ranking from now on: name it
+			// where the pick shares the liked track's family.
+			return "for " + cx.label + " and the " + c.Tracks[l].PrimaryArtist() + " you liked: " + fam + "; " + mood
+		}
 		return "for " + cx.label + ": " + fam + "; " + mood
 	}
 	if cx.anchor < 0 {
