@@ -161,12 +161,14 @@ func (e *Engine) steerReasons(req Request, picks []Pick) error {
 		return err
 	}
 	without := make(map[int]bool, len(base))
+	var ref moodRef
 	for _, p := range base {
 		without[p.Row] = true
+		ref.add(e.cat, p.Row)
 	}
 	for i := range picks {
 		if !without[picks[i].Row] {
-			if why := e.steerWhy(picks[i].Row, &req, &sh); why != "" {
+			if why := e.steerWhy(picks[i].Row, &req, &sh, &ref); why != "" {
 				picks[i].Reason += "; " + why
 			}
 		}
@@ -174,11 +176,38 @@ func (e *Engine) steerReasons(req Request, picks []Pick) error {
 	return nil
 }
 
+// moodRef is the mean raw energy and valence of the picks the request
+// makes without the steer: what "calmer" or "brighter" is said against.
+type moodRef struct {
+	sum [catalog.MoodDims]float64
+	n   [catalog.MoodDims]int
+}
+
+func (r *moodRef) add(c *catalog.Catalog, row int) {
+	for _, d := range []int{catalog.MoodEnergy, catalog.MoodValence} {
+		if v := RawMood(c, row, d); !math.IsNaN(v) {
+			r.sum[d] += v
+			r.n[d]++
+		}
+	}
+}
+
+// agrees tells whether row lies on the side of the reference that the
+// word claims (sign +1: above, -1: below); unknown values never agree.
+func (r *moodRef) agrees(c *catalog.Catalog, row, dim int, sign float64) bool {
+	v := RawMood(c, row, dim)
+	if r.n[dim] == 0 || math.IsNaN(v) {
+		return false
+	}
+	return sign*(v-r.sum[dim]/float64(r.n[dim])) > 0
+}
+
 // steerWhy says how the context favoured row: its family's bonus when the
 // context raised it noticeably, else the direction the mood target moved on energy
 // (valence when energy did not move), naming the condition that moved it
-// most.
-func (e *Engine) steerWhy(row int, req *Request, sh *steerShift) string {
+// most. A mood word is said only when the pick itself lies that way from
+// the picks it displaced: a lively track is never "calmer".
+func (e *Engine) steerWhy(row int, req *Request, sh *steerShift, ref *moodRef) string {
 	st := &req.Steer
 	f := int(e.cat.Family[row])
 	if f < len(sh.fam) && sh.fam[f] >= steerMinFamily*e.w.Family*float32(1-0.5*req.Explore) && sh.fam[f] > 0 {
@@ -202,6 +231,9 @@ func (e *Engine) steerWhy(row int, req *Request, sh *steerShift) string {
 		word, sign := dim.up, 1.0
 		if move < 0 {
 			word, sign = dim.down, -1
+		}
+		if !ref.agrees(e.cat, row, dim.mood, sign) {
+			continue
 		}
 		return word + " for " + e.strongest(st, func(eff *incar.Effect) float64 {
 			return sign * eff.Features[dim.feature].Shift
