@@ -1,7 +1,6 @@
 package recommend_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -88,7 +87,7 @@ func TestContinueDrivesDoNotDrift(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, want := lateUntagged(e, tc.starts), lateUntagged(fixed, tc.starts)
-			t.Log(fmt.Sprintf("%d drives: untagged share 46–60 %.3f (fixed penalty %.3f)", len(tc.starts), got, want))
+			t.Logf("%d drives: untagged share 46–60 %.3f (fixed penalty %.3f)", len(tc.starts), got, want)
 			tc.check(t, got, want)
 		})
 	}
