@@ -9,6 +9,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/rs/zerolog"
+
+	"github.com/continuo/continuo/internal/busval"
 )
 
 // Names on the bus: the daemon's public API and the MPRIS players, nothing
@@ -205,7 +207,7 @@ func (b *busClient) readFeedback(ctx context.Context, chart bool) {
 	newest := b.lastFeedback
 	var fresh []map[string]dbus.Variant
 	for _, r := range rows { // newest first
-		id := get[int64](r, "continuo:feedback")
+		id := busval.Get[int64](r, "continuo:feedback")
 		newest = max(newest, id)
 		if id > b.lastFeedback {
 			fresh = append(fresh, r)
@@ -217,7 +219,7 @@ func (b *busClient) readFeedback(ctx context.Context, chart bool) {
 	}
 	b.hub.update(func(s *Snapshot) {
 		for i := len(fresh) - 1; i >= 0; i-- {
-			kind, id := get[string](fresh[i], "continuo:kind"), get[string](fresh[i], "continuo:id")
+			kind, id := busval.Get[string](fresh[i], "continuo:kind"), busval.Get[string](fresh[i], "continuo:id")
 			if kind != "like" && kind != "dislike" {
 				continue
 			}
@@ -263,7 +265,7 @@ func (b *busClient) refreshDaemon(ctx context.Context) {
 		s.Context.Entries = []Entry{}
 		b.applyDaemonProps(s, props, false)
 	})
-	b.followPlayer(ctx, get[string](props, "ActivePlayer"))
+	b.followPlayer(ctx, busval.Get[string](props, "ActivePlayer"))
 }
 
 // applyDaemonProps copies changed daemon properties into s; marks puts the
@@ -319,8 +321,8 @@ func (b *busClient) handle(ctx context.Context, sig *dbus.Signal) {
 }
 
 func (b *busClient) ownerChanged(ctx context.Context, sig *dbus.Signal) {
-	name, ok1 := arg[string](sig, 0)
-	owner, ok2 := arg[string](sig, 2)
+	name, ok1 := busval.Arg[string](sig, 0)
+	owner, ok2 := busval.Arg[string](sig, 2)
 	switch {
 	case !ok1 || !ok2:
 	case name == daemonName && owner == "":
@@ -335,7 +337,7 @@ func (b *busClient) ownerChanged(ctx context.Context, sig *dbus.Signal) {
 func (b *busClient) daemonSignal(ctx context.Context, sig *dbus.Signal) {
 	switch sig.Name {
 	case daemonIface + ".QueueUpdated":
-		ds, ok := arg[[]map[string]dbus.Variant](sig, 0)
+		ds, ok := busval.Arg[[]map[string]dbus.Variant](sig, 0)
 		if !ok {
 			return
 		}
@@ -344,8 +346,8 @@ func (b *busClient) daemonSignal(ctx context.Context, sig *dbus.Signal) {
 		b.hub.update(func(s *Snapshot) { s.Queue = q })
 		b.readFeedback(ctx, true)
 	case daemonIface + ".Played":
-		id, _ := arg[string](sig, 0)
-		if outcome, _ := arg[string](sig, 1); outcome == "skipped" {
+		id, _ := busval.Arg[string](sig, 0)
+		if outcome, _ := busval.Arg[string](sig, 1); outcome == "skipped" {
 			b.hub.update(func(s *Snapshot) { s.markAt(id, "skip", "skipped "+titleOf(s, id)) })
 		}
 		b.readFeedback(ctx, true)
@@ -355,14 +357,14 @@ func (b *busClient) daemonSignal(ctx context.Context, sig *dbus.Signal) {
 }
 
 func (b *busClient) daemonPropsChanged(ctx context.Context, sig *dbus.Signal) {
-	if iface, _ := arg[string](sig, 0); iface != daemonIface {
+	if iface, _ := busval.Arg[string](sig, 0); iface != daemonIface {
 		return
 	}
-	changed, ok := arg[map[string]dbus.Variant](sig, 1)
+	changed, ok := busval.Arg[map[string]dbus.Variant](sig, 1)
 	if !ok {
 		changed = map[string]dbus.Variant{}
 	}
-	invalidated, _ := arg[[]string](sig, 2)
+	invalidated, _ := busval.Arg[[]string](sig, 2)
 	for _, name := range invalidated {
 		if v, err := b.get(ctx, daemonName, daemonPath, daemonIface, name); err == nil {
 			changed[name] = v
@@ -432,10 +434,10 @@ func applyPlayerProps(p *Player, props map[string]dbus.Variant) {
 func (b *busClient) playerSignal(ctx context.Context, sig *dbus.Signal) {
 	switch sig.Name {
 	case propsChanged:
-		if iface, _ := arg[string](sig, 0); iface != mprisPlayer {
+		if iface, _ := busval.Arg[string](sig, 0); iface != mprisPlayer {
 			return
 		}
-		changed, _ := arg[map[string]dbus.Variant](sig, 1)
+		changed, _ := busval.Arg[map[string]dbus.Variant](sig, 1)
 		b.hub.update(func(s *Snapshot) {
 			if s.Player != nil {
 				p := *s.Player
@@ -445,7 +447,7 @@ func (b *busClient) playerSignal(ctx context.Context, sig *dbus.Signal) {
 		})
 		b.playerChanged(ctx, changed)
 	case mprisPlayer + ".Seeked":
-		if pos, ok := arg[int64](sig, 0); ok {
+		if pos, ok := busval.Arg[int64](sig, 0); ok {
 			b.setPosition(pos)
 		}
 	}
@@ -534,13 +536,4 @@ func (b *busClient) setPosition(pos int64) {
 			s.Now = &n
 		}
 	})
-}
-
-func arg[T any](sig *dbus.Signal, i int) (T, bool) {
-	var zero T
-	if len(sig.Body) <= i {
-		return zero, false
-	}
-	v, ok := sig.Body[i].(T)
-	return v, ok
 }

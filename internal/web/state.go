@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/continuo/continuo/internal/busval"
 )
 
 // Track is a track as the page shows it: from an API track dictionary, or
@@ -290,9 +292,9 @@ func (s *Snapshot) startTrack(t Track) {
 // nothing from the bus is trusted, missing keys are zero.
 func trackFromDict(d map[string]dbus.Variant) Track {
 	t := Track{
-		ID: get[string](d, "continuo:id"), Title: get[string](d, "xesam:title"), Artists: strList(d, "xesam:artist"),
-		Album: get[string](d, "xesam:album"), Family: get[string](d, "continuo:family"), Reason: get[string](d, "continuo:reason"),
-		URL: get[string](d, "xesam:url"), LengthUS: get[int64](d, "mpris:length"), Match: get[string](d, "continuo:match"),
+		ID: busval.Get[string](d, "continuo:id"), Title: busval.Get[string](d, "xesam:title"), Artists: busval.Strings(d, "xesam:artist"),
+		Album: busval.Get[string](d, "xesam:album"), Family: busval.Get[string](d, "continuo:family"), Reason: busval.Get[string](d, "continuo:reason"),
+		URL: busval.Get[string](d, "xesam:url"), LengthUS: busval.Get[int64](d, "mpris:length"), Match: busval.Get[string](d, "continuo:match"),
 		Valence: unit(d, "continuo:valence"), Energy: unit(d, "continuo:energy"), Confidence: unit(d, "continuo:confidence"),
 	}
 	return t
@@ -300,8 +302,8 @@ func trackFromDict(d map[string]dbus.Variant) Track {
 
 // trackFromMetadata reads MPRIS Metadata; an emu:/// URL names the catalog id.
 func trackFromMetadata(d map[string]dbus.Variant) Track {
-	t := Track{Title: get[string](d, "xesam:title"), Artists: strList(d, "xesam:artist"), Album: get[string](d, "xesam:album"),
-		URL: get[string](d, "xesam:url"), LengthUS: get[int64](d, "mpris:length")}
+	t := Track{Title: busval.Get[string](d, "xesam:title"), Artists: busval.Strings(d, "xesam:artist"), Album: busval.Get[string](d, "xesam:album"),
+		URL: busval.Get[string](d, "xesam:url"), LengthUS: busval.Get[int64](d, "mpris:length")}
 	if id, ok := strings.CutPrefix(t.URL, "emu:///"); ok {
 		t.ID = id
 	}
@@ -314,21 +316,6 @@ func tracksFromDicts(ds []map[string]dbus.Variant) []Track {
 		ts[i] = trackFromDict(d)
 	}
 	return ts
-}
-
-func get[T any](d map[string]dbus.Variant, k string) T {
-	v, _ := d[k].Value().(T)
-	return v
-}
-
-func strList(d map[string]dbus.Variant, k string) []string {
-	switch v := d[k].Value().(type) {
-	case []string:
-		return v
-	case string:
-		return []string{v}
-	}
-	return []string{}
 }
 
 // unit reads a 0..1 value; anything else (NaN, out of range) is unknown.

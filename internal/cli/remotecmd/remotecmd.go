@@ -17,6 +17,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/continuo/continuo/internal/busval"
 	"github.com/continuo/continuo/internal/cli/command"
 	"github.com/continuo/continuo/internal/cli/output"
 	"github.com/continuo/continuo/internal/config"
@@ -415,10 +416,10 @@ func (r *runner) history(ctx context.Context, fs *flag.FlagSet) error {
 	rows := make([][]string, len(ds))
 	for i, d := range ds {
 		e := event{
-			Event: i64(d, "continuo:event"), ID: str(d, "continuo:id"), Title: str(d, "xesam:title"), Artists: strs(d, "xesam:artist"),
-			Player: str(d, "continuo:player"), Started: time.UnixMicro(i64(d, "continuo:started")).UTC().Format(time.RFC3339),
+			Event: i64(d, "continuo:event"), ID: busval.Get[string](d, "continuo:id"), Title: busval.Get[string](d, "xesam:title"), Artists: busval.Strings(d, "xesam:artist"),
+			Player: busval.Get[string](d, "continuo:player"), Started: time.UnixMicro(i64(d, "continuo:started")).UTC().Format(time.RFC3339),
 			PositionMS: i64(d, "continuo:position") / 1000, DurationMS: i64(d, "mpris:length") / 1000,
-			Outcome: str(d, "continuo:outcome"), Queued: boolean(d, "continuo:queued"),
+			Outcome: busval.Get[string](d, "continuo:outcome"), Queued: boolean(d, "continuo:queued"),
 		}
 		evs[i] = e
 		rows[i] = []string{e.Started, r.clip(e.Title, 30), r.clip(strings.Join(e.Artists, ", "), 20), e.Outcome,
@@ -448,9 +449,9 @@ func (r *runner) profile(ctx context.Context, fs *flag.FlagSet) error {
 // and odd types (checked extraction: nothing from the bus is trusted).
 func TrackFromDict(d map[string]dbus.Variant) output.Track {
 	t := output.Track{
-		ID: str(d, "continuo:id"), Title: str(d, "xesam:title"), Artists: strs(d, "xesam:artist"),
-		Album: str(d, "xesam:album"), Genres: strs(d, "xesam:genre"), DurationMS: i64(d, "mpris:length") / 1000,
-		Score: f64(d, "continuo:score"), Reason: str(d, "continuo:reason"), Family: str(d, "continuo:family"),
+		ID: busval.Get[string](d, "continuo:id"), Title: busval.Get[string](d, "xesam:title"), Artists: busval.Strings(d, "xesam:artist"),
+		Album: busval.Get[string](d, "xesam:album"), Genres: busval.Strings(d, "xesam:genre"), DurationMS: i64(d, "mpris:length") / 1000,
+		Score: f64(d, "continuo:score"), Reason: busval.Get[string](d, "continuo:reason"), Family: busval.Get[string](d, "continuo:family"),
 	}
 	if v, ok := d["continuo:valence"].Value().(float64); ok && !math.IsNaN(v) {
 		t.Valence = &v
@@ -459,21 +460,6 @@ func TrackFromDict(d map[string]dbus.Variant) output.Track {
 		t.Energy = &v
 	}
 	return t
-}
-
-func str(d map[string]dbus.Variant, k string) string {
-	s, _ := d[k].Value().(string)
-	return s
-}
-
-func strs(d map[string]dbus.Variant, k string) []string {
-	switch v := d[k].Value().(type) {
-	case []string:
-		return v
-	case string:
-		return []string{v}
-	}
-	return []string{}
 }
 
 func i64(d map[string]dbus.Variant, k string) int64 {
@@ -568,7 +554,7 @@ func toWatchEvents(sig *dbus.Signal) []watchEvent {
 	ev := watchEvent{Time: time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00")}
 	switch sig.Name {
 	case iface + ".QueueUpdated":
-		ds, ok := arg[[]map[string]dbus.Variant](sig, 0)
+		ds, ok := busval.Arg[[]map[string]dbus.Variant](sig, 0)
 		if !ok {
 			return nil
 		}
@@ -577,14 +563,14 @@ func toWatchEvents(sig *dbus.Signal) []watchEvent {
 			ev.Tracks[i] = TrackFromDict(d)
 		}
 	case iface + ".Played":
-		id, ok1 := arg[string](sig, 0)
-		outcome, ok2 := arg[string](sig, 1)
+		id, ok1 := busval.Arg[string](sig, 0)
+		outcome, ok2 := busval.Arg[string](sig, 1)
 		if !ok1 || !ok2 {
 			return nil
 		}
 		ev.Event, ev.ID, ev.Outcome = "played", id, outcome
 	case "org.freedesktop.DBus.Properties.PropertiesChanged":
-		changed, _ := arg[map[string]dbus.Variant](sig, 1)
+		changed, _ := busval.Arg[map[string]dbus.Variant](sig, 1)
 		names := make([]string, 0, len(changed))
 		for k := range changed {
 			names = append(names, k)
@@ -597,7 +583,7 @@ func toWatchEvents(sig *dbus.Signal) []watchEvent {
 		}
 		return evs
 	case "org.freedesktop.DBus.NameOwnerChanged":
-		owner, ok := arg[string](sig, 2)
+		owner, ok := busval.Arg[string](sig, 2)
 		if !ok {
 			return nil
 		}
@@ -606,15 +592,6 @@ func toWatchEvents(sig *dbus.Signal) []watchEvent {
 		return nil
 	}
 	return []watchEvent{ev}
-}
-
-func arg[T any](sig *dbus.Signal, i int) (T, bool) {
-	var zero T
-	if len(sig.Body) <= i {
-		return zero, false
-	}
-	v, ok := sig.Body[i].(T)
-	return v, ok
 }
 
 func (r *runner) printWatch(ev watchEvent) error {

@@ -3,11 +3,9 @@
 package remotecmd
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +17,7 @@ import (
 	"github.com/continuo/continuo/internal/testenv"
 )
 
-// syncBuffer is a bytes.Buffer the command writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func runCtl(ctx context.Context, stdout, stderr *syncBuffer, args ...string) int {
+func runCtl(ctx context.Context, stdout, stderr *testenv.Buffer, args ...string) int {
 	p := &command.Program{Name: "continuoctl", Globals: GlobalFlags, Commands: Commands()}
 	return p.Run(ctx, args, command.IO{Stdout: stdout, Stderr: stderr})
 }
@@ -53,7 +33,7 @@ func TestWebRefusesARemoteAddress(t *testing.T) {
 		{[]string{"web", "extra"}, output.ExitUsage, ""},
 	}
 	for _, c := range cases {
-		var out, errOut syncBuffer
+		var out, errOut testenv.Buffer
 		// No bus: the address is refused before a bus is looked for.
 		code := runCtl(context.Background(), &out, &errOut, append([]string{"--bus", "unix:path=/nonexistent"}, c.args...)...)
 		assert.Equal(t, c.code, code, "%v: %s", c.args, errOut.String())
@@ -65,7 +45,7 @@ func TestWebRefusesARemoteAddress(t *testing.T) {
 func TestWebServesUntilStopped(t *testing.T) {
 	bus := testenv.StartBus(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testenv.Buffer
 	done := make(chan int, 1)
 	go func() { done <- runCtl(ctx, &out, &errOut, "--bus", bus.Address, "web", "--listen", "127.0.0.1:0") }()
 	var url string
