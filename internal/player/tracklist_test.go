@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/godbus/dbus/v5"
-	"github.com/godbus/dbus/v5/prop"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,11 +20,65 @@ import (
 // Debian player offers one (mpv-mpris and mpDris2 do not), so this stand-in
 // on the real private bus is the only way to exercise the mechanism.
 type trackListPlayer struct {
-	mu     sync.Mutex
-	props  *prop.Properties
-	ids    []dbus.ObjectPath
-	uris   map[dbus.ObjectPath]string
-	nextID int
+	conn    *dbus.Conn
+	mu      sync.Mutex
+	ids     []dbus.ObjectPath
+	uris    map[dbus.ObjectPath]string
+	current dbus.ObjectPath
+	nextID  int
+}
+
+const (
+	tlPath        = "/org/mpris/MediaPlayer2"
+	ifaceRoot     = "org.mpris.MediaPlayer2"
+	ifacePlayer   = "org.mpris.MediaPlayer2.Player"
+	ifaceTrackLst = "org.mpris.MediaPlayer2.TrackList"
+)
+
+// props returns the properties of iface as fresh values; p.mu is held.
+// The stand-in serves org.freedesktop.DBus.Properties itself rather than
+// with godbus's prop package: prop stores a new slice or map into the old
+// value in place, while the reply to an earlier Get may still be encoding
+// it (a data race -race reports).
+func (p *trackListPlayer) props(iface string) map[string]dbus.Variant {
+	switch iface {
+	case ifaceRoot:
+		return map[string]dbus.Variant{"Identity": dbus.MakeVariant("tracklist stand-in"), "HasTrackList": dbus.MakeVariant(true)}
+	case ifacePlayer:
+		return map[string]dbus.Variant{"PlaybackStatus": dbus.MakeVariant("Playing"), "Metadata": dbus.MakeVariant(p.meta(p.current)), "CanControl": dbus.MakeVariant(true)}
+	case ifaceTrackLst:
+		return map[string]dbus.Variant{"Tracks": dbus.MakeVariant(slices.Clone(p.ids)), "CanEditTracks": dbus.MakeVariant(true)}
+	}
+	return nil
+}
+
+// tlProps is the stand-in's org.freedesktop.DBus.Properties.
+type tlProps struct{ p *trackListPlayer }
+
+func (h tlProps) Get(iface, name string) (dbus.Variant, *dbus.Error) {
+	h.p.mu.Lock()
+	defer h.p.mu.Unlock()
+	v, ok := h.p.props(iface)[name]
+	if !ok {
+		return dbus.Variant{}, dbus.NewError("org.freedesktop.DBus.Error.UnknownProperty", []any{name})
+	}
+	return v, nil
+}
+
+func (h tlProps) GetAll(iface string) (map[string]dbus.Variant, *dbus.Error) {
+	h.p.mu.Lock()
+	defer h.p.mu.Unlock()
+	return h.p.props(iface), nil
+}
+
+func (h tlProps) Set(iface, name string, _ dbus.Variant) *dbus.Error {
+	return dbus.NewError("org.freedesktop.DBus.Error.PropertyReadOnly", []any{name})
+}
+
+// changed emits PropertiesChanged: Tracks is invalidated (as MPRIS says),
+// Metadata sent with its new value.
+func (p *trackListPlayer) changed(iface string, values map[string]dbus.Variant, invalidated ...string) {
+	_ = p.conn.Emit(tlPath, "org.freedesktop.DBus.Properties.PropertiesChanged", iface, values, invalidated)
 }
 
 func startTrackListPlayer(t *testing.T, bus *testenv.Bus, firstURI string) *trackListPlayer {
@@ -34,27 +87,11 @@ func startTrackListPlayer(t *testing.T, bus *testenv.Bus, firstURI string) *trac
 	p := &trackListPlayer{uris: map[dbus.ObjectPath]string{}}
 	first := p.newID(firstURI)
 	p.ids = []dbus.ObjectPath{first}
-	const path = "/org/mpris/MediaPlayer2"
-	props, err := prop.Export(conn, path, prop.Map{
-		"org.mpris.MediaPlayer2": {
-			"Identity":     {Value: "tracklist stand-in", Emit: prop.EmitTrue},
-			"HasTrackList": {Value: true, Emit: prop.EmitTrue},
-		},
-		"org.mpris.MediaPlayer2.Player": {
-			"PlaybackStatus": {Value: "Playing", Emit: prop.EmitTrue},
-			"Metadata":       {Value: p.meta(first), Emit: prop.EmitTrue},
-			"CanControl":     {Value: true, Emit: prop.EmitTrue},
-		},
-		"org.mpris.MediaPlayer2.TrackList": {
-			"Tracks":        {Value: p.ids, Emit: prop.EmitInvalidates},
-			"CanEditTracks": {Value: true, Emit: prop.EmitTrue},
-		},
-	})
-	require.NoError(t, err)
-	p.props = props
+	p.conn, p.current = conn, first
+	require.NoError(t, conn.Export(tlProps{p}, tlPath, "org.freedesktop.DBus.Properties"))
 	require.NoError(t, conn.ExportMethodTable(map[string]any{
 		"AddTrack": p.addTrack, "RemoveTrack": p.removeTrack, "GetTracksMetadata": p.tracksMetadata,
-	}, path, "org.mpris.MediaPlayer2.TrackList"))
+	}, tlPath, ifaceTrackLst))
 	reply, err := conn.RequestName("org.mpris.MediaPlayer2.tl", dbus.NameFlagDoNotQueue)
 	require.NoError(t, err)
 	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
@@ -81,9 +118,10 @@ func (p *trackListPlayer) addTrack(uri string, after dbus.ObjectPath, setCurrent
 	}
 	id := p.newID(uri)
 	p.ids = slices.Insert(slices.Clone(p.ids), at, id)
-	p.props.SetMust("org.mpris.MediaPlayer2.TrackList", "Tracks", p.ids)
+	p.changed(ifaceTrackLst, map[string]dbus.Variant{}, "Tracks")
 	if setCurrent {
-		p.props.SetMust("org.mpris.MediaPlayer2.Player", "Metadata", p.meta(id))
+		p.current = id
+		p.changed(ifacePlayer, map[string]dbus.Variant{"Metadata": dbus.MakeVariant(p.meta(id))})
 	}
 	return nil
 }
@@ -93,7 +131,7 @@ func (p *trackListPlayer) removeTrack(id dbus.ObjectPath) *dbus.Error {
 	defer p.mu.Unlock()
 	if i := slices.Index(p.ids, id); i >= 0 {
 		p.ids = slices.Delete(slices.Clone(p.ids), i, i+1)
-		p.props.SetMust("org.mpris.MediaPlayer2.TrackList", "Tracks", p.ids)
+		p.changed(ifaceTrackLst, map[string]dbus.Variant{}, "Tracks")
 	}
 	return nil
 }
