@@ -161,10 +161,7 @@ func (m methods) PlaySearch(msg dbus.Message, _, _ dbus.Variant) (map[string]dbu
 	if err := decode(msg, &query, &extras); err != nil {
 		return nil, err
 	}
-	if err := checkText("query", query, 500); err != nil {
-		return nil, err
-	}
-	s, derr := parseSearch(strings.TrimSpace(query), extras)
+	s, derr := checkedSearch(query, extras)
 	if derr != nil {
 		return nil, derr
 	}
@@ -175,6 +172,15 @@ func (m methods) PlaySearch(msg dbus.Message, _, _ dbus.Variant) (map[string]dbu
 		return nil, m.s.toDBus("PlaySearch", err)
 	}
 	return searchDict(t, r), nil
+}
+
+// checkedSearch checks PlaySearch's and ResolveSearch's query and reads
+// their extras into one structured request.
+func checkedSearch(query string, extras map[string]dbus.Variant) (search, *dbus.Error) {
+	if err := checkText("query", query, 500); err != nil {
+		return search{}, err
+	}
+	return parseSearch(strings.TrimSpace(query), extras)
 }
 
 // searchDict is a track answering a structured request: requestDict plus
@@ -214,10 +220,7 @@ func (m methods) ResolveSearch(msg dbus.Message, _, _, _ dbus.Variant) ([]map[st
 	if err := decode(msg, &query, &extras, &limit); err != nil {
 		return nil, err
 	}
-	if err := checkText("query", query, 500); err != nil {
-		return nil, err
-	}
-	s, derr := parseSearch(strings.TrimSpace(query), extras)
+	s, derr := checkedSearch(query, extras)
 	if derr != nil {
 		return nil, derr
 	}
