@@ -44,8 +44,15 @@ func LoadModel(path, uriTemplate string) (Model, error) {
 // WriteSnapshot writes c with what LoadModel would otherwise compute at
 // every start: the engine's per-row keys and the search index, as sections
 // the daemon reads in place (docs/footprint.md).
+//
+// A catalog large enough for the engine's IVF index is written in the
+// index's list order, with the index (recommend.ListOrdered).
 func WriteSnapshot(path string, c *catalog.Catalog) error {
-	extra, err := recommend.Sections(c)
+	c, opts, err := recommend.ListOrdered(c, recommend.Options{})
+	if err != nil {
+		return err
+	}
+	extra, err := recommend.SectionsWith(c, opts)
 	if err != nil {
 		return err
 	}

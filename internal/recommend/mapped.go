@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/embed/ivf"
 )
 
 // The engine's per-row keys, precomputed at build time and stored in the
@@ -26,6 +27,15 @@ const (
 	secVocal     = "recommend.vocal"
 	secArtHash   = "recommend.artist.hash"
 	secArtID     = "recommend.artist.id"
+
+	// The IVF index of a catalog above the index threshold (search.go):
+	// k-means at a million rows takes ~35 s, so the build learns it once and
+	// New reads it in place. Only what an exact search reads is stored (the
+	// int8 codes are not).
+	secIVFShape     = "recommend.ivf.shape" // lists, columns
+	secIVFCentroids = "recommend.ivf.centroids"
+	secIVFOffsets   = "recommend.ivf.offsets"
+	secIVFIDs       = "recommend.ivf.ids"
 )
 
 // workKey is stored as its in-memory layout: a uint64 and a uint8, padded to
@@ -35,11 +45,17 @@ var _ [16]struct{} = [unsafe.Sizeof(workKey{})]struct{}{}
 // Sections returns the engine's precomputed sections for c's snapshot
 // (catalog.WriteSnapshot(path, c, recommend.Sections(c)...)).
 func Sections(c *catalog.Catalog) ([]catalog.Section, error) {
-	e := New(c, Options{})
+	return SectionsWith(c, Options{})
+}
+
+// SectionsWith is Sections for an engine built with opts: its IndexAbove
+// decides whether the catalog gets an IVF index to store.
+func SectionsWith(c *catalog.Catalog, opts Options) ([]catalog.Section, error) {
+	e := New(c, opts)
 	if e.err != nil {
 		return nil, fmt.Errorf("recommend sections: %w", e.err)
 	}
-	return []catalog.Section{
+	secs := []catalog.Section{
 		catalog.SectionOf(secMoodNorm2, e.moodNorm2),
 		catalog.SectionOf(secAlbum, e.album),
 		catalog.SectionOf(secWork, e.work),
@@ -51,7 +67,54 @@ func Sections(c *catalog.Catalog) ([]catalog.Section, error) {
 		catalog.SectionOf(secVocal, e.vocal),
 		catalog.SectionOf(secArtHash, e.artists.hash),
 		catalog.SectionOf(secArtID, e.artists.id),
-	}, nil
+	}
+	if ix := e.Index(); ix != nil {
+		secs = append(secs,
+			catalog.SectionOf(secIVFShape, []uint32{uint32(ix.Lists), uint32(ix.Cols)}),
+			catalog.SectionOf(secIVFCentroids, ix.Centroids),
+			catalog.SectionOf(secIVFOffsets, ix.Offsets),
+			catalog.SectionOf(secIVFIDs, ix.IDs))
+	}
+	return secs, nil
+}
+
+// storedIndex returns the IVF index the catalog's snapshot stores, in
+// place, or nil when it has none. It is checked by newRowIndex like any
+// prebuilt index; here only what is needed to read it safely.
+func (e *Engine) storedIndex() (*ivf.Index, error) {
+	shape, ok, err := catalog.SectionView[uint32](e.cat, secIVFShape, 2)
+	if err != nil || !ok {
+		return nil, err
+	}
+	lists, cols := int(shape[0]), int(shape[1])
+	if lists <= 0 || lists > e.n || cols != e.gdim {
+		return nil, fmt.Errorf("section %s: %d lists of %d columns for %d rows of %d", secIVFShape, lists, cols, e.n, e.gdim)
+	}
+	ix := &ivf.Index{Lists: lists, Cols: cols}
+	for _, s := range []struct {
+		name string
+		read func() (bool, error)
+	}{
+		{secIVFCentroids, func() (ok bool, err error) {
+			ix.Centroids, ok, err = catalog.SectionView[float32](e.cat, secIVFCentroids, lists*cols)
+			return ok, err
+		}},
+		{secIVFOffsets, func() (ok bool, err error) {
+			ix.Offsets, ok, err = catalog.SectionView[uint32](e.cat, secIVFOffsets, lists+1)
+			return ok, err
+		}},
+		{secIVFIDs, func() (ok bool, err error) {
+			ix.IDs, ok, err = catalog.SectionView[uint32](e.cat, secIVFIDs, e.n)
+			return ok, err
+		}},
+	} {
+		if ok, err := s.read(); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, fmt.Errorf("section %s: missing beside %s", s.name, secIVFShape)
+		}
+	}
+	return ix, nil
 }
 
 // loadKeys takes the per-row keys from the catalog's snapshot; false when

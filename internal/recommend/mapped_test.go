@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/music"
+	"github.com/continuo/continuo/internal/recommend/synthcat"
 )
 
 // TestMappedKeysMatchComputed writes a catalog with the engine's sections,
@@ -65,4 +67,147 @@ func TestMappedKeysMatchComputed(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, a, b, "seed %d", seed)
 	}
+}
+
+// TestStoredIndex: a snapshot built above the index threshold carries the
+// IVF index, New reads it instead of running k-means, and a damaged one is
+// the engine's error naming the section, never a silent rebuild.
+func TestStoredIndex(t *testing.T) {
+	def, err := catalog.Default()
+	require.NoError(t, err)
+	mem := synthcat.Resample(def, 4_000, 11)
+	indexed := Options{IndexAbove: 1}
+	built := New(mem, indexed)
+	require.NoError(t, built.Err())
+	require.NotNil(t, built.Index())
+	extra, err := SectionsWith(mem, indexed)
+	require.NoError(t, err)
+
+	write := func(t *testing.T, secs []catalog.Section) *catalog.Catalog {
+		path := filepath.Join(t.TempDir(), "c.snap")
+		require.NoError(t, catalog.WriteSnapshot(path, mem, secs...))
+		c, err := catalog.Load(path)
+		require.NoError(t, err)
+		return c
+	}
+	replace := func(name string, sec catalog.Section) []catalog.Section {
+		out := slices.Clone(extra)
+		for i := range out {
+			if out[i].Name == name {
+				out[i] = sec
+			}
+		}
+		return out
+	}
+	dupIDs := slices.Clone(built.Index().IDs)
+	dupIDs[3] = dupIDs[4]
+	tests := []struct {
+		name    string
+		secs    []catalog.Section
+		opts    Options
+		index   bool
+		wantErr string
+	}{
+		{"stored and above the threshold: read", extra, indexed, true, ""},
+		{"stored but below the threshold: full pass", extra, Options{}, false, ""},
+		{"ids name a row twice", replace(secIVFIDs, catalog.SectionOf(secIVFIDs, dupIDs)), indexed, false, "twice"},
+		{"offsets missing", slices.DeleteFunc(slices.Clone(extra), func(s catalog.Section) bool { return s.Name == secIVFOffsets }),
+			indexed, false, "section recommend.ivf.offsets: missing"},
+		{"shape of another matrix", replace(secIVFShape, catalog.SectionOf(secIVFShape, []uint32{uint32(built.Index().Lists), 3})),
+			indexed, false, "section recommend.ivf.shape"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			loaded := write(t, tc.secs)
+			e := New(loaded, tc.opts)
+			if tc.wantErr != "" {
+				require.Error(t, e.Err())
+				assert.Contains(t, e.Err().Error(), tc.wantErr)
+				_, err := e.Recommend(Request{Seeds: []int{1}, N: 5})
+				assert.Error(t, err, "a damaged index fails every request")
+				return
+			}
+			require.NoError(t, e.Err())
+			require.Equal(t, tc.index, e.Index() != nil)
+			if !tc.index {
+				return
+			}
+			ix, want := e.Index(), built.Index()
+			assert.Equal(t, want.Centroids, ix.Centroids)
+			assert.Equal(t, want.Offsets, ix.Offsets)
+			assert.Equal(t, want.IDs, ix.IDs)
+			assert.Nil(t, ix.Codes, "read from the snapshot, not built")
+			// The same rankings as the loaded catalog with the index handed
+			// over in memory (the snapshot's genre rows are rounded, so the
+			// in-memory catalog scores differ in the last bits).
+			handed := New(loaded, Options{Index: want})
+			for _, seed := range []int{0, 999, 3999} {
+				req := Request{Seeds: []int{seed}, N: 10}
+				a, err := handed.Recommend(req)
+				require.NoError(t, err)
+				b, err := e.Recommend(req)
+				require.NoError(t, err)
+				assert.Equal(t, a, b, "seed %d", seed)
+			}
+		})
+	}
+}
+
+// TestListOrderedSnapshot: a catalog written in its index's list order is
+// searched straight from its own columns (no list-order copies) and ranks
+// the same tracks as before the reordering.
+func TestListOrderedSnapshot(t *testing.T) {
+	def, err := catalog.Default()
+	require.NoError(t, err)
+	// Round-tripped once, so the genre rows are the ones a snapshot keeps
+	// and both sides below score the same values.
+	mem := roundTrip(t, synthcat.Resample(def, 4_000, 12), nil)
+	indexed := Options{IndexAbove: 1}
+	before := New(mem, indexed)
+	require.NoError(t, before.Err())
+	require.False(t, identity(before.Index().IDs), "resampled rows are not in list order")
+
+	ordered, opts, err := ListOrdered(mem, indexed)
+	require.NoError(t, err)
+	require.Equal(t, mem.Len(), ordered.Len())
+	require.True(t, identity(opts.Index.IDs))
+	extra, err := SectionsWith(ordered, opts)
+	require.NoError(t, err)
+	loaded := roundTrip(t, ordered, extra)
+
+	after := New(loaded, indexed)
+	require.NoError(t, after.Err())
+	require.NotNil(t, after.Index())
+	assert.Same(t, &loaded.Genre.Data[0], &after.index.genre.Data[0], "the catalog's own rows, not a copy")
+	assert.Same(t, &loaded.Mood.Data[0], &after.index.mood.Data[0])
+
+	ids := func(c *catalog.Catalog, picks []Pick) []music.TrackID {
+		out := make([]music.TrackID, len(picks))
+		for i, p := range picks {
+			out[i] = c.Tracks[p.Row].ID
+		}
+		return out
+	}
+	rowOf := func(c *catalog.Catalog, id music.TrackID) int {
+		r, ok := c.Lookup(id)
+		require.True(t, ok)
+		return r
+	}
+	for _, seed := range []int{0, 1234, 3999} {
+		id := mem.Tracks[seed].ID
+		a, err := before.Recommend(Request{Seeds: []int{seed}, N: 10})
+		require.NoError(t, err)
+		b, err := after.Recommend(Request{Seeds: []int{rowOf(loaded, id)}, N: 10})
+		require.NoError(t, err)
+		assert.Equal(t, ids(mem, a), ids(loaded, b), "seed %s", id)
+	}
+}
+
+func roundTrip(t *testing.T, c *catalog.Catalog, extra []catalog.Section) *catalog.Catalog {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.snap")
+	require.NoError(t, catalog.WriteSnapshot(path, c, extra...))
+	loaded, err := catalog.Load(path)
+	require.NoError(t, err)
+	return loaded
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/embed/ivf"
 	"github.com/continuo/continuo/internal/music"
@@ -63,7 +64,8 @@ type rowIndex struct {
 // newRowIndex checks a prebuilt index against the catalog's genre matrix or
 // builds one. A prebuilt index comes from a file (a snapshot section), so it
 // is validated, not trusted: a damaged one would make a search read out of
-// range or miss rows.
+// range or miss rows. Candidates are scored exactly, so its int8 codes are
+// neither read nor required.
 func newRowIndex(genre embed.Matrix, prebuilt *ivf.Index) (*rowIndex, error) {
 	ix := prebuilt
 	if ix == nil {
@@ -77,7 +79,7 @@ func newRowIndex(genre embed.Matrix, prebuilt *ivf.Index) (*rowIndex, error) {
 		if ix.Cols != genre.Cols {
 			return nil, fmt.Errorf("prebuilt: %d columns for a genre matrix of %d", ix.Cols, genre.Cols)
 		}
-		if err := ix.Validate(genre.Rows); err != nil {
+		if err := ix.ValidateLists(genre.Rows); err != nil {
 			return nil, fmt.Errorf("prebuilt: %w", err)
 		}
 	}
@@ -88,15 +90,57 @@ func newRowIndex(genre embed.Matrix, prebuilt *ivf.Index) (*rowIndex, error) {
 	return r, nil
 }
 
-// inListOrder copies the columns the scoring formula reads into list order.
+// inListOrder copies the columns the scoring formula reads into list order,
+// or uses the engine's own when the catalog's rows already are in list
+// order (a snapshot written from ListOrdered): at a million rows the copies
+// are ~240 MB and most of the start.
 func (r *rowIndex) inListOrder(e *Engine) {
 	ids := r.ix.IDs
+	if identity(ids) {
+		r.genre, r.mood = e.cat.Genre, e.cat.Mood
+		r.moodNorm2, r.prior, r.family, r.regionKey = e.moodNorm2, e.prior, e.cat.Family, e.regionKey
+		return
+	}
 	r.genre = rowsInOrder(e.cat.Genre, ids)
 	r.mood = rowsInOrder(e.cat.Mood, ids)
 	r.moodNorm2 = gather(e.moodNorm2, ids)
 	r.prior = gather(e.prior, ids)
 	r.family = gather(e.cat.Family, ids)
 	r.regionKey = gather(e.regionKey, ids)
+}
+
+func identity(ids []uint32) bool {
+	for p, id := range ids {
+		if int(id) != p {
+			return false
+		}
+	}
+	return true
+}
+
+// ListOrdered returns c with its rows in the order of the IVF index an
+// engine built with opts would search, list after list, and opts with that
+// index (renumbered) handed over; or c and opts unchanged when the engine
+// would score every row. A snapshot of the result (SectionsWith with the
+// returned options) stores the index, and New then scores a probed list
+// straight from the catalog's own columns, with no copy at start.
+func ListOrdered(c *catalog.Catalog, opts Options) (*catalog.Catalog, Options, error) {
+	e := New(c, opts)
+	if e.err != nil {
+		return nil, opts, fmt.Errorf("recommend: list order: %w", e.err)
+	}
+	ix := e.Index()
+	if ix == nil || identity(ix.IDs) {
+		return c, opts, nil
+	}
+	rows := make([]int, len(ix.IDs))
+	renumbered := &ivf.Index{Lists: ix.Lists, Cols: ix.Cols, Centroids: ix.Centroids, Offsets: ix.Offsets,
+		IDs: make([]uint32, len(ix.IDs))}
+	for p, id := range ix.IDs {
+		rows[p], renumbered.IDs[p] = int(id), uint32(p)
+	}
+	opts.Index = renumbered
+	return c.Subset(rows), opts, nil
 }
 
 func rowsInOrder(m embed.Matrix, ids []uint32) embed.Matrix {
@@ -115,8 +159,9 @@ func gather[T any](col []T, ids []uint32) []T {
 	return out
 }
 
-// useIndex decides, at the end of New, whether the engine searches an index, and
-// builds or checks it. A bad prebuilt index is the engine's error (every
+// useIndex decides, at the end of New, whether the engine searches an index,
+// and takes it from Options.Index, else from the catalog's snapshot
+// (SectionsWith stored it), else builds it. A bad prebuilt or stored index is the engine's error (every
 // Recommend returns it) rather than a silent rebuild: the snapshot that
 // carried it is damaged and should be refused where it is loaded.
 func (e *Engine) useIndex(opts Options) {
@@ -127,7 +172,16 @@ func (e *Engine) useIndex(opts Options) {
 	if opts.Index == nil && (above < 0 || e.n <= above) {
 		return
 	}
-	ri, err := newRowIndex(e.cat.Genre, opts.Index)
+	prebuilt := opts.Index
+	if prebuilt == nil {
+		stored, err := e.storedIndex()
+		if err != nil {
+			e.err = music.WrapKind(music.KindInternal, err, "recommend: index: stored")
+			return
+		}
+		prebuilt = stored
+	}
+	ri, err := newRowIndex(e.cat.Genre, prebuilt)
 	if err != nil {
 		e.err = music.WrapKind(music.KindInternal, err, "recommend: index")
 		return

@@ -60,6 +60,24 @@ func (ix *Index) Centroid(l int) []float32 {
 // at N, and ids that name each of n rows exactly once. n is the row count
 // of the matrix the index will re-rank against.
 func (ix *Index) Validate(n int) error {
+	if err := ix.ValidateLists(n); err != nil {
+		return err
+	}
+	if len(ix.Scales) != n || len(ix.Codes) != n*ix.Cols {
+		return fmt.Errorf("ivf: %d scales, %d codes for %d rows of %d columns", len(ix.Scales), len(ix.Codes), n, ix.Cols)
+	}
+	for p, s := range ix.Scales {
+		if s < 0 || math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
+			return fmt.Errorf("ivf: scales: position %d is %v", p, s)
+		}
+	}
+	return nil
+}
+
+// ValidateLists checks what a search that scores its candidates exactly
+// reads (the centroids, offsets and ids, not the int8 codes): the
+// recommendation engine stores only these in a snapshot.
+func (ix *Index) ValidateLists(n int) error {
 	switch {
 	case ix.Lists <= 0 || ix.Cols <= 0:
 		return fmt.Errorf("ivf: %d lists of %d columns", ix.Lists, ix.Cols)
@@ -67,8 +85,8 @@ func (ix *Index) Validate(n int) error {
 		return fmt.Errorf("ivf: centroids: %d values for %d×%d", len(ix.Centroids), ix.Lists, ix.Cols)
 	case len(ix.Offsets) != ix.Lists+1:
 		return fmt.Errorf("ivf: offsets: %d for %d lists", len(ix.Offsets), ix.Lists)
-	case len(ix.IDs) != n || len(ix.Scales) != n || len(ix.Codes) != n*ix.Cols:
-		return fmt.Errorf("ivf: %d ids, %d scales, %d codes for %d rows of %d columns", len(ix.IDs), len(ix.Scales), len(ix.Codes), n, ix.Cols)
+	case len(ix.IDs) != n:
+		return fmt.Errorf("ivf: %d ids for %d rows", len(ix.IDs), n)
 	case ix.Offsets[0] != 0 || int(ix.Offsets[ix.Lists]) != n:
 		return fmt.Errorf("ivf: offsets run %d..%d, want 0..%d", ix.Offsets[0], ix.Offsets[ix.Lists], n)
 	}
@@ -84,9 +102,9 @@ func (ix *Index) Validate(n int) error {
 		}
 		seen[id] = true
 	}
-	for p, s := range ix.Scales {
-		if s < 0 || math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
-			return fmt.Errorf("ivf: scales: position %d is %v", p, s)
+	for _, c := range ix.Centroids {
+		if math.IsNaN(float64(c)) || math.IsInf(float64(c), 0) {
+			return fmt.Errorf("ivf: centroids: a value is %v", c)
 		}
 	}
 	return nil

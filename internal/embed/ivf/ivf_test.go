@@ -154,6 +154,7 @@ func TestValidateRefusesDamage(t *testing.T) {
 		{"nan scale", func(ix *ivf.Index) { ix.Scales[3] = float32(math.NaN()) }, "scales"},
 		{"codes short", func(ix *ivf.Index) { ix.Codes = ix.Codes[:len(ix.Codes)-1] }, "codes"},
 		{"no lists", func(ix *ivf.Index) { ix.Lists = 0 }, "0 lists"},
+		{"inf centroid", func(ix *ivf.Index) { ix.Centroids[5] = float32(math.Inf(-1)) }, "centroids: a value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,6 +167,12 @@ func TestValidateRefusesDamage(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+	// An exact search reads no codes: an index stored without them
+	// (recommend's snapshot sections) is whole for ValidateLists.
+	lists := *good
+	lists.Codes, lists.Scales = nil, nil
+	assert.NoError(t, lists.ValidateLists(m.Rows))
+	assert.ErrorContains(t, lists.Validate(m.Rows), "codes")
 }
 
 func TestBuildAndSearchErrors(t *testing.T) {
