@@ -12,7 +12,7 @@ DESTDIR  ?=
 SHARED   ?= ../shared/data
 OUT      ?= out
 
-.PHONY: all build api-doc tagger artist-tags test bench demo demo-web demo-commute lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
+.PHONY: all build api-doc tagger names artist-tags test bench demo demo-web demo-commute lint fuzz catalog full-catalog eval eval-drives compare-sima footprint clean install cross test-arm64
 
 all: build
 
@@ -114,6 +114,12 @@ fuzz:
 # (internal/request/tagger.bin.gz; a test fails when they are stale).
 tagger:
 	$(GO) generate ./internal/request
+
+# Relearn the album-or-title name shape table from the shared catalogs'
+# album names and titles (internal/request/names.txt.gz; a test fails when
+# stale). Run make tagger after it: the tagger's album threshold reads it.
+names:
+	$(GO) run ./internal/request/cmd/mknames -data $(SHARED) -o internal/request/names.txt.gz
 
 # Rewrite the embedded table of artists known beyond the catalog, with their
 # genre tags (internal/resolve/artist_tags.txt.gz; a test fails when stale).

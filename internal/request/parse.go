@@ -33,6 +33,9 @@ func learnDefault() (*tagger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("request: embedded tagger (run make tagger): %w", err)
 	}
+	if _, err := defaultNameShape(); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -45,6 +48,9 @@ func trainDefault() (*tagger, error) {
 	examples, err := ReadSNIPS(zr)
 	if err != nil {
 		return nil, fmt.Errorf("request: embedded training requests: %w", err)
+	}
+	if _, err := defaultNameShape(); err != nil {
+		return nil, err
 	}
 	return train(examples), nil
 }

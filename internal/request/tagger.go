@@ -28,6 +28,11 @@ type tagger struct {
 	index map[string]int // tag → position
 	feat  map[string][]float64
 	trans [][]float64 // trans[prev][cur]; prev len(tags) is the start
+	// albumFrom is the name shape score (nameshape.go) from which a name
+	// the sentence does not call an album or a song is an album; learned
+	// with the weights, from the training requests.
+	albumFrom float64
+	relabel   bool // albumFrom was learned (the training requests had such names)
 }
 
 // train learns a tagger from examples.
@@ -91,6 +96,7 @@ func train(examples []Example) *tagger {
 			t.trans[p][y] -= sumTrans[p][y] / c
 		}
 	}
+	t.albumFrom, t.relabel = albumThreshold(examples)
 	return t
 }
 
@@ -268,7 +274,9 @@ func (t *tagger) emissions(feats []string) []float64 {
 	return out
 }
 
-// tag labels tokens: slot names and span starts.
+// tag labels tokens: slot names and span starts. The weights find the
+// spans; an album or track span in a sentence that does not say which it
+// is takes its slot from the name's shape (relabelUnmarked).
 func (t *tagger) tag(tokens []string) (slots []string, begin []bool) {
 	pred := t.decode(features(tokens), true)
 	slots, begin = make([]string, len(tokens)), make([]bool, len(tokens))
@@ -278,6 +286,7 @@ func (t *tagger) tag(tokens []string) (slots []string, begin []bool) {
 			slots[i], begin[i] = tag[2:], tag[0] == 'B'
 		}
 	}
+	t.relabelUnmarked(tokens, slots, begin)
 	return slots, begin
 }
 

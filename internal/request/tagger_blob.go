@@ -28,11 +28,12 @@ import (
 //	body:
 //	  tags:  uvarint n, then n × (uvarint len, bytes)
 //	  trans: (n+1)·n float64 bits, row-major (prev, cur)
+//	  relabel: one byte 0 or 1, then albumFrom as float64 bits (version 2)
 //	  feats: uvarint m, then m × (uvarint len, name bytes, n float64 bits),
 //	         names strictly ascending, so regenerating gives the same bytes
 const (
 	blobMagic   = "CTAG"
-	blobVersion = 1
+	blobVersion = 2
 	headerSize  = 16
 	// maxBlobBody bounds the gunzipped body: a damaged or hostile stream
 	// must not make the loader allocate without limit.
@@ -84,6 +85,12 @@ func encodeBody(t *tagger) []byte {
 	for _, row := range t.trans {
 		putFloats(row)
 	}
+	relabel := byte(0)
+	if t.relabel {
+		relabel = 1
+	}
+	b = append(b, relabel)
+	putFloats([]float64{t.albumFrom})
 	names := make([]string, 0, len(t.feat))
 	for f := range t.feat {
 		names = append(names, f)
@@ -163,6 +170,19 @@ func (r *bodyReader) count(what string, limit uint64) int {
 	return int(v)
 }
 
+// flag reads a byte that must be 0 or 1.
+func (r *bodyReader) flag(what string) bool {
+	if r.err != nil {
+		return false
+	}
+	if r.off >= len(r.b) || r.b[r.off] > 1 {
+		r.fail("%s: want a byte 0 or 1", what)
+		return false
+	}
+	r.off++
+	return r.b[r.off-1] == 1
+}
+
 // str reads a string; what and i name it in an error (formatted only
 // then: the body holds tens of thousands of names).
 func (r *bodyReader) str(what string, i int) string {
@@ -225,6 +245,10 @@ func decodeBody(body []byte) (*tagger, error) {
 	for p, row := range t.trans {
 		r.floats("transitions from tag", p, row)
 	}
+	t.relabel = r.flag("relabel")
+	from := []float64{0}
+	r.floats("album threshold", 0, from)
+	t.albumFrom = from[0]
 	// A feature takes at least 1 + 8n bytes, which bounds a damaged count.
 	m := r.count("features", uint64(len(body)/(1+8*max(n, 1))))
 	t.feat = make(map[string][]float64, m)

@@ -21,7 +21,8 @@ func TestEmbeddedTaggerIsCurrent(t *testing.T) {
 	fresh, err := trainDefault()
 	require.NoError(t, err)
 	if !reflect.DeepEqual(loaded.tags, fresh.tags) || !reflect.DeepEqual(loaded.index, fresh.index) ||
-		!reflect.DeepEqual(loaded.trans, fresh.trans) || !reflect.DeepEqual(loaded.feat, fresh.feat) {
+		!reflect.DeepEqual(loaded.trans, fresh.trans) || !reflect.DeepEqual(loaded.feat, fresh.feat) ||
+		loaded.albumFrom != fresh.albumFrom || loaded.relabel != fresh.relabel {
 		t.Fatalf("embedded tagger.bin.gz differs from a freshly trained tagger (%d vs %d features): run make tagger",
 			len(loaded.feat), len(fresh.feat))
 	}
@@ -38,7 +39,16 @@ func smallTagger() *tagger {
 		t.addTag(tag)
 	}
 	t.trans = [][]float64{{1, 0, 0}, {0, 0, 2}, {0, 0, 1}, {0.5, 1, 0}}
+	t.albumFrom, t.relabel = 1.25, true
 	return t
+}
+
+// relabelAt is the offset of the relabel byte in a body of tg without
+// features: the byte, the threshold (8) and the feature count (1) end it.
+func relabelAt(tg *tagger) ([]byte, int) {
+	tg.feat = map[string][]float64{}
+	body := encodeBody(tg)
+	return body, len(body) - 1 - 8 - 1
 }
 
 func encoded(t *testing.T, tg *tagger) []byte {
@@ -94,6 +104,10 @@ func TestDecodeTaggerDamaged(t *testing.T) {
 	}
 	nan := smallTagger()
 	nan.trans[1][1] = math.NaN()
+	badFlag, at := relabelAt(smallTagger())
+	badFlag[at] = 2
+	nanFrom, at := relabelAt(smallTagger())
+	binary.LittleEndian.PutUint64(nanFrom[at+1:], math.Float64bits(math.NaN()))
 	// Renaming the middle feature puts it after the last one.
 	unsorted := bytes.Replace(good, []byte("cue=by"), []byte("zzz=by"), 1)
 	cases := []struct {
@@ -115,6 +129,8 @@ func TestDecodeTaggerDamaged(t *testing.T) {
 		{"unknown tag", wrap(t, withTag("X"), nil), "tag 2"},
 		{"duplicate tag", wrap(t, withTag("O"), nil), "twice"},
 		{"NaN weight", wrap(t, encodeBody(nan), nil), "NaN"},
+		{"relabel not 0 or 1", wrap(t, badFlag, nil), "relabel"},
+		{"NaN album threshold", wrap(t, nanFrom, nil), "album threshold"},
 		{"unsorted features", wrap(t, unsorted, nil), "sorted"},
 		{"huge count", wrap(t, binary.AppendUvarint(nil, 1<<40), nil), "exceeds"},
 	}
