@@ -21,8 +21,8 @@ func (e *Engine) Explain(row int, req Request) string {
 	if row < 0 || row >= e.n {
 		return "not in the catalog"
 	}
-	s := e.pool.Get().(*scratch)
-	defer e.pool.Put(s)
+	s := e.pool.get()
+	defer e.pool.put(s)
 	s.reset()
 	cx, ok := e.buildContext(&req, s)
 	if !ok {

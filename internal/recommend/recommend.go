@@ -11,13 +11,12 @@
 //
 // The engine is pure and deterministic: no I/O, no clock, randomness only from
 // Request.RandSeed. An *Engine is immutable after New and safe for concurrent
-// use; per-request buffers come from a sync.Pool so steady-state allocations
-// do not grow with the catalog.
+// use; per-request buffers are reused (scratchPool) so steady-state
+// allocations do not grow with the catalog.
 package recommend
 
 import (
 	"math"
-	"sync"
 	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
@@ -167,7 +166,7 @@ type Engine struct {
 	coldAnchors [4]int // per mood steering value: the cold-start anchor row
 	noArtistCap bool   // the rule-by-rule ablation of the playlist evaluation (ablation_test.go)
 
-	pool sync.Pool
+	pool scratchPool
 }
 
 // Played is one track of the current drive, oldest first.
@@ -248,7 +247,7 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	e.gdim = cat.Genre.Cols
 	e.prepare(opts)
 	e.genre = newGenreRows(cat)
-	e.pool.New = func() any { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) }
+	e.pool = newScratchPool(func() *scratch { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) })
 	e.useIndex(opts)
 	return e
 }

@@ -20,8 +20,8 @@ func (e *Engine) Recommend(req Request) ([]Pick, error) {
 	if err := e.validate(&req); err != nil {
 		return nil, err
 	}
-	s := e.pool.Get().(*scratch)
-	defer e.pool.Put(s)
+	s := e.pool.get()
+	defer e.pool.put(s)
 	s.reset()
 
 	picks := make([]Pick, 0, req.N)
