@@ -36,7 +36,8 @@ func TestSIGHUPSwapsCatalog(t *testing.T) {
 		c := def.Subset(rows)
 		require.NoError(t, catalog.WriteSnapshot(filepath.Join(dir, name), c))
 		ids[name] = map[string]bool{}
-		for _, tr := range c.Tracks {
+		for i := range c.Len() {
+			tr := c.Track(i)
 			ids[name][string(tr.ID)] = true
 		}
 	}

@@ -142,7 +142,7 @@ func TestChildrenPresentKeepsExplicitOut(t *testing.T) {
 	require.GreaterOrEqual(t, seed, 0, "the catalog has explicit tracks")
 	explicitPicks := func() int {
 		var picks []map[string]dbus.Variant
-		require.NoError(t, e.call(Interface, "Recommend", string(m.Catalog.Tracks[seed].ID), uint32(30), map[string]dbus.Variant{}).Store(&picks))
+		require.NoError(t, e.call(Interface, "Recommend", string(m.Catalog.ID(seed)), uint32(30), map[string]dbus.Variant{}).Store(&picks))
 		n := 0
 		for _, p := range picks {
 			id, _ := p["continuo:id"].Value().(string)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"testing"
 
 	"github.com/continuo/continuo/internal/embed"
@@ -115,4 +116,36 @@ func BenchmarkEmbedUnseen(b *testing.B) {
 		c.Tags.Embed([]string{"Romantic Era Classical"}, dst)
 	}
 	sinkF = embed.Dot(dst, dst)
+}
+
+// BenchmarkLoadFullHeap loads the snapshot named by CONTINUO_FULL_CATALOG
+// (the full catalog, format 3) and reports the Go heap it keeps live after
+// a collection (heap-MB) and the heap the collector scans at every cycle
+// (scan-MB, /gc/scan/heap:bytes), which the daemon pays again and again
+// under its low GC target.
+func BenchmarkLoadFullHeap(b *testing.B) {
+	path := os.Getenv("CONTINUO_FULL_CATALOG")
+	if path == "" {
+		b.Skip("set CONTINUO_FULL_CATALOG to a format 3 snapshot")
+	}
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var c *Catalog
+	for b.Loop() {
+		c = nil
+		var err error
+		if c, err = Load(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "heap-MB")
+	scan := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(scan)
+	b.ReportMetric(float64(scan[0].Value.Uint64())/1e6, "scan-MB")
+	sinkN = c.Len()
+	runtime.KeepAlive(c)
 }

@@ -214,7 +214,7 @@ func trackVector(s *TagSpace, genres, tags []string, dst []float32, scratch []fl
 
 // assemble turns merged rows into a Catalog.
 func assemble(in *inputs, opts BuildOptions) (*Catalog, error) {
-	c := &Catalog{Tracks: make([]music.Track, len(in.tracks))}
+	c := NewCatalog(make([]music.Track, len(in.tracks)))
 	for i, t := range in.tracks {
 		tr := t.Track
 		if a, ok := in.albums[tr.ID]; ok {
@@ -230,7 +230,7 @@ func assemble(in *inputs, opts BuildOptions) (*Catalog, error) {
 			tags = appendUnique(tags, in.artistTags[NormalizeName(a)]...)
 		}
 		tr.Tags = tags
-		c.Tracks[i] = tr
+		c.tracks[i] = tr
 	}
 
 	space := opts.Space
@@ -245,9 +245,9 @@ func assemble(in *inputs, opts BuildOptions) (*Catalog, error) {
 			scratch = co.addGroup(in.artistTags[a], 1, scratch)
 		}
 		group := make([]string, 0, 16)
-		for i := range c.Tracks {
-			group = append(group[:0], c.Tracks[i].Genres...)
-			group = append(group, c.Tracks[i].Tags...)
+		for i := range c.tracks {
+			group = append(group[:0], c.tracks[i].Genres...)
+			group = append(group, c.tracks[i].Tags...)
 			// Many tracks per artist repeat the same tags; a small weight
 			// keeps tracks from drowning the artist file's structure while
 			// still linking the labels to the tags.
@@ -265,25 +265,25 @@ func assemble(in *inputs, opts BuildOptions) (*Catalog, error) {
 	}
 	c.Tags = space
 
-	n := len(c.Tracks)
+	n := len(c.tracks)
 	c.Genre = embed.NewMatrix(n, space.Dims())
 	scratch := make([]float32, 2*space.Dims())
-	for i := range c.Tracks {
-		trackVector(space, c.Tracks[i].Genres, c.Tracks[i].Tags, c.Genre.Row(i), scratch)
+	for i := range c.tracks {
+		trackVector(space, c.tracks[i].Genres, c.tracks[i].Tags, c.Genre.Row(i), scratch)
 	}
 
 	c.Families = FamilyNames()
 	c.Family = make([]uint8, n)
-	for i := range c.Tracks {
-		c.Family[i] = uint8(trackFamily(space, &c.Tracks[i], c.Genre.Row(i)))
+	for i := range c.tracks {
+		c.Family[i] = uint8(trackFamily(space, &c.tracks[i], c.Genre.Row(i)))
 	}
 
 	in.filledMood = computeMood(c, in.genreMeans)
 
 	artistIdx := map[string]int32{}
 	c.Artist = make([]int32, n)
-	for i := range c.Tracks {
-		key := NormalizeName(c.Tracks[i].PrimaryArtist())
+	for i := range c.tracks {
+		key := NormalizeName(c.tracks[i].PrimaryArtist())
 		a, ok := artistIdx[key]
 		if !ok {
 			a = int32(len(c.Artists))
@@ -352,14 +352,14 @@ func trackFamily(s *TagSpace, t *music.Track, vec []float32) int {
 
 // reindex rebuilds the id and URI lookups.
 func (c *Catalog) reindex() {
-	c.ids, c.uris = buildHashIndexes(c.Tracks)
+	c.ids, c.uris = buildHashIndexes(c)
 }
 
 // LabelCounts returns the number of tracks under each genre label.
 func (c *Catalog) LabelCounts() map[string]int {
 	out := map[string]int{}
-	for i := range c.Tracks {
-		for _, g := range c.Tracks[i].Genres {
+	for i := range c.Len() {
+		for g := range c.EachGenre(i) {
 			out[g]++
 		}
 	}
@@ -387,25 +387,26 @@ func moodRaw(f music.Features) [MoodDims]float64 {
 	return m
 }
 
-// computeMood fills c.Mood, MoodMean and MoodStd. A missing feature is taken
+// computeMood fills c.Mood, MoodMean and MoodStd of a catalog built in
+// memory. A missing feature is taken
 // from the mean of the track's tags in the genre audio-features file, else
 // from the mean of its labels over the catalog, else the catalog mean.
 // It returns the number of tracks with at least one filled feature.
 func computeMood(c *Catalog, genreMeans map[string]music.Features) int {
-	n := len(c.Tracks)
+	n := len(c.tracks)
 	raw := make([][MoodDims]float64, n)
 	type acc struct{ sum, cnt [MoodDims]float64 }
 	labels := map[string]*acc{}
 	var global acc
-	for i := range c.Tracks {
-		raw[i] = moodRaw(c.Tracks[i].Features)
+	for i := range c.tracks {
+		raw[i] = moodRaw(c.tracks[i].Features)
 		for d, v := range raw[i] {
 			if math.IsNaN(v) {
 				continue
 			}
 			global.sum[d] += v
 			global.cnt[d]++
-			for _, g := range c.Tracks[i].Genres {
+			for _, g := range c.tracks[i].Genres {
 				k := NormalizeTag(g)
 				a := labels[k]
 				if a == nil {
@@ -418,7 +419,7 @@ func computeMood(c *Catalog, genreMeans map[string]music.Features) int {
 		}
 	}
 	filled := 0
-	for i := range c.Tracks {
+	for i := range c.tracks {
 		missing := false
 		for _, v := range raw[i] {
 			missing = missing || math.IsNaN(v)
@@ -428,7 +429,7 @@ func computeMood(c *Catalog, genreMeans map[string]music.Features) int {
 		}
 		filled++
 		var fromTags acc
-		for _, list := range [][]string{c.Tracks[i].Tags, c.Tracks[i].Genres} {
+		for _, list := range [][]string{c.tracks[i].Tags, c.tracks[i].Genres} {
 			for _, t := range list {
 				if f, ok := genreMeans[NormalizeTag(t)]; ok {
 					for d, v := range moodRaw(f) {
@@ -441,7 +442,7 @@ func computeMood(c *Catalog, genreMeans map[string]music.Features) int {
 			}
 		}
 		var fromLabels acc
-		for _, g := range c.Tracks[i].Genres {
+		for _, g := range c.tracks[i].Genres {
 			if a := labels[NormalizeTag(g)]; a != nil {
 				for d := range a.sum {
 					if a.cnt[d] > 0 {

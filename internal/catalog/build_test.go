@@ -32,8 +32,8 @@ func buildExtract(t *testing.T) (*Catalog, *Report) {
 
 func findTrack(t *testing.T, c *Catalog, artist, titlePart string) int {
 	t.Helper()
-	for i := range c.Tracks {
-		if strings.Contains(c.Tracks[i].PrimaryArtist(), artist) && strings.Contains(c.Tracks[i].Title, titlePart) {
+	for i := range c.Len() {
+		if strings.Contains(c.PrimaryArtist(i), artist) && strings.Contains(c.Title(i), titlePart) {
 			return i
 		}
 	}
@@ -56,28 +56,28 @@ func TestBuildExtract(t *testing.T) {
 	assert.Greater(t, rep.Merged, 0, "tracks under several labels are merged")
 
 	swan := findTrack(t, c, "Tchaikovsky", "Scène")
-	tr := c.Tracks[swan]
+	tr := c.Track(swan)
 	assert.Equal(t, []string{"classical", "late romantic era", "russian romanticism"}, tr.Tags)
 	assert.Equal(t, "classical", c.Families[c.Family[swan]])
 
 	post := findTrack(t, c, "Post Malone", "")
-	assert.ElementsMatch(t, []string{"dfw rap", "melodic rap", "rap"}, c.Tracks[post].Tags)
+	assert.ElementsMatch(t, []string{"dfw rap", "melodic rap", "rap"}, c.TrackTags(post))
 
 	// M credits are split on ';' and the raw M files fill album and explicit.
 	var joined int
-	for i := range c.Tracks {
-		if c.Tracks[i].Album != "" && c.Tracks[i].Explicit != music.ExplicitUnknown {
+	for i := range c.Len() {
+		if c.Album(i) != "" && c.Explicit(i) != music.ExplicitUnknown {
 			joined++
 		}
-		for _, a := range c.Tracks[i].Artists {
+		for _, a := range c.TrackArtists(i) {
 			assert.NotContains(t, a, ";")
 		}
 	}
 	assert.Greater(t, joined, 100)
 
 	// Every track id is unique and found again.
-	for i := range c.Tracks {
-		r, ok := c.Lookup(c.Tracks[i].ID)
+	for i := range c.Len() {
+		r, ok := c.Lookup(c.ID(i))
 		require.True(t, ok)
 		assert.Equal(t, i, r)
 	}
@@ -103,7 +103,7 @@ func TestBuildMoodAndFeatures(t *testing.T) {
 		for d, v := range c.Mood.Row(i) {
 			mean[d] += float64(v)
 		}
-		if tp := c.Tracks[i].Features.Tempo; music.IsKnown(tp) {
+		if tp := c.Features(i).Tempo; music.IsKnown(tp) {
 			assert.Greater(t, tp, float32(0), "tempo 0 is stored as unknown")
 		}
 	}
@@ -114,7 +114,7 @@ func TestBuildMoodAndFeatures(t *testing.T) {
 	// Undoing the standardisation gives the raw valence back.
 	i := findTrack(t, c, "Post Malone", "")
 	v := c.Mood.Row(i)[MoodValence]*c.MoodStd[MoodValence] + c.MoodMean[MoodValence]
-	assert.InDelta(t, c.Tracks[i].Features.Valence, v, 1e-4)
+	assert.InDelta(t, c.Features(i).Valence, v, 1e-4)
 }
 
 func TestBuildGenreProperties(t *testing.T) {
@@ -225,9 +225,9 @@ func TestBuildNativeFormats(t *testing.T) {
 		assert.Equal(t, []string{KindNativeCSV, KindNativeJSONL}[i], rep.Sources[0].Kind)
 		got[i] = c
 	}
-	require.Equal(t, len(got[0].Tracks), len(got[1].Tracks))
-	for i := range got[0].Tracks {
-		a, b := got[0].Tracks[i], got[1].Tracks[i]
+	require.Equal(t, got[0].Len(), got[1].Len())
+	for i := range got[0].Len() {
+		a, b := got[0].Track(i), got[1].Track(i)
 		assert.Equal(t, a.ID, b.ID)
 		assert.Equal(t, a.Title, b.Title)
 		assert.Equal(t, a.Artists, b.Artists)
@@ -238,17 +238,17 @@ func TestBuildNativeFormats(t *testing.T) {
 	c := got[0]
 	swan, ok := c.Lookup("oem:0001")
 	require.True(t, ok)
-	assert.Equal(t, []string{"Pyotr Ilyich Tchaikovsky", "London Symphony Orchestra"}, c.Tracks[swan].Artists)
+	assert.Equal(t, []string{"Pyotr Ilyich Tchaikovsky", "London Symphony Orchestra"}, c.TrackArtists(swan))
 	assert.Equal(t, "classical", c.Families[c.Family[swan]], "Romantic Era Classical;Klassik")
 	r, ok := c.LookupURI("file:///media/music/swan-lake-scene.ogg")
 	assert.True(t, ok)
 	assert.Equal(t, swan, r)
 	circles, ok := c.Lookup(DerivedID("Post Malone", "Circles"))
 	require.True(t, ok, "a row without id gets the derived id")
-	assert.Equal(t, music.ExplicitNo, c.Tracks[circles].Explicit)
+	assert.Equal(t, music.ExplicitNo, c.Explicit(circles))
 	silent, ok := c.Lookup(DerivedID("Unknown Artist", "Silent Track"))
 	require.True(t, ok)
-	assert.False(t, music.IsKnown(c.Tracks[silent].Features.Tempo), "tempo 0 means unknown")
+	assert.False(t, music.IsKnown(c.Features(silent).Tempo), "tempo 0 means unknown")
 	assert.True(t, finite(c.Mood.Row(silent)), "missing features are filled")
 	mz, _ := c.Lookup("oem:0002")
 	assert.Greater(t, embed.Dot(c.Genre.Row(swan), c.Genre.Row(mz)), embed.Dot(c.Genre.Row(swan), c.Genre.Row(circles)))
@@ -265,11 +265,11 @@ func TestApplyURITemplate(t *testing.T) {
 	def := mustDefault(t)
 	c := def.Clone()
 	require.NoError(t, ApplyURITemplate(c, "emu:///{id}"))
-	id := c.Tracks[7].ID
+	id := c.ID(7)
 	r, ok := c.LookupURI("emu:///" + string(id))
 	require.True(t, ok)
 	assert.Equal(t, 7, r)
-	assert.Empty(t, def.Tracks[7].URI, "the shared default is not modified")
+	assert.Empty(t, def.URI(7), "the shared default is not modified")
 	_, ok = def.LookupURI("emu:///" + string(id))
 	assert.False(t, ok)
 	assert.Equal(t, music.KindInvalid, music.KindOf(ApplyURITemplate(c, "emu:///")))
@@ -323,9 +323,9 @@ func TestBuildLenientJSONL(t *testing.T) {
 	require.Equal(t, 2, c.Len())
 	g, ok := c.Lookup("g")
 	require.True(t, ok)
-	assert.Equal(t, []string{"Y", "Z"}, c.Tracks[g].Artists)
-	assert.Equal(t, []string{"pop", "dance"}, c.Tracks[g].Genres)
-	assert.Equal(t, music.ExplicitYes, c.Tracks[g].Explicit)
+	assert.Equal(t, []string{"Y", "Z"}, c.TrackArtists(g))
+	assert.Equal(t, []string{"pop", "dance"}, c.TrackGenres(g))
+	assert.Equal(t, music.ExplicitYes, c.Explicit(g))
 	assert.Equal(t, rep.Sources[0].Path, path, "directories expand to their files")
 }
 
@@ -346,7 +346,7 @@ func TestNoPlaylistLabels(t *testing.T) {
 			require.True(t, ok)
 			counts := c.LabelCounts()
 			assert.Equal(t, tc.labels, len(counts) > 0, "labels %v", counts)
-			assert.Equal(t, tc.labels, len(c.Tracks[row].Genres) > 0, "genres of a playlist track: %v", c.Tracks[row].Genres)
+			assert.Equal(t, tc.labels, len(c.TrackGenres(row)) > 0, "genres of a playlist track: %v", c.TrackGenres(row))
 		})
 	}
 }

@@ -33,10 +33,8 @@ const (
 )
 
 // Catalog is the in-memory catalog. Row i of every slice and matrix is
-// Tracks[i].
+// track i, read through the accessors of tracks.go (Len, Track, ID, ...).
 type Catalog struct {
-	Tracks []music.Track
-
 	// Genre is N×GenreDims, rows L2-normalised: a track's tags combined in
 	// the learned genre space, so a dot product is a cosine similarity.
 	Genre embed.Matrix
@@ -75,14 +73,18 @@ type Catalog struct {
 
 	ids, uris hashIndex
 	snap      *container // the opened snapshot, nil when built in memory
-}
 
-// Len returns the number of tracks.
-func (c *Catalog) Len() int { return len(c.Tracks) }
+	// The tracks (tracks.go): rec for a mapped snapshot, else tracks, the
+	// slice of a catalog built in memory.
+	rec    *trackRecords
+	tracks []music.Track
+	// uriTemplate gives rows without a URI one (ApplyURITemplate).
+	uriTemplate string
+}
 
 // Lookup returns the row of a track id (the first row when repeated).
 func (c *Catalog) Lookup(id music.TrackID) (int, bool) {
-	return c.ids.find(string(id), func(r int) string { return string(c.Tracks[r].ID) })
+	return c.ids.find(string(id), func(r int) string { return string(c.ID(r)) })
 }
 
 // LookupURI returns the row of a track with the given playable URI.
@@ -90,7 +92,7 @@ func (c *Catalog) LookupURI(uri string) (int, bool) {
 	if uri == "" {
 		return 0, false
 	}
-	return c.uris.find(uri, func(r int) string { return c.Tracks[r].URI })
+	return c.uris.find(uri, c.URI)
 }
 
 // hashIndex maps strings to rows as (FNV-1a hash, row) pairs sorted by hash
@@ -137,9 +139,9 @@ func newHashIndex(n int, key func(int) string) hashIndex {
 	return x
 }
 
-// buildHashIndexes indexes the ids and the URIs of tracks.
-func buildHashIndexes(tracks []music.Track) (ids, uris hashIndex) {
-	ids = newHashIndex(len(tracks), func(i int) string { return string(tracks[i].ID) })
-	uris = newHashIndex(len(tracks), func(i int) string { return tracks[i].URI })
+// buildHashIndexes indexes the ids and the URIs of c's tracks.
+func buildHashIndexes(c *Catalog) (ids, uris hashIndex) {
+	ids = newHashIndex(c.Len(), func(i int) string { return string(c.ID(i)) })
+	uris = newHashIndex(c.Len(), c.URI)
 	return ids, uris
 }

@@ -406,22 +406,3 @@ func (c *Catalog) ReleaseSections(prefix string) {
 		}
 	}
 }
-
-// hugePages asks for transparent huge pages under a large, fresh slice
-// before it is filled (where THP is "madvise", as on most distributions):
-// the full catalog's 34 MB of tracks then fault in 2 MiB at a time instead
-// of 4 KiB, a few dozen faults instead of ~8,000.
-func hugePages[T any](s []T) {
-	var zero T
-	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(zero)))
-	const huge = 2 << 20
-	if len(b) < 2*huge {
-		return
-	}
-	start := uintptr(unsafe.Pointer(&b[0]))
-	first := (start + huge - 1) &^ (huge - 1)
-	last := (start + uintptr(len(b))) &^ (huge - 1)
-	if last > first {
-		_ = unix.Madvise(b[first-start:last-start], unix.MADV_HUGEPAGE)
-	}
-}

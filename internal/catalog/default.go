@@ -62,13 +62,13 @@ func (c *Catalog) Subset(rows []int) *Catalog {
 	seen := make(map[int]bool, len(rows))
 	keep := make([]int, 0, len(rows))
 	for _, r := range rows {
-		if r >= 0 && r < len(c.Tracks) && !seen[r] {
+		if r >= 0 && r < c.Len() && !seen[r] {
 			seen[r] = true
 			keep = append(keep, r)
 		}
 	}
 	s := &Catalog{
-		Tracks:   make([]music.Track, len(keep)),
+		tracks:   make([]music.Track, len(keep)),
 		Genre:    embed.NewMatrix(len(keep), c.Genre.Cols),
 		Mood:     embed.NewMatrix(len(keep), MoodDims),
 		Artist:   make([]int32, len(keep)),
@@ -80,7 +80,7 @@ func (c *Catalog) Subset(rows []int) *Catalog {
 	}
 	artists := map[int32]int32{}
 	for i, r := range keep {
-		s.Tracks[i] = c.Tracks[r]
+		s.tracks[i] = c.Track(r)
 		copy(s.Genre.Row(i), c.Genre.Row(r))
 		copy(s.Mood.Row(i), c.Mood.Row(r))
 		s.Family[i] = c.Family[r]
@@ -92,34 +92,29 @@ func (c *Catalog) Subset(rows []int) *Catalog {
 		}
 		s.Artist[i] = a
 	}
-	if c.Derived.Valid(len(c.Tracks)) {
+	if c.Derived.Valid(c.Len()) {
 		s.Derived = c.Derived.subset(keep)
 	}
 	s.reindex()
 	return s
 }
 
-// Clone returns a copy of c whose Tracks can be modified (URIs); the
+// Clone returns a copy of c that ApplyURITemplate can change; the tracks,
 // matrices and the genre space are shared, as they are read-only.
 func (c *Catalog) Clone() *Catalog {
 	cp := *c
-	cp.Tracks = append([]music.Track(nil), c.Tracks...)
-	cp.reindex()
 	return &cp
 }
 
-// ApplyURITemplate sets URI = tmpl with "{id}" replaced by the track id for
-// every row without a URI, and rebuilds the URI index. It modifies c: call
-// it before sharing the catalog (on a Clone of Default()).
+// ApplyURITemplate gives every row without a URI the URI tmpl with "{id}"
+// replaced by the track id (applied when read: URI, Track) and rebuilds the
+// URI index. It modifies c: call it before sharing the catalog (on a Clone
+// of Default()).
 func ApplyURITemplate(c *Catalog, tmpl string) error {
 	if !strings.Contains(tmpl, "{id}") {
 		return music.Errorf(music.KindInvalid, "uri template %q has no {id}", tmpl)
 	}
-	for i := range c.Tracks {
-		if c.Tracks[i].URI == "" {
-			c.Tracks[i].URI = strings.ReplaceAll(tmpl, "{id}", string(c.Tracks[i].ID))
-		}
-	}
-	c.reindex()
+	c.uriTemplate = tmpl
+	c.uris = newHashIndex(c.Len(), c.URI)
 	return nil
 }

@@ -22,8 +22,8 @@ func TestDefaultCatalog(t *testing.T) {
 	require.NoError(t, c.Mood.Check())
 
 	var tchaikovsky, mozart int
-	for i := range c.Tracks {
-		for _, a := range c.Tracks[i].Artists {
+	for i := range c.Len() {
+		for _, a := range c.TrackArtists(i) {
 			switch {
 			case strings.Contains(a, "Tchaikovsky"):
 				tchaikovsky++
@@ -31,7 +31,7 @@ func TestDefaultCatalog(t *testing.T) {
 				mozart++
 			}
 		}
-		row, ok := c.Lookup(c.Tracks[i].ID)
+		row, ok := c.Lookup(c.ID(i))
 		require.True(t, ok)
 		require.Equal(t, i, row, "ids are unique")
 		// A track's genre vector has unit length, so its cosine with itself is 1.
@@ -51,8 +51,8 @@ func TestDefaultSwanLake(t *testing.T) {
 	c, err := Default()
 	require.NoError(t, err)
 	var swan, post = -1, -1
-	for i := range c.Tracks {
-		tr := &c.Tracks[i]
+	for i := range c.Len() {
+		tr := c.Track(i)
 		if swan < 0 && strings.Contains(tr.Title, "Scène") && strings.Contains(tr.PrimaryArtist(), "Tchaikovsky") {
 			swan = i
 		}
@@ -68,8 +68,8 @@ func TestDefaultSwanLake(t *testing.T) {
 	assert.NotEqual(t, "classical", c.Families[c.Family[post]])
 	// The nearest Mozart track is far closer to Swan Lake than Post Malone.
 	best := float32(-1)
-	for i := range c.Tracks {
-		if c.Tracks[i].PrimaryArtist() == "Wolfgang Amadeus Mozart" {
+	for i := range c.Len() {
+		if c.PrimaryArtist(i) == "Wolfgang Amadeus Mozart" {
 			best = max(best, embed.Dot(c.Genre.Row(swan), c.Genre.Row(i)))
 		}
 	}

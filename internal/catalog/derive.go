@@ -46,24 +46,26 @@ func (d *Derived) Valid(n int) bool {
 // ExplicitEstimated reports whether row counts as explicit: flagged, or
 // unknown with an estimate at or above the threshold.
 func (c *Catalog) ExplicitEstimated(row int) bool {
-	switch c.Tracks[row].Explicit {
+	switch c.Explicit(row) {
 	case music.ExplicitYes:
 		return true
 	case music.ExplicitNo:
 		return false
 	}
-	return c.Derived.Valid(len(c.Tracks)) && c.Derived.ExplicitP[row] >= c.Derived.ExplicitCut
+	return c.Derived.Valid(c.Len()) && c.Derived.ExplicitP[row] >= c.Derived.ExplicitCut
 }
 
-// Derive computes the derived columns of c. It reads Tracks, Artist and
-// Family only.
+// Derive computes the derived columns of c. It reads the tracks, Artist
+// and Family only. It runs where a catalog is built (import, tests), over
+// AllTracks.
 func Derive(c *Catalog) Derived {
-	d := Derived{Holiday: make([]bool, len(c.Tracks))}
-	for i := range c.Tracks {
-		d.Holiday[i] = isHoliday(&c.Tracks[i])
+	ts := c.AllTracks()
+	d := Derived{Holiday: make([]bool, len(ts))}
+	for i := range ts {
+		d.Holiday[i] = isHoliday(&ts[i])
 	}
-	d.Region, d.Regions = deriveRegions(c)
-	deriveExplicit(c, &d)
+	d.Region, d.Regions = deriveRegions(c, ts)
+	deriveExplicit(c, ts, &d)
 	return d
 }
 
@@ -233,9 +235,9 @@ func (v regionVotes) best() (uint8, float64) {
 // heard in among tagged artists (weight 1, by share), and the regions of the
 // artists credited with it or sharing its albums (weight 1 each). Without
 // votes it stays unknown.
-func deriveRegions(c *Catalog) ([]uint8, []string) {
+func deriveRegions(c *Catalog, ts []music.Track) ([]uint8, []string) {
 	names := regionNames()
-	n := len(c.Tracks)
+	n := len(ts)
 	out := make([]uint8, n)
 	na := len(c.Artists)
 	if na == 0 || len(c.Artist) != n {
@@ -243,14 +245,14 @@ func deriveRegions(c *Catalog) ([]uint8, []string) {
 	}
 	artistRegion := make([]uint8, na)
 	tagged := make([]bool, na)
-	for i := range c.Tracks {
+	for i := range ts {
 		a := c.Artist[i]
-		if tagged[a] || len(c.Tracks[i].Tags) == 0 {
+		if tagged[a] || len(ts[i].Tags) == 0 {
 			continue
 		}
 		tagged[a] = true
 		v := regionVotes{}
-		for _, t := range c.Tracks[i].Tags {
+		for _, t := range ts[i].Tags {
 			if r := tagRegion(t); r != regionUnknown {
 				v[r]++
 			}
@@ -260,14 +262,14 @@ func deriveRegions(c *Catalog) ([]uint8, []string) {
 			artistRegion[a] = r
 		}
 	}
-	labelVotes := labelRegionShares(c, artistRegion, tagged)
+	labelVotes := labelRegionShares(c, ts, artistRegion, tagged)
 	artistIndex := make(map[string]int32, na)
 	for i, a := range c.Artists {
 		artistIndex[a] = int32(i)
 	}
 	albumArtists := map[uint64][]int32{}
-	for i := range c.Tracks {
-		if al := c.Tracks[i].Album; al != "" {
+	for i := range ts {
+		if al := ts[i].Album; al != "" {
 			k := hash64(NormalizeName(al))
 			if l := albumArtists[k]; len(l) < 64 && !slices.Contains(l, c.Artist[i]) {
 				albumArtists[k] = append(l, c.Artist[i])
@@ -275,7 +277,7 @@ func deriveRegions(c *Catalog) ([]uint8, []string) {
 		}
 	}
 	votes := make([]regionVotes, na)
-	for i := range c.Tracks {
+	for i := range ts {
 		a := c.Artist[i]
 		if tagged[a] {
 			continue
@@ -284,7 +286,7 @@ func deriveRegions(c *Catalog) ([]uint8, []string) {
 			votes[a] = regionVotes{}
 		}
 		v := votes[a]
-		t := &c.Tracks[i]
+		t := &ts[i]
 		for _, g := range t.Genres {
 			if r := tagRegion(g); r != regionUnknown {
 				v[r] += 2
@@ -323,14 +325,14 @@ func deriveRegions(c *Catalog) ([]uint8, []string) {
 // labelRegionShares returns, per label, the share of each region among the
 // tagged artists' tracks under it; labels spread over many regions (pop,
 // hip hop) give weak votes, regional labels strong ones.
-func labelRegionShares(c *Catalog, artistRegion []uint8, tagged []bool) map[string]regionVotes {
+func labelRegionShares(c *Catalog, ts []music.Track, artistRegion []uint8, tagged []bool) map[string]regionVotes {
 	counts := map[string]regionVotes{}
-	for i := range c.Tracks {
+	for i := range ts {
 		a := c.Artist[i]
 		if !tagged[a] {
 			continue
 		}
-		for _, g := range c.Tracks[i].Genres {
+		for _, g := range ts[i].Genres {
 			k := NormalizeTag(g)
 			if counts[k] == nil {
 				counts[k] = regionVotes{}
@@ -446,14 +448,14 @@ var (
 
 type explicitCounts struct{ yes, n float64 }
 
-func deriveExplicit(c *Catalog, d *Derived) {
-	n := len(c.Tracks)
+func deriveExplicit(c *Catalog, ts []music.Track, d *Derived) {
+	n := len(ts)
 	d.ExplicitP = make([]uint8, n)
 	byArtist := map[int32]*explicitCounts{}
 	byLabel := map[string]*explicitCounts{}
 	var all explicitCounts
 	known := func(i int) (float64, bool) {
-		switch c.Tracks[i].Explicit {
+		switch ts[i].Explicit {
 		case music.ExplicitYes:
 			return 1, true
 		case music.ExplicitNo:
@@ -462,7 +464,7 @@ func deriveExplicit(c *Catalog, d *Derived) {
 		return 0, false
 	}
 	add := func(m *explicitCounts, y float64) { m.yes += y; m.n++ }
-	for i := range c.Tracks {
+	for i := range ts {
 		y, ok := known(i)
 		if !ok {
 			continue
@@ -473,7 +475,7 @@ func deriveExplicit(c *Catalog, d *Derived) {
 			byArtist[a] = &explicitCounts{}
 		}
 		add(byArtist[a], y)
-		for _, g := range c.Tracks[i].Genres {
+		for _, g := range ts[i].Genres {
 			k := NormalizeTag(g)
 			if byLabel[k] == nil {
 				byLabel[k] = &explicitCounts{}
@@ -497,9 +499,9 @@ func deriveExplicit(c *Catalog, d *Derived) {
 		return (yes + explicitPrior*base) / (cnt + explicitPrior)
 	}
 	feats := make([][explicitFeatures]float64, n)
-	for i := range c.Tracks {
+	for i := range ts {
 		y, self := known(i)
-		t := &c.Tracks[i]
+		t := &ts[i]
 		la := logit(smoothed(byArtist[c.Artist[i]], y, self))
 		ll, nl := 0.0, 0
 		for _, g := range t.Genres {
@@ -520,11 +522,11 @@ func deriveExplicit(c *Catalog, d *Derived) {
 			boolF(hasAnyWord(title, cleanTitleWords)), speech}
 	}
 	var train, test []int
-	for i := range c.Tracks {
+	for i := range ts {
 		if _, ok := known(i); !ok {
 			continue
 		}
-		if hash64(string(c.Tracks[i].ID))%2 == 0 {
+		if hash64(string(ts[i].ID))%2 == 0 {
 			train = append(train, i)
 		} else {
 			test = append(test, i)

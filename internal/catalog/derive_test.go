@@ -61,7 +61,7 @@ func TestDeriveExplicitHeldOut(t *testing.T) {
 		if i >= 360 {
 			ex = music.ExplicitUnknown
 		}
-		c.Tracks = append(c.Tracks, music.Track{ID: music.TrackID(string(rune('A'+i%26)) + string(rune('a'+i/26))), Title: "t", Artists: []string{c.Artists[a]}, Genres: []string{"rap"}, Explicit: ex})
+		c.tracks = append(c.tracks, music.Track{ID: music.TrackID(string(rune('A'+i%26)) + string(rune('a'+i/26))), Title: "t", Artists: []string{c.Artists[a]}, Genres: []string{"rap"}, Explicit: ex})
 		c.Artist = append(c.Artist, a)
 		c.Family = append(c.Family, 0)
 	}

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"unsafe"
 
@@ -18,11 +17,13 @@ import (
 
 // Snapshot format 3: the container of container.go with the catalog's
 // sections below, each a plain array used in place from the mapped file.
-// Nothing per track is decoded: Tracks is filled with strings that point
-// into the "strings" section and with sub-slices of one shared []string per
-// list column (artists, genres, tags; distinct lists are stored once), the
-// matrices and derived columns are the mapped arrays, and the id and URI
-// indexes are sorted (FNV-1a hash, row) arrays searched by binary search.
+// Nothing per track is decoded: the track records (string ids, list ids
+// into one CSR table per list column — artists, genres, tags; distinct
+// lists stored once — and a fixed-size info record) are read in place by
+// the catalog's accessors (tracks.go), strings pointing into the "strings"
+// section; the matrices and derived columns are the mapped arrays, and the
+// id and URI indexes are sorted (FNV-1a hash, row) arrays searched by
+// binary search.
 //
 // The genre matrix is stored in float32 after the int16 round trip that
 // format 2 applied (v·32767, rounded, rows renormalised), so a catalog
@@ -179,7 +180,7 @@ func checkShapes(c *Catalog) error {
 	if c == nil || c.Tags == nil {
 		return errors.New("nil catalog")
 	}
-	n := len(c.Tracks)
+	n := c.Len()
 	if c.Genre.Rows != n || c.Genre.Cols != c.Tags.Dims() || c.Mood.Rows != n || c.Mood.Cols != MoodDims ||
 		len(c.Family) != n || len(c.Artist) != n {
 		return errors.New("catalog matrices do not match its tracks")
@@ -191,7 +192,7 @@ func encodeSnapshot(w io.Writer, c *Catalog, extra ...Section) error {
 	if err := checkShapes(c); err != nil {
 		return err
 	}
-	n := len(c.Tracks)
+	n := c.Len()
 	d := c.Derived
 	if !d.Valid(n) {
 		d = Derive(c)
@@ -209,8 +210,8 @@ func encodeSnapshot(w io.Writer, c *Catalog, extra ...Section) error {
 	strs := make([]trackStrings, n)
 	lids := make([][listColumns]uint32, n)
 	info := make([]trackInfo, n)
-	for i := range c.Tracks {
-		t := &c.Tracks[i]
+	for i := range n {
+		t := c.Track(i)
 		strs[i] = trackStrings{st.id(string(t.ID)), st.id(t.Title), st.id(t.Album), st.id(t.URI)}
 		for k, list := range [listColumns][]string{t.Artists, t.Genres, t.Tags} {
 			lids[i][k] = lists[k].id(st, list)
@@ -246,7 +247,7 @@ func encodeSnapshot(w io.Writer, c *Catalog, extra ...Section) error {
 			SectionOf("list."+listNames[k]+".off", lists[k].off),
 			SectionOf("list."+listNames[k], lists[k].items))
 	}
-	ids, uris := buildHashIndexes(c.Tracks)
+	ids, uris := buildHashIndexes(c)
 	sections = append(sections,
 		SectionOf(secTrackArtist, c.Artist),
 		SectionOf(secTrackFamily, c.Family),
@@ -328,11 +329,6 @@ func openSnapshot(b []byte, r io.ReaderAt) (*Catalog, error) {
 func openTrusted(b []byte) (*Catalog, error) { return open(b, nil, false) }
 
 func open(b []byte, r io.ReaderAt, verify bool) (*Catalog, error) {
-	// Filling Tracks writes tens of MB of string headers into a fresh
-	// object; a collection started by that allocation would scan it while
-	// it is being written (write barriers on every field) and find nothing
-	// to free. Collect after, not during.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	snap, err := parseContainer(b)
 	if err != nil {
 		return nil, err
@@ -349,8 +345,8 @@ func open(b []byte, r io.ReaderAt, verify bool) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Read once to fill Tracks or to check them: let the kernel drop their
-	// pages.
+	// Read once to check them: let the kernel drop their pages until a
+	// request reads a few records again.
 	for _, name := range []string{secIDHash, secIDRow, secURIHash, secURIRow, secStringOff, secTrackStr, secTrackLists, secTrackInfo,
 		"list.artists.off", "list.artists", "list.genres.off", "list.genres", "list.tags.off", "list.tags"} {
 		if sb, ok := snap.bytes(name); ok {
@@ -497,60 +493,46 @@ func loadTags(snap *container, st *strTable, m snapMeta, families int) (*TagSpac
 	return newTagSpace(names, embed.Matrix{Rows: nt, Cols: dims, Data: vecs}, fam), nil
 }
 
-// loadTracks fills Tracks without an allocation per track: strings point
-// into the mapping, list fields are sub-slices of one []string per column.
+// loadTracks checks the per-track sections and keeps them as c's records,
+// read in place by the accessors (tracks.go): nothing is allocated per
+// track and nothing of them is on the Go heap.
 func loadTracks(c *Catalog, snap *container, st *strTable, n int) error {
-	strs, err := sectionAs[trackStrings](snap, secTrackStr, n)
-	if err != nil {
+	r := &trackRecords{st: st}
+	var err error
+	if r.strs, err = sectionAs[trackStrings](snap, secTrackStr, n); err != nil {
 		return err
 	}
-	lids, err := sectionAs[[listColumns]uint32](snap, secTrackLists, n)
-	if err != nil {
+	if r.lists, err = sectionAs[[listColumns]uint32](snap, secTrackLists, n); err != nil {
 		return err
 	}
-	info, err := sectionAs[trackInfo](snap, secTrackInfo, n)
-	if err != nil {
+	if r.info, err = sectionAs[trackInfo](snap, secTrackInfo, n); err != nil {
 		return err
 	}
-	var arena [listColumns][]string
-	var offs [listColumns][]uint32
 	for k, name := range listNames {
-		if offs[k], arena[k], err = loadLists(snap, st, "list."+name); err != nil {
+		if r.off[k], r.items[k], err = loadLists(snap, st, "list."+name); err != nil {
 			return err
 		}
 	}
-	ns := len(st.off) - 1
-	c.Tracks = make([]music.Track, n)
-	hugePages(c.Tracks)
-	for i := range c.Tracks {
-		t := &c.Tracks[i]
-		for _, id := range strs[i] {
-			if int(id) >= ns {
+	ns := uint32(len(st.off) - 1)
+	for i := range n {
+		for _, id := range r.strs[i] {
+			if id >= ns {
 				return corrupt("section %s: track %d: string %d out of %d", secTrackStr, i, id, ns)
 			}
 		}
-		t.ID, t.Title, t.Album, t.URI = music.TrackID(st.get(strs[i][0])), st.get(strs[i][1]), st.get(strs[i][2]), st.get(strs[i][3])
-		var lists [listColumns][]string
-		for k, l := range lids[i] {
-			if int(l) >= len(offs[k])-1 {
-				return corrupt("section %s: track %d: %s list %d out of %d", secTrackLists, i, listNames[k], l, len(offs[k])-1)
-			}
-			if a, z := offs[k][l], offs[k][l+1]; z > a {
-				lists[k] = arena[k][a:z:z]
+		for k, l := range r.lists[i] {
+			if int(l) >= len(r.off[k])-1 {
+				return corrupt("section %s: track %d: %s list %d out of %d", secTrackLists, i, listNames[k], l, len(r.off[k])-1)
 			}
 		}
-		t.Artists, t.Genres, t.Tags = lists[0], lists[1], lists[2]
-		r := &info[i]
-		f := r.Features
-		t.DurationMS, t.Popularity, t.Explicit = r.DurationMS, r.Popularity, music.Explicit(r.Explicit)
-		t.Features = music.Features{Danceability: f[0], Energy: f[1], Valence: f[2], Acousticness: f[3],
-			Instrumentalness: f[4], Speechiness: f[5], Liveness: f[6], Loudness: f[7], Tempo: f[8], Key: r.Key, Mode: r.Mode}
 	}
+	c.rec = r
 	return nil
 }
 
-// loadLists returns one list column's offsets and its items as strings.
-func loadLists(snap *container, st *strTable, name string) ([]uint32, []string, error) {
+// loadLists returns one list column's offsets and its items (string ids),
+// checked.
+func loadLists(snap *container, st *strTable, name string) ([]uint32, []uint32, error) {
 	off, err := sectionAs[uint32](snap, name+".off", -1)
 	if err != nil {
 		return nil, nil, err
@@ -570,11 +552,7 @@ func loadLists(snap *container, st *strTable, name string) ([]uint32, []string, 
 	if err := checkIDs(items, len(st.off)-1, name); err != nil {
 		return nil, nil, err
 	}
-	arena := make([]string, len(items))
-	for i, id := range items {
-		arena[i] = st.get(id)
-	}
-	return off, arena, nil
+	return off, items, nil
 }
 
 func loadColumns(c *Catalog, snap *container, m snapMeta) error {
@@ -646,7 +624,7 @@ func loadIndexes(c *Catalog, snap *container) error {
 		if err != nil {
 			return err
 		}
-		if err := checkIDs(r, len(c.Tracks), x.rows); err != nil {
+		if err := checkIDs(r, c.Len(), x.rows); err != nil {
 			return err
 		}
 		if !slices.IsSorted(h) {

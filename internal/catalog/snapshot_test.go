@@ -26,8 +26,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	got, err := Load(path)
 	require.NoError(t, err)
 	require.Equal(t, c.Len(), got.Len())
-	for i := range c.Tracks {
-		a, b := c.Tracks[i], got.Tracks[i]
+	for i := range c.Len() {
+		a, b := c.Track(i), got.Track(i)
 		// NaN != NaN, so compare features through their bits.
 		assert.Equal(t, featureBits(a.Features), featureBits(b.Features))
 		a.Features, b.Features = music.Features{}, music.Features{}
@@ -44,13 +44,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	assert.Equal(t, c.MoodStd, got.MoodStd)
 	assert.Equal(t, c.Tags.Tags(), got.Tags.Tags())
 	assert.Equal(t, c.Tags.Nearest("classical", 5), got.Tags.Nearest("classical", 5))
-	for i := range got.Tracks {
+	for i := range got.Len() {
 		assert.Equal(t, got.Genre.Row(i), got.GenreDistinct.Row(int(got.GenreGroup[i])), "row %d", i)
-		r, ok := got.Lookup(c.Tracks[i].ID)
+		r, ok := got.Lookup(c.ID(i))
 		require.True(t, ok)
-		assert.Equal(t, c.Tracks[r].ID, c.Tracks[i].ID)
+		assert.Equal(t, c.ID(r), c.ID(i))
 	}
-	r, ok := got.LookupURI("file:///music/" + string(c.Tracks[3].ID) + ".ogg")
+	r, ok := got.LookupURI("file:///music/" + string(c.ID(3)) + ".ogg")
 	assert.True(t, ok)
 	assert.Equal(t, 3, r)
 	_, ok = got.Lookup("no such id")
@@ -220,10 +220,10 @@ func FuzzOpenSnapshot(f *testing.F) {
 		require.Equal(t, c.Len(), c.Genre.Rows)
 		require.Equal(t, c.Len(), c.Mood.Rows)
 		require.Len(t, c.Family, c.Len())
-		for i := range c.Tracks {
+		for i := range c.Len() {
 			require.Less(t, int(c.Family[i]), len(c.Families))
 			require.Less(t, int(c.Artist[i]), len(c.Artists))
-			c.Lookup(c.Tracks[i].ID)
+			c.Lookup(c.ID(i))
 		}
 	})
 }

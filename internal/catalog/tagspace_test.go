@@ -108,8 +108,8 @@ func TestFamilyOf(t *testing.T) {
 
 func TestTrackFamilyRules(t *testing.T) {
 	c, _ := buildExtract(t)
-	for i := range c.Tracks {
-		tr := &c.Tracks[i]
+	for i := range c.Len() {
+		tr := c.Track(i)
 		if tr.PrimaryArtist() == "Wolfgang Amadeus Mozart" || tr.PrimaryArtist() == "Pyotr Ilyich Tchaikovsky" {
 			assert.Equal(t, "classical", c.Families[c.Family[i]], tr.Title)
 		}

@@ -51,7 +51,7 @@ func TestPeerDriftCases(t *testing.T) {
 			rows: func(t *testing.T) []int {
 				return append(mixedRows(t, 120, 0.3), artistRows(c, c.Artist[mixedArtistSeed(t)])...)
 			},
-			seed: func(tb testing.TB) music.TrackID { return c.Tracks[mixedArtistSeed(tb)].ID },
+			seed: func(tb testing.TB) music.TrackID { return c.ID(mixedArtistSeed(tb)) },
 			// The embedded catalog's best mixed artist is Ja Rule, whose
 			// "r&b" tracks carry that family only through a playlist's
 			// label (his own tags are hip hop). The engine keeps two of
@@ -97,7 +97,7 @@ func TestPeerDriftCases(t *testing.T) {
 				players: player.Config{MPDAddr: map[string]string{"mpd": srv.Addr}, MPDMusicDir: map[string]string{"mpd": lib.dir}}})
 			testenv.WaitFor(t, deadline, func() bool { return e.core.State().ActivePlayer == srv.BusName }, "continuod follows mpd")
 			if !tc.coldStart {
-				tr := &lib.model.Catalog.Tracks[mustRow(t, lib.model.Catalog, seed)]
+				tr := lib.model.Catalog.Track(mustRow(t, lib.model.Catalog, seed))
 				var track map[string]dbus.Variant
 				require.NoError(t, e.call("Play", tr.PrimaryArtist()+" "+tr.Title).Store(&track))
 				require.Equal(t, string(seed), track["continuo:id"].Value(), "Play finds the seed")
@@ -131,7 +131,7 @@ func TestPeerDriftCases(t *testing.T) {
 			cat := lib.model.Catalog
 			seedArtist := cat.Artist[mustRow(t, cat, seed)]
 			others := 0
-			for r := range cat.Tracks {
+			for r := range cat.Len() {
 				if cat.Families[cat.Family[r]] == fam && cat.Artist[r] != seedArtist {
 					others++
 				}
@@ -178,8 +178,8 @@ func fewArtistRows(t *testing.T) []int {
 	for _, name := range []string{"Pyotr Ilyich Tchaikovsky", "Wolfgang Amadeus Mozart", "Metallica"} {
 		n := 0
 		norm := resolve.Normalize(name)
-		for i := range c.Tracks {
-			if n < 8 && i != seed && resolve.Normalize(c.Tracks[i].PrimaryArtist()) == norm && safeID.MatchString(string(c.Tracks[i].ID)) {
+		for i := range c.Len() {
+			if n < 8 && i != seed && resolve.Normalize(c.PrimaryArtist(i)) == norm && safeID.MatchString(string(c.ID(i))) {
 				rows = append(rows, i)
 				n++
 			}

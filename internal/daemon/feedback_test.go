@@ -104,7 +104,7 @@ func TestFeedbackOnAFullDisk(t *testing.T) {
 	e := startDaemonOn(t, daemonConfig{bus: testenv.StartBus(t), model: testModel(t), preferred: []string{"continuo_emu"}, depth: 3,
 		history: filepath.Join(fs.Dir, "history.db")})
 	ballast := fs.Fill(t)
-	ids := []string{string(e.model.Catalog.Tracks[0].ID), string(e.model.Catalog.Tracks[1].ID)}
+	ids := []string{string(e.model.Catalog.ID(0)), string(e.model.Catalog.ID(1))}
 
 	for range 20 {
 		err := e.call("Feedback", ids[0], "like").Err

@@ -108,8 +108,8 @@ func mixedRows(tb testing.TB, n int, classicalShare float64) []int {
 	c := defaultCatalog(tb)
 	classical := familyIndex(tb, c, "classical")
 	var cl, other []int
-	for i := range c.Tracks {
-		if !safeID.MatchString(string(c.Tracks[i].ID)) {
+	for i := range c.Len() {
+		if !safeID.MatchString(string(c.ID(i))) {
 			continue
 		}
 		if c.Family[i] == classical {
@@ -154,7 +154,7 @@ func newLibrary(tb testing.TB, rows []int, seconds float64, tagged bool) *librar
 	l := &library{dir: dir, seconds: seconds, lengths: map[music.TrackID]float64{}, model: drive.Model{
 		Catalog: sub,
 		Engine:  recommend.New(sub, recommend.Options{}),
-		Index:   resolve.NewIndex(sub.Tracks),
+		Index:   resolve.NewIndex(sub.AllTracks()),
 	}}
 	if tagged {
 		writeTagged(tb, l, seconds)
@@ -162,8 +162,8 @@ func newLibrary(tb testing.TB, rows []int, seconds float64, tagged bool) *librar
 	}
 	tone := filepath.Join(tb.TempDir(), "tone.ogg") // outside the music directory
 	testenv.Tone(tb, tone, seconds)
-	for i := range sub.Tracks {
-		require.NoError(tb, os.Link(tone, l.path(sub.Tracks[i].ID)))
+	for i := range sub.Len() {
+		require.NoError(tb, os.Link(tone, l.path(sub.ID(i))))
 	}
 	return l
 }
@@ -182,7 +182,7 @@ func (l *library) setLength(tb testing.TB, id music.TrackID, seconds float64) {
 func writeTagged(tb testing.TB, l *library, seconds float64) {
 	tb.Helper()
 	testenv.NeedBinaries(tb, "sox")
-	tracks := l.model.Catalog.Tracks
+	tracks := l.model.Catalog.AllTracks()
 	jobs := make(chan int)
 	errs := make(chan error, len(tracks))
 	var wg sync.WaitGroup
@@ -325,7 +325,7 @@ func (e *env) queueIDs() []music.TrackID {
 // seedID is the catalog id of the Swan Lake seed.
 func seedID(tb testing.TB) music.TrackID {
 	tb.Helper()
-	return defaultCatalog(tb).Tracks[seedRow(tb)].ID
+	return defaultCatalog(tb).ID(seedRow(tb))
 }
 
 // emuLibrary lets the emulator play the library's file:// URIs with the
@@ -337,7 +337,7 @@ func (l *library) emuLibrary() emulator.Library {
 		if !ok {
 			return emulator.Meta{}, false
 		}
-		t := &cat.Tracks[row]
+		t := cat.Track(row)
 		length := time.Duration(l.seconds * float64(time.Second))
 		if s, ok := l.lengths[t.ID]; ok {
 			length = time.Duration(s * float64(time.Second))

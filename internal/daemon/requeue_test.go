@@ -68,7 +68,7 @@ func (d queuedDrive) waitQueued(t *testing.T, what string, ok func([]music.Track
 // artist is the primary artist of a library track.
 func (d queuedDrive) artist(id music.TrackID) string {
 	row, _ := d.lib.model.Catalog.Lookup(id)
-	return d.lib.model.Catalog.Tracks[row].PrimaryArtist()
+	return d.lib.model.Catalog.PrimaryArtist(row)
 }
 
 // queueSignal waits for a PropertiesChanged whose Queue ok accepts and

@@ -55,7 +55,7 @@ func TestCompareSima(t *testing.T) {
 		cold bool
 	}{
 		{"classical seed (Swan Lake)", lib, seedID(t), false},
-		{"artist with mixed genres (" + c.Tracks[mixed].PrimaryArtist() + ")", lib, c.Tracks[mixed].ID, false},
+		{"artist with mixed genres (" + c.PrimaryArtist(mixed) + ")", lib, c.ID(mixed), false},
 		{"cold start (Swan Lake already playing)", lib, seedID(t), true},
 		{"library of few artists (Tchaikovsky, Mozart, Metallica)", few, seedID(t), false},
 	}
@@ -96,7 +96,7 @@ func describe(lib *library, id music.TrackID) string {
 	if !ok {
 		return string(id) + " (not in the catalog)"
 	}
-	tr := &c.Tracks[row]
+	tr := c.Track(row)
 	return fmt.Sprintf("%s — %s [%s; %s]", tr.PrimaryArtist(), tr.Title, lib.family(id), strings.Join(tr.Genres, ", "))
 }
 
@@ -108,8 +108,8 @@ func mixedArtistSeed(tb testing.TB) int {
 	c := defaultCatalog(tb)
 	classical := familyIndex(tb, c, "classical")
 	counts := map[int32]map[uint8][]int{}
-	for i := range c.Tracks {
-		if !safeID.MatchString(string(c.Tracks[i].ID)) || c.Artists[c.Artist[i]] == "various artists" {
+	for i := range c.Len() {
+		if !safeID.MatchString(string(c.ID(i))) || c.Artists[c.Artist[i]] == "various artists" {
 			continue
 		}
 		a := c.Artist[i]
@@ -149,8 +149,8 @@ func mixedArtistSeed(tb testing.TB) int {
 // artistRows are the rows of one artist (with plain ids).
 func artistRows(c *catalog.Catalog, artist int32) []int {
 	var rows []int
-	for i := range c.Tracks {
-		if c.Artist[i] == artist && safeID.MatchString(string(c.Tracks[i].ID)) {
+	for i := range c.Len() {
+		if c.Artist[i] == artist && safeID.MatchString(string(c.ID(i))) {
 			rows = append(rows, i)
 		}
 	}
@@ -175,7 +175,7 @@ func continuodQueue(t *testing.T, lib *library, seed music.TrackID, cold bool) [
 		players: player.Config{MPDAddr: map[string]string{"mpd": srv.Addr}, MPDMusicDir: map[string]string{"mpd": lib.dir}}})
 	testenv.WaitFor(t, deadline, func() bool { return e.core.State().ActivePlayer == srv.BusName }, "continuod follows mpd")
 	if !cold {
-		tr := &lib.model.Catalog.Tracks[mustRow(t, lib.model.Catalog, seed)]
+		tr := lib.model.Catalog.Track(mustRow(t, lib.model.Catalog, seed))
 		var track map[string]dbus.Variant
 		require.NoError(t, e.call("Play", tr.PrimaryArtist()+" "+tr.Title).Store(&track))
 		require.Equal(t, string(seed), track["continuo:id"].Value(), "Play finds the seed")

@@ -626,7 +626,7 @@ func (c *Core) view(i int) TrackView { return viewIn(c.m().Catalog, i) }
 
 // viewIn describes row i of cat.
 func viewIn(cat *catalog.Catalog, i int) TrackView {
-	t := &cat.Tracks[i]
+	t := cat.Track(i)
 	genres := make([]string, 0, len(t.Genres)+len(t.Tags))
 	for _, g := range append(t.Genres[:len(t.Genres):len(t.Genres)], t.Tags...) {
 		if !slices.Contains(genres, g) {

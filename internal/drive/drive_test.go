@@ -44,7 +44,7 @@ func TestMatchMapsPlayerTracksToTheCatalog(t *testing.T) {
 	require.NoError(t, err)
 	c := New(Options{Model: m, Logger: zerolog.Nop()})
 	row := m.Index.Search("tchaikovsky swan lake scene", 1)[0].Row
-	tr := m.Catalog.Tracks[row]
+	tr := m.Catalog.Track(row)
 	cases := []struct {
 		name string
 		meta mpris.TrackMeta

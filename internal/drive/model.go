@@ -56,6 +56,6 @@ func WriteSnapshot(path string, c *catalog.Catalog) error {
 	if err != nil {
 		return err
 	}
-	extra = append(extra, resolve.Sections(resolve.NewIndex(c.Tracks))...)
+	extra = append(extra, resolve.Sections(resolve.NewIndex(c.AllTracks()))...)
 	return catalog.WriteSnapshot(path, c, extra...)
 }

@@ -56,11 +56,11 @@ func (c *Core) suggest(cands []resolve.Candidate) string {
 // Marley & The Wailers", "jazz".
 func (c *Core) describe(cand resolve.Candidate) string {
 	if cand.Kind == resolve.KindTrack && cand.Row >= 0 {
-		t := &c.m().Catalog.Tracks[cand.Row]
-		if a := t.PrimaryArtist(); a != "" {
-			return t.Title + " by " + a
+		cat := c.m().Catalog
+		if a := cat.PrimaryArtist(cand.Row); a != "" {
+			return cat.Title(cand.Row) + " by " + a
 		}
-		return t.Title
+		return cat.Title(cand.Row)
 	}
 	return cand.Label
 }
@@ -108,8 +108,7 @@ func anchorOf(m *Model, cand resolve.Candidate, row int) *recommend.Anchor {
 		a.Rows = []int{row}
 	}
 	if cand.Kind == resolve.KindArtist && cand.Row >= 0 {
-		t := &m.Catalog.Tracks[cand.Row]
-		if resolve.Normalize(t.PrimaryArtist()) == cand.Artist {
+		if resolve.Normalize(m.Catalog.PrimaryArtist(cand.Row)) == cand.Artist {
 			a.Artist = m.Catalog.Artist[cand.Row]
 		}
 	}
@@ -164,7 +163,7 @@ func (st *state) firstRow(ctx context.Context, m *Model, cand resolve.Candidate,
 		}
 		return -1, fmt.Errorf("start %s: %w", cand.Kind, err)
 	}
-	if m.Catalog.Tracks[p.Row].URI == "" {
+	if m.Catalog.URI(p.Row) == "" {
 		return -1, music.Errorf(music.KindNotFound, "the chosen track has no playable URI (set catalog.uri_template)")
 	}
 	return p.Row, nil

@@ -3,6 +3,7 @@ package drive
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -36,10 +37,12 @@ func kidsModel(t *testing.T, explicit ...int) Model {
 	require.NoError(t, err)
 	cat := def.Clone()
 	require.NoError(t, catalog.ApplyURITemplate(cat, "emu:///{id}"))
+	tracks := slices.Clone(cat.AllTracks())
 	for _, r := range explicit {
-		cat.Tracks[r].Explicit = music.ExplicitYes
+		tracks[r].Explicit = music.ExplicitYes
 	}
-	return Model{Catalog: cat, Engine: recommend.New(cat, recommend.Options{}), Index: resolve.NewIndex(cat.Tracks)}
+	cat = cat.WithTracks(tracks)
+	return Model{Catalog: cat, Engine: recommend.New(cat, recommend.Options{}), Index: resolve.NewIndex(tracks)}
 }
 
 // songWithVersions finds a row of the default catalog that has other
@@ -48,7 +51,7 @@ func songWithVersions(t *testing.T) (int, []int) {
 	t.Helper()
 	m, err := LoadModel("", "")
 	require.NoError(t, err)
-	for r := range m.Catalog.Tracks {
+	for r := range m.Catalog.Len() {
 		if v := m.Index.Versions(r); len(v) > 0 {
 			return r, v
 		}
@@ -132,7 +135,7 @@ func TestPlayKeepsTheAnchor(t *testing.T) {
 	v, err := st.playRequest(ctx, bob)
 	require.NoError(t, err)
 	assert.Equal(t, "artist", v.Match)
-	assert.Equal(t, []string{m.Catalog.Tracks[bob.Row].URI}, started.uris)
+	assert.Equal(t, []string{m.Catalog.URI(bob.Row)}, started.uris)
 	require.NotNil(t, st.anchor)
 	assert.Equal(t, "artist", st.anchor.Kind)
 	assert.Equal(t, m.Catalog.Artist[bob.Row], st.anchor.Artist)

@@ -55,7 +55,7 @@ func (st *state) requeue(ctx context.Context, liked music.TrackID) {
 		return
 	}
 	target := st.entries(picks)
-	if i := slices.IndexFunc(old, func(q queuedTrack) bool { return st.c.m().Catalog.Tracks[q.row].ID == liked }); i >= 0 {
+	if i := slices.IndexFunc(old, func(q queuedTrack) bool { return st.c.m().Catalog.ID(q.row) == liked }); i >= 0 {
 		target = slices.Insert(target, min(i, len(target)), old[i])
 		target = target[:min(len(target), st.depth)]
 	}
@@ -65,7 +65,7 @@ func (st *state) requeue(ctx context.Context, liked music.TrackID) {
 	}
 	for i := range keep {
 		st.queue[i] = target[i]
-		st.recordReason(st.c.m().Catalog.Tracks[target[i].row].ID, target[i].reason)
+		st.recordReason(st.c.m().Catalog.ID(target[i].row), target[i].reason)
 	}
 	if !st.takeBack(ctx, rm, keep) {
 		st.refill(ctx)

@@ -344,10 +344,10 @@ func (st *state) endCurrent(outcome music.Outcome) (music.PlayEvent, bool) {
 		ev.Artist = cur.meta.Artists[0]
 	}
 	if cur.row >= 0 {
-		t := &st.c.m().Catalog.Tracks[cur.row]
-		ev.TrackID = t.ID
-		ev.Artist = t.PrimaryArtist()
-		st.heard = st.heard.add(t.ID, st.now())
+		cat := st.c.m().Catalog
+		ev.TrackID = cat.ID(cur.row)
+		ev.Artist = cat.PrimaryArtist(cur.row)
+		st.heard = st.heard.add(ev.TrackID, st.now())
 	}
 	st.played = appendWindow(st.played, recommend.Played{Row: cur.row, Genres: cur.meta.Genres, Outcome: outcome})
 	return ev, true
@@ -636,15 +636,15 @@ func (st *state) request(ctx context.Context, seed music.TrackID, n int, o Recom
 	req.Now = st.now()
 	req.Heard = st.heard.ids(req.Now)
 	if st.cur != nil && st.cur.row >= 0 {
-		req.Heard = append(req.Heard, st.c.m().Catalog.Tracks[st.cur.row].ID)
+		req.Heard = append(req.Heard, st.c.m().Catalog.ID(st.cur.row))
 	}
 	st.applyVehicle(&req)
 	req.Exclude = append(req.Exclude, o.Exclude...)
 	for _, q := range st.queue {
-		req.Exclude = append(req.Exclude, st.c.m().Catalog.Tracks[q.row].ID)
+		req.Exclude = append(req.Exclude, st.c.m().Catalog.ID(q.row))
 	}
 	if st.cur != nil && st.cur.row >= 0 {
-		req.Exclude = append(req.Exclude, st.c.m().Catalog.Tracks[st.cur.row].ID)
+		req.Exclude = append(req.Exclude, st.c.m().Catalog.ID(st.cur.row))
 	}
 	return req, nil
 }
@@ -654,7 +654,7 @@ func (st *state) play(ctx context.Context, row int) (TrackView, error) {
 	if st.enq == nil {
 		return TrackView{}, music.Errorf(music.KindNoPlayer, "no MPRIS player is running")
 	}
-	uri := st.c.m().Catalog.Tracks[row].URI
+	uri := st.c.m().Catalog.URI(row)
 	cctx, cancel := context.WithTimeout(ctx, st.c.opts.CallTimeout)
 	defer cancel()
 	st.finishCurrent(ctx, "")
@@ -712,7 +712,7 @@ func (st *state) rank(ctx context.Context, n int) ([]recommend.Pick, error) {
 func (st *state) entries(picks []recommend.Pick) []queuedTrack {
 	out := make([]queuedTrack, 0, len(picks))
 	for _, p := range picks {
-		if uri := st.c.m().Catalog.Tracks[p.Row].URI; uri != "" {
+		if uri := st.c.m().Catalog.URI(p.Row); uri != "" {
 			out = append(out, queuedTrack{row: p.Row, uri: uri, score: p.Score, reason: p.Reason})
 		}
 	}
@@ -744,7 +744,7 @@ func (st *state) enqueue(ctx context.Context, tracks []queuedTrack) bool {
 			}
 		}
 		st.queue = append(st.queue, q)
-		st.recordReason(st.c.m().Catalog.Tracks[q.row].ID, q.reason)
+		st.recordReason(st.c.m().Catalog.ID(q.row), q.reason)
 		added = true
 	}
 	return added
@@ -837,7 +837,7 @@ func (st *state) remap(m *Model) {
 		if row < 0 {
 			return -1
 		}
-		r, ok := m.Catalog.Lookup(old.Tracks[row].ID)
+		r, ok := m.Catalog.Lookup(old.ID(row))
 		if !ok {
 			return -1
 		}
@@ -845,7 +845,7 @@ func (st *state) remap(m *Model) {
 	}
 	for i := range st.played {
 		if st.played[i].Row >= 0 && st.played[i].Genres == nil {
-			st.played[i].Genres = old.Tracks[st.played[i].Row].Genres
+			st.played[i].Genres = old.TrackGenres(st.played[i].Row)
 		}
 		st.played[i].Row = conv(st.played[i].Row)
 	}

@@ -66,7 +66,7 @@ func (st *state) applyTrip(req *recommend.Request) {
 		return // a zero Trip is exactly no trip
 	}
 	if n := len(st.queue); n > 0 {
-		t.AfterID = st.c.m().Catalog.Tracks[st.queue[n-1].row].ID
+		t.AfterID = st.c.m().Catalog.ID(st.queue[n-1].row)
 	}
 	req.Trip = t
 }
@@ -79,7 +79,7 @@ func (st *state) ahead() time.Duration {
 		d = max(st.cur.meta.Length-st.cur.reached(st.now()), 0)
 	}
 	for _, q := range st.queue {
-		d += time.Duration(st.c.m().Catalog.Tracks[q.row].DurationMS) * time.Millisecond
+		d += time.Duration(st.c.m().Catalog.DurationMS(q.row)) * time.Millisecond
 	}
 	return d
 }

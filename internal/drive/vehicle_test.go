@@ -29,8 +29,8 @@ func TestRefillRequestCarriesTheContext(t *testing.T) {
 	queued := 1
 	curLen := 4 * time.Minute
 	st.cur = &current{meta: mpris.TrackMeta{Length: curLen}, row: cur, started: t0, posAt: t0, rate: 1, playing: true}
-	st.queue = []queuedTrack{{row: queued, uri: m.Catalog.Tracks[queued].URI}}
-	queuedLen := time.Duration(m.Catalog.Tracks[queued].DurationMS) * time.Millisecond
+	st.queue = []queuedTrack{{row: queued, uri: m.Catalog.URI(queued)}}
+	queuedLen := time.Duration(m.Catalog.DurationMS(queued)) * time.Millisecond
 
 	refill := func() recommend.Request {
 		req, err := st.request(ctx, "", 2, RecommendOptions{})
@@ -50,7 +50,7 @@ func TestRefillRequestCarriesTheContext(t *testing.T) {
 	assert.InDelta(t, wantLeft, req.Trip.MinutesLeft, 1e-9)
 	assert.Equal(t, vehicle.StepJam, req.Trip.MaxEnergyStep)
 	assert.Equal(t, "the traffic jam", req.Trip.Why)
-	assert.Equal(t, m.Catalog.Tracks[queued].ID, req.Trip.AfterID, "the first pick follows the last queued track")
+	assert.Equal(t, m.Catalog.ID(queued), req.Trip.AfterID, "the first pick follows the last queued track")
 	assert.Contains(t, req.Steer.Conditions, incar.Condition{Factor: incar.FactorTraffic, Level: "traffic jam"})
 	assert.Same(t, incar.Default(), req.Steer.Model)
 	assert.False(t, req.Explicit, "children aboard")

@@ -110,7 +110,7 @@ func repeats(c *catalog.Catalog, rows []int) (sameWork, exact int) {
 	seenRow := map[int]bool{}
 	seenPiece := map[string]bool{}
 	for _, r := range rows {
-		t := &c.Tracks[r]
+		t := c.Track(r)
 		p := PieceKey(t.Title, t.Artists)
 		switch {
 		case seenRow[r]:
@@ -134,7 +134,7 @@ func untaggedShare(c *catalog.Catalog, rows []int) float64 {
 func countIf(c *catalog.Catalog, rows []int, pred func(t *music.Track) bool) int {
 	n := 0
 	for _, r := range rows {
-		if pred(&c.Tracks[r]) {
+		if t := c.Track(r); pred(&t) {
 			n++
 		}
 	}

@@ -27,10 +27,10 @@ type tiny struct {
 
 func tinyCatalog(tracks []tiny) *catalog.Catalog {
 	n := len(tracks)
-	c := &catalog.Catalog{
-		Tracks: make([]music.Track, n), Genre: embed.NewMatrix(n, 2), Mood: embed.NewMatrix(n, catalog.MoodDims),
-		Artist: make([]int32, n), Family: make([]uint8, n), Families: []string{"jazz", "rock"},
-	}
+	ts := make([]music.Track, n) // filled below
+	c := catalog.NewCatalog(ts)
+	c.Genre, c.Mood = embed.NewMatrix(n, 2), embed.NewMatrix(n, catalog.MoodDims)
+	c.Artist, c.Family, c.Families = make([]int32, n), make([]uint8, n), []string{"jazz", "rock"}
 	for d := range catalog.MoodDims {
 		c.MoodStd[d] = 1
 	}
@@ -49,7 +49,7 @@ func tinyCatalog(tracks []tiny) *catalog.Catalog {
 		if t.tagged {
 			tr.Tags = []string{"some tag"}
 		}
-		c.Tracks[i], c.Artist[i], c.Family[i] = tr, a, uint8(t.family)
+		ts[i], c.Artist[i], c.Family[i] = tr, a, uint8(t.family)
 		c.Genre.Row(i)[t.family] = 1
 		c.Mood.Row(i)[catalog.MoodEnergy] = t.energy
 	}

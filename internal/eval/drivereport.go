@@ -102,7 +102,7 @@ func (a *driveAcc) add(c *catalog.Catalog, d *DriveState, length int) {
 	if !hit {
 		miss := Miss{Kind: r.Kind, Query: r.Query, Named: r.Named, Absent: r.Absent}
 		if len(d.Rows) > 0 {
-			t := &c.Tracks[d.Rows[0]]
+			t := c.Track(d.Rows[0])
 			miss.Got = t.Title + " — " + t.PrimaryArtist()
 		}
 		a.m.Misses = append(a.m.Misses, miss)

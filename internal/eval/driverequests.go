@@ -74,7 +74,7 @@ func (r *DriveRequest) Hit(c *catalog.Catalog, row int) bool {
 	if row < 0 || row >= c.Len() {
 		return false
 	}
-	t := &c.Tracks[row]
+	t := c.Track(row)
 	switch r.Kind {
 	case KindTrack:
 		return r.artists[c.Artist[row]] && PieceKey(t.Title, t.Artists) == r.piece
@@ -307,8 +307,8 @@ func (b *requestBuilder) labelRows(key string) []int {
 	if b.byLabel == nil {
 		b.byLabel = map[string][]int{}
 		keys := map[string]string{} // raw label → key: labels repeat, folding is not free
-		for i := range b.c.Tracks {
-			for _, g := range b.c.Tracks[i].Genres {
+		for i := range b.c.Len() {
+			for _, g := range b.c.TrackGenres(i) {
 				k, ok := keys[g]
 				if !ok {
 					k = catalog.NormalizeTag(g)
@@ -392,9 +392,9 @@ func (b *requestBuilder) sampleTracks(n int, out *[]DriveRequest) {
 	var cands []int
 	for _, minPop := range []int8{50, 30, -1} {
 		cands = cands[:0]
-		for i := range c.Tracks {
-			t := &c.Tracks[i]
-			if t.Popularity >= minPop && !IsHoliday(t) && !isVarious(t.PrimaryArtist()) && len(CleanTitle(t.Title)) > 1 {
+		for i := range c.Len() {
+			t := c.Track(i)
+			if t.Popularity >= minPop && !IsHoliday(&t) && !isVarious(t.PrimaryArtist()) && len(CleanTitle(t.Title)) > 1 {
 				cands = append(cands, i)
 			}
 		}
@@ -403,16 +403,16 @@ func (b *requestBuilder) sampleTracks(n int, out *[]DriveRequest) {
 		}
 	}
 	best := map[string]int8{} // piece → highest popularity
-	for i := range c.Tracks {
-		k := PieceKey(c.Tracks[i].Title, c.Tracks[i].Artists)
-		best[k] = max(best[k], c.Tracks[i].Popularity)
+	for i := range c.Len() {
+		k := PieceKey(c.Title(i), c.TrackArtists(i))
+		best[k] = max(best[k], c.Popularity(i))
 	}
 	groups := byFamily(c, cands, func(r int) int { return int(c.Family[r]) })
 	for _, g := range groups {
 		b.rng.Shuffle(len(g), func(i, j int) { g[i], g[j] = g[j], g[i] })
 	}
 	roundRobin(groups, func(row int) bool {
-		t := &c.Tracks[row]
+		t := c.Track(row)
 		title := CleanTitle(t.Title)
 		piece := PieceKey(t.Title, t.Artists)
 		q := strings.ToLower(t.PrimaryArtist() + " " + title)
@@ -443,7 +443,7 @@ func (b *requestBuilder) sampleArtists(n int, out *[]DriveRequest) {
 	slices.SortFunc(all, func(x, y artist) int { return cmp.Or(cmp.Compare(y.pop, x.pop), cmp.Compare(x.idx, y.idx)) })
 	groups := byFamily(c, all, func(a artist) int { return majorityFamily(c, a.rows) })
 	roundRobin(groups, func(a artist) bool {
-		name := c.Tracks[mostPopular(c, a.rows)].PrimaryArtist()
+		name := c.PrimaryArtist(mostPopular(c, a.rows))
 		r := DriveRequest{Kind: KindArtist, Query: strings.ToLower(name), artists: map[int32]bool{a.idx: true}}
 		b.add(b.anchored(r, a.rows), out)
 		return len(*out) >= n
@@ -463,9 +463,9 @@ func (b *requestBuilder) sampleAlbums(n int, out *[]DriveRequest) {
 	}
 	groups := map[string]*album{}
 	var all []*album
-	for i := range c.Tracks {
-		k := AlbumKey(c.Tracks[i].Album)
-		if k == "" || k == c.Artists[c.Artist[i]] || isCompilation(k) || isVarious(c.Tracks[i].PrimaryArtist()) {
+	for i := range c.Len() {
+		k := AlbumKey(c.Album(i))
+		if k == "" || k == c.Artists[c.Artist[i]] || isCompilation(k) || isVarious(c.PrimaryArtist(i)) {
 			continue
 		}
 		id := fmt.Sprint(c.Artist[i], "\x00", k)
@@ -482,7 +482,7 @@ func (b *requestBuilder) sampleAlbums(n int, out *[]DriveRequest) {
 	slices.SortStableFunc(all, func(x, y *album) int { return cmp.Compare(y.pop, x.pop) })
 	fam := byFamily(c, all, func(a *album) int { return majorityFamily(c, a.rows) })
 	roundRobin(fam, func(a *album) bool {
-		name := strings.Join(strings.Fields(dropBracketed(c.Tracks[a.rows[0]].Album)), " ")
+		name := strings.Join(strings.Fields(dropBracketed(c.Album(a.rows[0]))), " ")
 		r := DriveRequest{Kind: KindAlbum, Query: strings.ToLower(name), artists: map[int32]bool{a.artist: true},
 			album: a.key, work: strings.Fields(PieceKey(name, nil))}
 		b.add(b.anchored(r, a.rows), out)
@@ -531,7 +531,7 @@ func isCompilation(albumKey string) bool {
 func distinctPieces(c *catalog.Catalog, rows []int) int {
 	m := map[string]bool{}
 	for _, r := range rows {
-		m[PieceKey(c.Tracks[r].Title, c.Tracks[r].Artists)] = true
+		m[PieceKey(c.Title(r), c.TrackArtists(r))] = true
 	}
 	return len(m)
 }
@@ -540,7 +540,7 @@ func distinctPieces(c *catalog.Catalog, rows []int) int {
 func topPopularity(c *catalog.Catalog, rows []int, k int) int {
 	p := make([]int, len(rows))
 	for i, r := range rows {
-		p[i] = max(int(c.Tracks[r].Popularity), 0)
+		p[i] = max(int(c.Popularity(r)), 0)
 	}
 	slices.Sort(p)
 	s := 0
@@ -553,7 +553,7 @@ func topPopularity(c *catalog.Catalog, rows []int, k int) int {
 func mostPopular(c *catalog.Catalog, rows []int) int {
 	best := rows[0]
 	for _, r := range rows {
-		if c.Tracks[r].Popularity > c.Tracks[best].Popularity {
+		if c.Popularity(r) > c.Popularity(best) {
 			best = r
 		}
 	}

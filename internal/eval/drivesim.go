@@ -51,7 +51,7 @@ func DriveBaselines(c *catalog.Catalog) []DriveMethod {
 			}
 			keep := rows[:0]
 			for _, r := range rows {
-				if !explicitKnown(&c.Tracks[r]) && len(keep) < n {
+				if c.Explicit(r) != music.ExplicitYes && len(keep) < n {
 					keep = append(keep, r)
 				}
 			}

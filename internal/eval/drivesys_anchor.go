@@ -45,7 +45,7 @@ type DriveSystem struct {
 
 // NewDriveSystem indexes c for request understanding.
 func NewDriveSystem(c *catalog.Catalog) *DriveSystem {
-	return &DriveSystem{cat: c, ix: resolve.NewIndex(c.Tracks)}
+	return &DriveSystem{cat: c, ix: resolve.NewIndex(c.AllTracks())}
 }
 
 // Understand is Play's reading of a request.
@@ -109,7 +109,7 @@ func engineRequest(c *catalog.Catalog, d *DriveState, n int) recommend.Request {
 		Anchor: d.Intent.Anchor, Now: d.Now}
 	from := max(len(d.Rows)-sessionWindow, 0)
 	for i, r := range d.Rows {
-		id := c.Tracks[r].ID
+		id := c.ID(r)
 		req.Heard = append(req.Heard, id)
 		if i < from {
 			continue

@@ -102,11 +102,11 @@ func Baselines(c *catalog.Catalog) []Method {
 		byPop[i] = i
 	}
 	slices.SortStableFunc(byPop, func(a, b int) int {
-		return cmp.Compare(c.Tracks[b].Popularity, c.Tracks[a].Popularity)
+		return cmp.Compare(c.Popularity(b), c.Popularity(a))
 	})
 	byLabel := map[string][]int{}
-	for i := range c.Tracks {
-		if g := c.Tracks[i].Genres; len(g) > 0 {
+	for i := range c.Len() {
+		if g := c.TrackGenres(i); len(g) > 0 {
 			byLabel[g[0]] = append(byLabel[g[0]], i)
 		}
 	}
@@ -150,10 +150,10 @@ func Baselines(c *catalog.Catalog) []Method {
 		}},
 		{Name: "genre-random", Recommend: func(q Query) ([]int, error) {
 			last := lastContext(q)
-			if last < 0 || len(c.Tracks[last].Genres) == 0 {
+			if last < 0 || len(c.TrackGenres(last)) == 0 {
 				return random(q, nil), nil
 			}
-			return random(q, byLabel[c.Tracks[last].Genres[0]]), nil
+			return random(q, byLabel[c.TrackGenres(last)[0]]), nil
 		}},
 	}
 }
@@ -216,13 +216,12 @@ func SampleSeeds(c *catalog.Catalog, n int, seed uint64) []int {
 // the famous "Scène" (Act 2, No. 10), then the most popular.
 func FindSwanLake(c *catalog.Catalog) (int, bool) {
 	best, bestScore := -1, -1
-	for i := range c.Tracks {
-		t := &c.Tracks[i]
-		title := strings.ToLower(t.Title)
-		if !strings.Contains(title, "swan lake") || !strings.Contains(strings.ToLower(strings.Join(t.Artists, " ")), "tchaikovsky") {
+	for i := range c.Len() {
+		title := strings.ToLower(c.Title(i))
+		if !strings.Contains(title, "swan lake") || !strings.Contains(strings.ToLower(strings.Join(c.TrackArtists(i), " ")), "tchaikovsky") {
 			continue
 		}
-		s := int(t.Popularity) + 1
+		s := int(c.Popularity(i)) + 1
 		if strings.Contains(title, "scène") || strings.Contains(title, "scene") {
 			s += 1000
 		}
@@ -347,7 +346,7 @@ func seeded(c *catalog.Catalog, m Method, seeds []int, opts Options) (Metrics, e
 			}
 			fromSeed.add(moodDist(c, s, p))
 			gcos.add(cosine(c.Genre.Row(s), c.Genre.Row(p)))
-			label.add(b2f(shareLabel(c.Tracks[s].Genres, c.Tracks[p].Genres)))
+			label.add(b2f(shareLabel(c.TrackGenres(s), c.TrackGenres(p))))
 		}
 		for i := 1; i < len(picks); i++ {
 			step.add(moodDist(c, picks[i-1], picks[i]))

@@ -119,9 +119,11 @@ func TestFindSwanLake(t *testing.T) {
 	c := synthcat.Clustered(20, 8)
 	_, ok := eval.FindSwanLake(c)
 	assert.False(t, ok)
-	c.Tracks[3].Title, c.Tracks[3].Artists = "Swan Lake, Op. 20: Act I: Waltz", []string{"Pyotr Ilyich Tchaikovsky"}
-	c.Tracks[9].Title, c.Tracks[9].Artists = "Swan Lake, Op. 20, Act 2: No. 10, Scène. Moderato", []string{"Pyotr Ilyich Tchaikovsky", "LSO"}
-	c.Tracks[12].Title, c.Tracks[12].Artists = "Swan Lake Scene (cover)", []string{"Someone Else"}
+	ts := slices.Clone(c.AllTracks())
+	ts[3].Title, ts[3].Artists = "Swan Lake, Op. 20: Act I: Waltz", []string{"Pyotr Ilyich Tchaikovsky"}
+	ts[9].Title, ts[9].Artists = "Swan Lake, Op. 20, Act 2: No. 10, Scène. Moderato", []string{"Pyotr Ilyich Tchaikovsky", "LSO"}
+	ts[12].Title, ts[12].Artists = "Swan Lake Scene (cover)", []string{"Someone Else"}
+	c = c.WithTracks(ts)
 	row, ok := eval.FindSwanLake(c)
 	require.True(t, ok)
 	assert.Equal(t, 9, row)

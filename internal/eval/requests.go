@@ -66,18 +66,18 @@ func RunRequests(ctx context.Context, examples []request.Example, folds int, cat
 
 func catalogRequests(examples []request.Example, cat *catalog.Catalog) *CatalogRequestScores {
 	artists, titles := map[string]bool{}, map[string]bool{}
-	for i := range cat.Tracks {
-		titles[resolve.Normalize(cat.Tracks[i].Title)] = true
-		for _, a := range cat.Tracks[i].Artists {
+	for i := range cat.Len() {
+		titles[resolve.Normalize(cat.Title(i))] = true
+		for _, a := range cat.TrackArtists(i) {
 			artists[resolve.Normalize(a)] = true
 		}
 	}
-	ix := resolve.NewIndex(cat.Tracks)
+	ix := resolve.NewIndex(cat.AllTracks())
 	table, err := resolve.DefaultArtistTags()
 	if err != nil {
 		table = nil // a nil table knows no one: the count stays 0
 	}
-	s := &CatalogRequestScores{CatalogTracks: len(cat.Tracks)}
+	s := &CatalogRequestScores{CatalogTracks: cat.Len()}
 	for _, ex := range examples {
 		var artist, track string
 		for _, sp := range ex.Spans() {
@@ -103,7 +103,7 @@ func catalogRequests(examples []request.Example, cat *catalog.Catalog) *CatalogR
 			}
 		case track != "" && titles[track]:
 			s.TrackKnown++
-			if top := first(ix, ex.Text); top >= 0 && resolve.Normalize(cat.Tracks[top].Title) == track {
+			if top := first(ix, ex.Text); top >= 0 && resolve.Normalize(cat.Title(top)) == track {
 				s.TrackRight++
 			}
 		}
@@ -127,7 +127,7 @@ func first(ix *resolve.Index, text string) int {
 }
 
 func hasArtist(cat *catalog.Catalog, row int, artist string) bool {
-	for _, a := range cat.Tracks[row].Artists {
+	for _, a := range cat.TrackArtists(row) {
 		if resolve.Normalize(a) == artist {
 			return true
 		}

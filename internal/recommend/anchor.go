@@ -236,16 +236,16 @@ func (e *Engine) Start(a *Anchor, req Request) (Pick, error) {
 		}
 		row, ok := e.cleanVersion(a.Rows[0], &req)
 		if !ok {
-			return Pick{}, music.Errorf(music.KindNotFound, "%q is explicit and has no clean version in the catalog", e.cat.Tracks[a.Rows[0]].Title)
+			return Pick{}, music.Errorf(music.KindNotFound, "%q is explicit and has no clean version in the catalog", e.cat.Title(a.Rows[0]))
 		}
-		return Pick{Row: row, Score: 1, Reason: "asked for: " + anchorLabel(&e.cat.Tracks[row])}, nil
+		return Pick{Row: row, Score: 1, Reason: "asked for: " + anchorLabel(e.cat, row)}, nil
 	case AnchorArtist, AnchorAlbum:
 		rows := a.Rows
 		if a.Kind == AnchorArtist && a.Artist >= 0 && int(a.Artist) < len(e.cat.Artists) {
 			rows = e.rowsOfArtist(a.Artist)
 		}
 		if row := e.representative(rows, &req); row >= 0 {
-			return Pick{Row: row, Score: 1, Reason: "asked for " + labelOr(a, e.cat.Tracks[row].PrimaryArtist()) + ": one of their best-known tracks"}, nil
+			return Pick{Row: row, Score: 1, Reason: "asked for " + labelOr(a, e.cat.PrimaryArtist(row)) + ": one of their best-known tracks"}, nil
 		}
 		return Pick{}, music.Errorf(music.KindNotFound, "no playable track for %q", a.Label)
 	case AnchorGenre:
@@ -363,7 +363,7 @@ func (e *Engine) representative(rows []int, req *Request) int {
 	normalize(centre)
 	heard := e.heardRows(req)
 	return e.bestRow(rows, func(r int) float32 {
-		return popularity(&e.cat.Tracks[r]) + 0.5*dot(e.genreRow(r), centre) - e.untaggedCost(r)
+		return popularity(e.cat.Popularity(r)) + 0.5*dot(e.genreRow(r), centre) - e.untaggedCost(r)
 	}, req, heard)
 }
 
@@ -380,8 +380,8 @@ func (e *Engine) genreStart(a *Anchor, req *Request) int {
 		want[catalog.NormalizeTag(g)] = true
 	}
 	var labelled []int
-	for i := range e.cat.Tracks {
-		for _, g := range e.cat.Tracks[i].Genres {
+	for i := range e.n {
+		for g := range e.cat.EachGenre(i) {
 			if want[catalog.NormalizeTag(g)] {
 				labelled = append(labelled, i)
 				break
@@ -399,7 +399,7 @@ func (e *Engine) genreStart(a *Anchor, req *Request) int {
 	score := func(r int) float32 {
 		m := e.cat.Mood.Row(r)
 		atypical := abs32(m[catalog.MoodEnergy]-mE) + abs32(m[catalog.MoodValence]-mV)
-		return popularity(&e.cat.Tracks[r]) + 2*dot(e.genreRow(r), vec) - 4*e.untaggedCost(r) - 0.3*atypical
+		return popularity(e.cat.Popularity(r)) + 2*dot(e.genreRow(r), vec) - 4*e.untaggedCost(r) - 0.3*atypical
 	}
 	heard := e.heardRows(req)
 	if r := e.bestRow(labelled, score, req, heard); r >= 0 {
@@ -434,11 +434,11 @@ func (e *Engine) untaggedCost(r int) float32 {
 	return 0
 }
 
-func popularity(t *music.Track) float32 {
-	if t.Popularity < 0 {
+func popularity(p int8) float32 {
+	if p < 0 {
 		return 0.3
 	}
-	return float32(t.Popularity) / 100
+	return float32(p) / 100
 }
 
 func abs32(x float32) float32 { return max(x, -x) }

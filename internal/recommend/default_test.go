@@ -26,8 +26,8 @@ func defaultCatalog(t *testing.T) *catalog.Catalog {
 // swanLakeScene finds the famous Act 2 Scène (Tchaikovsky) in the catalog.
 func swanLakeScene(t *testing.T, c *catalog.Catalog) int {
 	t.Helper()
-	for i := range c.Tracks {
-		tr := &c.Tracks[i]
+	for i := range c.Len() {
+		tr := c.Track(i)
 		title := strings.ToLower(tr.Title)
 		if strings.Contains(title, "swan lake") && strings.Contains(title, "scene") &&
 			strings.Contains(strings.ToLower(tr.PrimaryArtist()), "tchaikovsky") {
@@ -50,7 +50,7 @@ func TestDefaultCatalogSwanLake(t *testing.T) {
 			require.Len(t, ps, 10)
 			artists := map[int32]bool{}
 			for _, p := range ps {
-				assert.Equal(t, "classical", c.Families[c.Family[p.Row]], "%s by %s", c.Tracks[p.Row].Title, c.Tracks[p.Row].PrimaryArtist())
+				assert.Equal(t, "classical", c.Families[c.Family[p.Row]], "%s by %s", c.Title(p.Row), c.PrimaryArtist(p.Row))
 				artists[c.Artist[p.Row]] = true
 			}
 			assert.GreaterOrEqual(t, len(artists), 7, "distinct artists")
@@ -116,7 +116,7 @@ func TestDefaultCatalogColdStart(t *testing.T) {
 	assert.GreaterOrEqual(t, countFamily(c, a, c.Family[a[0].Row]), 9)
 	assert.LessOrEqual(t, maxPerArtistIn10(c, a), 2)
 	for _, p := range a {
-		assert.NotEqual(t, music.ExplicitYes, c.Tracks[p.Row].Explicit)
+		assert.NotEqual(t, music.ExplicitYes, c.Explicit(p.Row))
 	}
 }
 
@@ -128,8 +128,8 @@ func TestFewArtistsLibraryStaysCoherent(t *testing.T) {
 	var rows []int
 	for _, name := range []string{"Pyotr Ilyich Tchaikovsky", "Wolfgang Amadeus Mozart", "Metallica"} {
 		n := 0
-		for i := range c.Tracks {
-			if n < 8 && c.Tracks[i].PrimaryArtist() == name {
+		for i := range c.Len() {
+			if n < 8 && c.PrimaryArtist(i) == name {
 				rows = append(rows, i)
 				n++
 			}
@@ -146,6 +146,6 @@ func TestFewArtistsLibraryStaysCoherent(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, picks, 10)
 	for _, p := range picks {
-		assert.NotEqual(t, "Metallica", sub.Tracks[p.Row].PrimaryArtist(), "pick %q", sub.Tracks[p.Row].Title)
+		assert.NotEqual(t, "Metallica", sub.PrimaryArtist(p.Row), "pick %q", sub.Title(p.Row))
 	}
 }

@@ -21,12 +21,12 @@ import (
 
 // isSwanLake10 reports whether row is a recording of Swan Lake, Act 2, No. 10.
 func isSwanLake10(c *catalog.Catalog, row int) bool {
-	t := strings.ToLower(c.Tracks[row].Title)
+	t := strings.ToLower(c.Title(row))
 	return strings.Contains(t, "swan lake") && strings.Contains(t, "no. 10")
 }
 
 func isSwanLake(c *catalog.Catalog, row int) bool {
-	return strings.Contains(strings.ToLower(c.Tracks[row].Title), "swan lake")
+	return strings.Contains(strings.ToLower(c.Title(row)), "swan lake")
 }
 
 // rowsWhere returns the rows of the catalog for which keep holds.
@@ -60,7 +60,7 @@ func maxArtistInWindow(c *catalog.Catalog, seq []int) (int, string) {
 func describe(c *catalog.Catalog, seq []int) string {
 	var b strings.Builder
 	for i, r := range seq {
-		fmt.Fprintf(&b, "\n%2d %s — %s", i+1, c.Tracks[r].Title, c.Tracks[r].PrimaryArtist())
+		fmt.Fprintf(&b, "\n%2d %s — %s", i+1, c.Title(r), c.PrimaryArtist(r))
 	}
 	return b.String()
 }
@@ -73,7 +73,7 @@ func TestDefaultCatalogDiversityAfterSwanLake(t *testing.T) {
 	require.NotEmpty(t, others, "the default catalog has another recording of the Scène (the demo's repeat)")
 	tchaik := c.Artist[scene]
 	sleeping := rowsWhere(c, func(i int) bool {
-		return c.Artist[i] == tchaik && strings.Contains(strings.ToLower(c.Tracks[i].Title), "sleeping beauty")
+		return c.Artist[i] == tchaik && strings.Contains(strings.ToLower(c.Title(i)), "sleeping beauty")
 	})
 	require.NotEmpty(t, sleeping)
 	liked := recommend.Played{Row: scene, Outcome: music.OutcomePlaying, Feedback: music.Like}
@@ -138,12 +138,12 @@ func drive(t *testing.T, e *recommend.Engine, start, plays, depth, likeAt int) [
 			N:       depth - len(queue), Explicit: true,
 		}
 		for _, p := range played {
-			req.Exclude = append(req.Exclude, c.Tracks[p.Row].ID)
+			req.Exclude = append(req.Exclude, c.ID(p.Row))
 		}
 		for _, q := range queue {
-			req.Exclude = append(req.Exclude, c.Tracks[q].ID)
+			req.Exclude = append(req.Exclude, c.ID(q))
 		}
-		req.Exclude = append(req.Exclude, c.Tracks[cur].ID)
+		req.Exclude = append(req.Exclude, c.ID(cur))
 		ps, err := e.Recommend(req)
 		require.NoError(t, err)
 		require.Len(t, ps, req.N)
@@ -234,7 +234,7 @@ func TestArtistCapAcrossSessionAndQueue(t *testing.T) {
 				seq = append(seq, p.Row)
 			}
 			for _, q := range tc.queued {
-				req.Exclude = append(req.Exclude, c.Tracks[q].ID)
+				req.Exclude = append(req.Exclude, c.ID(q))
 				seq = append(seq, q)
 			}
 			ps, err := e.Recommend(req)

@@ -51,10 +51,10 @@ func simDrive(t testing.TB, e *recommend.Engine, start int, a *recommend.Anchor,
 				N:       need, Explicit: !o.kids, Anchor: a, Now: o.now, RandSeed: uint64(len(seq)),
 			}
 			for _, r := range seq {
-				req.Heard = append(req.Heard, c.Tracks[r].ID)
+				req.Heard = append(req.Heard, c.ID(r))
 			}
 			for _, q := range queue {
-				req.Exclude = append(req.Exclude, c.Tracks[q].ID)
+				req.Exclude = append(req.Exclude, c.ID(q))
 			}
 			ps, err := e.Recommend(req)
 			require.NoError(t, err)
@@ -106,7 +106,7 @@ func measureDrive(e *recommend.Engine, seq []int, anchorRows []int) driveMetrics
 	inFam := func(r int) float64 { return b2f(c.Family[r] == fam) }
 	cos := func(r int) float64 { return float64(embed.Dot(c.Genre.Row(r), av)) }
 	energy := func(r int) float64 { return recommend.RawMood(c, r, catalog.MoodEnergy) }
-	untagged := func(r int) float64 { return b2f(len(c.Tracks[r].Tags) == 0) }
+	untagged := func(r int) float64 { return b2f(len(c.TrackTags(r)) == 0) }
 	n := len(seq)
 	m.famEarly, m.famLate = block(0, 15, inFam), block(n-15, n, inFam)
 	m.cosEarly, m.cosLate = block(0, 15, cos), block(n-15, n, cos)
@@ -119,7 +119,7 @@ func measureDrive(e *recommend.Engine, seq []int, anchorRows []int) driveMetrics
 	seenRow, seenSong := map[int]bool{}, map[string]bool{}
 	perArtist := map[int32]int{}
 	for i, r := range seq {
-		k := simpleSong(&c.Tracks[r])
+		k := simpleSong(c.Track(r))
 		switch {
 		case seenRow[r]:
 			m.exact++
@@ -130,7 +130,7 @@ func measureDrive(e *recommend.Engine, seq []int, anchorRows []int) driveMetrics
 		if i > 0 && derived.Holiday[r] {
 			m.holiday++
 		}
-		if i > 0 && c.Tracks[r].Explicit == music.ExplicitYes {
+		if i > 0 && c.Explicit(r) == music.ExplicitYes {
 			m.explicitKnown++
 		}
 		if i > 0 && e.Explicit(r) {
@@ -146,7 +146,7 @@ func measureDrive(e *recommend.Engine, seq []int, anchorRows []int) driveMetrics
 
 // simpleSong is an independent, plain normalisation of a title (not the
 // engine's): folded, without bracketed parts and a " - …" suffix.
-func simpleSong(t *music.Track) string {
+func simpleSong(t music.Track) string {
 	s := t.Title
 	if i := strings.IndexAny(s, "(["); i > 0 {
 		s = s[:i]
@@ -190,8 +190,8 @@ func fullCatalog(t testing.TB) *catalog.Catalog {
 func findTrack(c *catalog.Catalog, title, artist string) int {
 	var match []int
 	families := map[uint8]int{}
-	for i := range c.Tracks {
-		tr := &c.Tracks[i]
+	for i := range c.Len() {
+		tr := c.Track(i)
 		if strings.Contains(strings.ToLower(strings.Join(tr.Artists, ";")), artist) {
 			families[c.Family[i]]++
 			if strings.Contains(strings.ToLower(tr.Title), title) {
@@ -200,7 +200,7 @@ func findTrack(c *catalog.Catalog, title, artist string) int {
 		}
 	}
 	best := -1
-	key := func(i int) (int, int8) { return families[c.Family[i]], c.Tracks[i].Popularity }
+	key := func(i int) (int, int8) { return families[c.Family[i]], c.Popularity(i) }
 	for _, i := range match {
 		if best < 0 {
 			best = i
@@ -236,12 +236,12 @@ var fullDriveSeeds = []struct {
 // branch passes as an artist anchor's rows).
 func topRowsOf(c *catalog.Catalog, a int32, n int) []int {
 	var rows []int
-	for i := range c.Tracks {
+	for i := range c.Len() {
 		if c.Artist[i] == a {
 			rows = append(rows, i)
 		}
 	}
-	slices.SortStableFunc(rows, func(x, y int) int { return int(c.Tracks[y].Popularity) - int(c.Tracks[x].Popularity) })
+	slices.SortStableFunc(rows, func(x, y int) int { return int(c.Popularity(y)) - int(c.Popularity(x)) })
 	return rows[:min(n, len(rows))]
 }
 

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/continuo/continuo/internal/catalog"
-	"github.com/continuo/continuo/internal/music"
 )
 
 // Explain returns the reason the engine would give for row under req, for
@@ -22,8 +21,8 @@ func (e *Engine) Explain(row int, req Request) string {
 	if row < 0 || row >= e.n {
 		return "not in the catalog"
 	}
-	s := e.pool.Get().(*scratch)
-	defer e.pool.Put(s)
+	s := e.pool.get()
+	defer e.pool.put(s)
 	s.reset()
 	cx, ok := e.buildContext(&req, s)
 	if !ok {
@@ -39,11 +38,10 @@ func (e *Engine) Explain(row int, req Request) string {
 // names and mood words.
 func (e *Engine) reason(row int, req *Request, cx *reqContext, s *scratch) string {
 	c := e.cat
-	t := &c.Tracks[row]
 	fam := c.Families[c.Family[row]]
 	mood := e.moodWords(row)
-	if _, ok := s.liked[c.Artist[row]]; ok && t.PrimaryArtist() != "" {
-		return "like " + t.PrimaryArtist() + " you liked; " + fam + ", " + mood
+	if _, ok := s.liked[c.Artist[row]]; ok && c.PrimaryArtist(row) != "" {
+		return "like " + c.PrimaryArtist(row) + " you liked; " + fam + ", " + mood
 	}
 	if cx.label != "" && (cx.anchor < 0 || cx.anchorWhy == whyAnchor || cx.anchorWhy == whyCold) {
 		// The anchor as the driver asked for it: "Bob Marley", "jazz",
@@ -51,10 +49,10 @@ func (e *Engine) reason(row int, req *Request, cx *reqContext, s *scratch) strin
 		if cx.anchorWhy == whyAnchor && c.Family[row] != c.Family[cx.anchor] {
 			return "close in genre to " + cx.label + " (" + c.Families[c.Family[cx.anchor]] + "): " + fam + "; " + mood
 		}
-		if l := cx.liked; l >= 0 && c.Family[row] == c.Family[l] && c.Tracks[l].PrimaryArtist() != "" {
+		if l := cx.liked; l >= 0 && c.Family[row] == c.Family[l] && c.PrimaryArtist(l) != "" {
 			// The like is evidence of the ranking from now on: name it
 			// where the pick shares the liked track's family.
-			return "for " + cx.label + " and the " + c.Tracks[l].PrimaryArtist() + " you liked: " + fam + "; " + mood
+			return "for " + cx.label + " and the " + c.PrimaryArtist(l) + " you liked: " + fam + "; " + mood
 		}
 		return "for " + cx.label + ": " + fam + "; " + mood
 	}
@@ -64,7 +62,7 @@ func (e *Engine) reason(row int, req *Request, cx *reqContext, s *scratch) strin
 	if row == cx.anchor && cx.anchorWhy == whyCold {
 		return "popular in the catalog: " + fam + "; " + mood
 	}
-	title := anchorLabel(&c.Tracks[cx.anchor])
+	title := anchorLabel(c, cx.anchor)
 	if cx.anchorWhy == whyTaste {
 		return "in the vein of " + title + ", a favourite: " + fam + "; " + mood
 	}
@@ -112,10 +110,10 @@ func RawMood(c *catalog.Catalog, row, dim int) float64 {
 // anchorLabel is a track's title as a reason names it: without a leading
 // "Composer: " that repeats the artist ("Tchaikovsky: Swan Lake, …" becomes
 // "Swan Lake, …"), clipped to 48 characters.
-func anchorLabel(t *music.Track) string {
-	title := t.Title
+func anchorLabel(c *catalog.Catalog, row int) string {
+	title := c.Title(row)
 	if i := strings.Index(title, ": "); i > 0 && i < len(title)-2 {
-		if strings.Contains(strings.ToLower(strings.Join(t.Artists, " ")), strings.ToLower(title[:i])) {
+		if strings.Contains(strings.ToLower(strings.Join(c.TrackArtists(row), " ")), strings.ToLower(title[:i])) {
 			title = title[i+2:]
 		}
 	}

@@ -11,13 +11,12 @@
 //
 // The engine is pure and deterministic: no I/O, no clock, randomness only from
 // Request.RandSeed. An *Engine is immutable after New and safe for concurrent
-// use; per-request buffers come from a sync.Pool so steady-state allocations
-// do not grow with the catalog.
+// use; per-request buffers are reused (scratchPool) so steady-state
+// allocations do not grow with the catalog.
 package recommend
 
 import (
 	"math"
-	"sync"
 	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
@@ -167,7 +166,7 @@ type Engine struct {
 	coldAnchors [4]int // per mood steering value: the cold-start anchor row
 	noArtistCap bool   // the rule-by-rule ablation of the playlist evaluation (ablation_test.go)
 
-	pool sync.Pool
+	pool scratchPool
 }
 
 // Played is one track of the current drive, oldest first.
@@ -248,7 +247,7 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	e.gdim = cat.Genre.Cols
 	e.prepare(opts)
 	e.genre = newGenreRows(cat)
-	e.pool.New = func() any { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) }
+	e.pool = newScratchPool(func() *scratch { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) })
 	e.useIndex(opts)
 	return e
 }
@@ -317,12 +316,7 @@ func (e *Engine) prepare(opts Options) {
 	}
 	e.prior = make([]float32, n)
 	for i := range n {
-		t := &c.Tracks[i]
-		pop := float32(0.3) // unknown popularity: below the median, above obscure
-		if t.Popularity >= 0 {
-			pop = float32(t.Popularity) / 100
-		}
-		e.prior[i] = e.w.Popularity * pop
+		e.prior[i] = e.w.Popularity * popularity(c.Popularity(i))
 		if e.untagged[i] {
 			// An artist without genre tags: its genre vector is a guess from
 			// its labels, so it must not win ties by default. In the prior,
@@ -335,10 +329,10 @@ func (e *Engine) prepare(opts Options) {
 	e.prepareDerived()
 	// A catalog assembled by hand (tests, synthetic benchmarks) may lack the
 	// id index that Build and Load fill; keep our own then.
-	if _, ok := c.Lookup(c.Tracks[0].ID); !ok {
+	if _, ok := c.Lookup(c.ID(0)); !ok {
 		e.byID = make(map[music.TrackID]int32, n)
-		for i := range c.Tracks {
-			e.byID[c.Tracks[i].ID] = int32(i)
+		for i := range n {
+			e.byID[c.ID(i)] = int32(i)
 		}
 	}
 	for m, mood := range []string{MoodAny, MoodCalm, MoodSteady, MoodLively} {
@@ -362,7 +356,7 @@ func (e *Engine) prepareKeys() {
 	e.vocal = make([]bool, n)
 	for i := range n {
 		e.moodNorm2[i] = e.moodNorm(i)
-		t := &c.Tracks[i]
+		t := c.Track(i) // builds the lists of a mapped row: only where the snapshot lacks the keys
 		e.untagged[i] = len(t.Tags) == 0
 		e.vocal[i] = !music.IsKnown(t.Features.Instrumentalness) || t.Features.Instrumentalness < 0.5
 		e.title[i], e.songSig[i] = songKey(t.Title, t.Artists)
@@ -422,7 +416,7 @@ func (e *Engine) prepareDerived() {
 	}
 	e.explicit = make([]bool, e.n)
 	for i := range e.explicit {
-		switch c.Tracks[i].Explicit {
+		switch c.Explicit(i) {
 		case music.ExplicitYes:
 			e.explicit[i] = true
 		case music.ExplicitUnknown:

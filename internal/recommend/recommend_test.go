@@ -85,7 +85,7 @@ func TestRecommendSeedFamilyCoherence(t *testing.T) {
 			assert.LessOrEqual(t, maxPerArtistIn10(c, ps), 2)
 			assert.NotContains(t, rows(ps), seed)
 			for _, p := range ps {
-				assert.Contains(t, p.Reason, "same genre family as "+c.Tracks[seed].Title)
+				assert.Contains(t, p.Reason, "same genre family as "+c.Title(seed))
 				assert.False(t, math.IsNaN(p.Score))
 			}
 		})
@@ -180,7 +180,7 @@ func TestRecommendExplicitAndExclude(t *testing.T) {
 	require.NoError(t, err)
 	nExplicit := 0
 	for _, p := range allowed {
-		if c.Tracks[p.Row].Explicit == music.ExplicitYes {
+		if c.Explicit(p.Row) == music.ExplicitYes {
 			nExplicit++
 		}
 	}
@@ -189,10 +189,10 @@ func TestRecommendExplicitAndExclude(t *testing.T) {
 	clean, err := e.Recommend(recommend.Request{Seeds: []int{seed}, N: 30})
 	require.NoError(t, err)
 	for _, p := range clean {
-		assert.NotEqual(t, music.ExplicitYes, c.Tracks[p.Row].Explicit, "row %d", p.Row)
+		assert.NotEqual(t, music.ExplicitYes, c.Explicit(p.Row), "row %d", p.Row)
 	}
 
-	excl := []music.TrackID{c.Tracks[clean[0].Row].ID, c.Tracks[clean[1].Row].ID}
+	excl := []music.TrackID{c.ID(clean[0].Row), c.ID(clean[1].Row)}
 	again, err := e.Recommend(recommend.Request{Seeds: []int{seed}, N: 30, Exclude: excl})
 	require.NoError(t, err)
 	assert.NotContains(t, rows(again), clean[0].Row)
@@ -271,7 +271,7 @@ func TestRecommendLikePulls(t *testing.T) {
 	assert.Greater(t, countFamily(c, liked, jazz), countFamily(c, plain, jazz))
 
 	// Long-term taste is a weaker pull of the same kind.
-	taste := &music.Taste{Tracks: map[music.TrackID]float64{c.Tracks[j].ID: 5}}
+	taste := &music.Taste{Tracks: map[music.TrackID]float64{c.ID(j): 5}}
 	withTaste, err := e.Recommend(recommend.Request{Seeds: []int{r}, Taste: taste, N: 10, Explicit: true})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, countFamily(c, withTaste, rock), 8, "the seed still dominates")
@@ -486,8 +486,8 @@ func TestExplain(t *testing.T) {
 		req  recommend.Request
 		want string
 	}{
-		{"same family", firstOtherByArtist(c, seed), seeded, "same genre family as " + c.Tracks[seed].Title + ": jazz"},
-		{"other family", other, seeded, "close in genre to " + c.Tracks[seed].Title + " (jazz): rock"},
+		{"same family", firstOtherByArtist(c, seed), seeded, "same genre family as " + c.Title(seed) + ": jazz"},
+		{"other family", other, seeded, "close in genre to " + c.Title(seed) + " (jazz): rock"},
 		{"liked artist", firstOtherByArtist(c, seed), recommend.Request{Session: []recommend.Played{{Row: seed, Feedback: music.Like}}}, "you liked"},
 		{"cold-start anchor", cold, recommend.Request{}, "popular in the catalog: " + c.Families[c.Family[cold]]},
 		{"row past end", c.Len(), seeded, "not in the catalog"},
@@ -519,7 +519,7 @@ func TestTasteSkippedArtists(t *testing.T) {
 	taste := &music.Taste{SkippedArtists: map[string]float64{
 		strings.ToUpper(c.Artists[victim]): 3, // names are matched normalised
 		"nobody in the catalog":            9,
-	}, Tracks: map[music.TrackID]float64{"no-such-id": 1, c.Tracks[seed].ID: math.NaN()}}
+	}, Tracks: map[music.TrackID]float64{"no-such-id": 1, c.ID(seed): math.NaN()}}
 	after, err := e.Recommend(recommend.Request{Seeds: []int{seed}, N: 10, Taste: taste})
 	require.NoError(t, err)
 	require.Len(t, after, 10)

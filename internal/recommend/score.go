@@ -20,8 +20,8 @@ func (e *Engine) Recommend(req Request) ([]Pick, error) {
 	if err := e.validate(&req); err != nil {
 		return nil, err
 	}
-	s := e.pool.Get().(*scratch)
-	defer e.pool.Put(s)
+	s := e.pool.get()
+	defer e.pool.put(s)
 	s.reset()
 
 	picks := make([]Pick, 0, req.N)
@@ -445,7 +445,7 @@ func (e *Engine) transition(last, row int) float32 {
 	de := a[catalog.MoodEnergy] - b[catalog.MoodEnergy]
 	dt := a[catalog.MoodTempo] - b[catalog.MoodTempo]
 	smooth := float32(math.Exp(-float64(de*de+dt*dt) / 2))
-	fa, fb := &e.cat.Tracks[last].Features, &e.cat.Tracks[row].Features
+	fa, fb := e.cat.Features(last), e.cat.Features(row)
 	return 0.6*smooth + 0.4*KeyCompatibility(fa.Key, fa.Mode, fb.Key, fb.Mode)
 }
 

@@ -260,7 +260,7 @@ func minutesText(d time.Duration) string {
 
 // length is a row's duration, unknownLength when the catalog lacks it.
 func (e *Engine) length(row int) time.Duration {
-	if ms := e.cat.Tracks[row].DurationMS; ms > 0 {
+	if ms := e.cat.DurationMS(row); ms > 0 {
 		return time.Duration(ms) * time.Millisecond
 	}
 	return unknownLength

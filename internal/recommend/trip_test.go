@@ -16,7 +16,7 @@ import (
 )
 
 func length(c *catalog.Catalog, row int) time.Duration {
-	return time.Duration(c.Tracks[row].DurationMS) * time.Millisecond
+	return time.Duration(c.DurationMS(row)) * time.Millisecond
 }
 
 // longestClassical is a long classical track (a symphony movement), the
@@ -25,8 +25,8 @@ func longestClassical(t *testing.T, c *catalog.Catalog) int {
 	t.Helper()
 	classical := famIndex(t, c, "classical")
 	best := -1
-	for i := range c.Tracks {
-		if c.Family[i] == classical && (best < 0 || c.Tracks[i].DurationMS > c.Tracks[best].DurationMS) {
+	for i := range c.Len() {
+		if c.Family[i] == classical && (best < 0 || c.DurationMS(i) > c.DurationMS(best)) {
 			best = i
 		}
 	}
@@ -45,7 +45,7 @@ func TestZeroTripKeepsTheRanking(t *testing.T) {
 	} {
 		plain, err := e.Recommend(req)
 		require.NoError(t, err)
-		req.Trip = recommend.Trip{Why: "ignored without a bound", AfterID: c.Tracks[seed].ID}
+		req.Trip = recommend.Trip{Why: "ignored without a bound", AfterID: c.ID(seed)}
 		withZero, err := e.Recommend(req)
 		require.NoError(t, err)
 		assert.Equal(t, plain, withZero)
@@ -106,7 +106,7 @@ func TestTripListFillsTheTimeLeft(t *testing.T) {
 			break
 		}
 		at += length(c, p.Row)
-		assert.LessOrEqual(t, at, budget+recommend.ArrivalSlack, "track %q starts before the arrival and would be cut", c.Tracks[p.Row].Title)
+		assert.LessOrEqual(t, at, budget+recommend.ArrivalSlack, "track %q starts before the arrival and would be cut", c.Title(p.Row))
 	}
 	t.Logf("tracks before the arrival end at %v of %v", at, budget)
 	assert.GreaterOrEqual(t, at, budget, "the tracks before the arrival end at it, not minutes before: %v", at)
@@ -128,7 +128,7 @@ func TestTripBoundsTheEnergyStep(t *testing.T) {
 	prev := seed
 	changed := false
 	for _, p := range got {
-		assert.LessOrEqual(t, math.Abs(energy(p.Row)-energy(prev)), bound+1e-9, "step to %q", c.Tracks[p.Row].Title)
+		assert.LessOrEqual(t, math.Abs(energy(p.Row)-energy(prev)), bound+1e-9, "step to %q", c.Title(p.Row))
 		changed = changed || strings.Contains(p.Reason, "for the traffic jam")
 		prev = p.Row
 	}

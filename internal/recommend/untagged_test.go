@@ -67,8 +67,8 @@ func (e *Engine) netUntaggedPenalty(t *testing.T, req Request) float32 {
 	t.Helper()
 	req.N = 10
 	require.NoError(t, e.validate(&req))
-	s := e.pool.Get().(*scratch)
-	defer e.pool.Put(s)
+	s := e.pool.get()
+	defer e.pool.put(s)
 	s.reset()
 	e.buildContext(&req, s)
 	return untaggedPenalty + s.regionPen[instrumentalKey|untaggedKey]

@@ -19,15 +19,15 @@ func continueStarts(c *catalog.Catalog, e *recommend.Engine) (tagged, untagged [
 		bestT[f], bestU[f] = -1, -1
 	}
 	better := func(cur, r int) bool {
-		return cur < 0 || c.Tracks[r].Popularity > c.Tracks[cur].Popularity
+		return cur < 0 || c.Popularity(r) > c.Popularity(cur)
 	}
-	for r := range c.Tracks {
+	for r := range c.Len() {
 		f := c.Family[r]
 		switch {
 		case e.Explicit(r):
-		case len(c.Tracks[r].Tags) == 0 && better(bestU[f], r):
+		case len(c.TrackTags(r)) == 0 && better(bestU[f], r):
 			bestU[f] = r
-		case len(c.Tracks[r].Tags) > 0 && better(bestT[f], r):
+		case len(c.TrackTags(r)) > 0 && better(bestT[f], r):
 			bestT[f] = r
 		}
 	}
@@ -64,7 +64,7 @@ func TestContinueDrivesDoNotDrift(t *testing.T) {
 			seq := simDrive(t, eng, s, &recommend.Anchor{Kind: recommend.AnchorContinue, Artist: -1}, simOpts{})
 			n := 0
 			for _, r := range seq[len(seq)-15:] {
-				if len(c.Tracks[r].Tags) == 0 {
+				if len(c.TrackTags(r)) == 0 {
 					n++
 				}
 			}

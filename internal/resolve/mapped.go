@@ -193,7 +193,7 @@ func boolByte(b bool) uint8 {
 }
 
 // Sections returns ix as snapshot sections for the catalog it was built on
-// (catalog.WriteSnapshot(path, c, resolve.Sections(resolve.NewIndex(c.Tracks))...)).
+// (catalog.WriteSnapshot(path, c, resolve.Sections(resolve.NewIndex(c.AllTracks()))...)).
 func Sections(ix *Index) []catalog.Section {
 	a := &ix.artists
 	g := ix.genreTable()
@@ -246,7 +246,7 @@ func Open(c *catalog.Catalog) (*Index, error) {
 		return nil, music.WrapKind(music.KindInvalid, err, "resolve index")
 	}
 	if !ok {
-		return NewIndex(c.Tracks), nil
+		return NewIndex(c.AllTracks()), nil
 	}
 	return ix, nil
 }

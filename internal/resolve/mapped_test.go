@@ -19,7 +19,7 @@ func mappedPair(t *testing.T) (built, opened *Index, path string) {
 	t.Helper()
 	def, err := catalog.Default()
 	require.NoError(t, err)
-	built = NewIndex(def.Tracks)
+	built = NewIndex(def.AllTracks())
 	path = filepath.Join(t.TempDir(), "c.snap")
 	require.NoError(t, catalog.WriteSnapshot(path, def, Sections(built)...))
 	c, err := catalog.Load(path)
@@ -62,7 +62,7 @@ func TestOpenMatchesNewIndex(t *testing.T) {
 func catalogTracks(t *testing.T) []music.Track {
 	c, err := catalog.Default()
 	require.NoError(t, err)
-	return c.Tracks
+	return c.AllTracks()
 }
 
 // TestOpenRefusesDamagedSections: sections present but inconsistent are an
@@ -70,7 +70,7 @@ func catalogTracks(t *testing.T) []music.Track {
 func TestOpenRefusesDamagedSections(t *testing.T) {
 	def, err := catalog.Default()
 	require.NoError(t, err)
-	built := NewIndex(def.Tracks)
+	built := NewIndex(def.AllTracks())
 	for _, tc := range []struct {
 		name string
 		edit func(ss []catalog.Section) []catalog.Section

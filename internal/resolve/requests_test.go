@@ -273,7 +273,7 @@ func judge(cat *catalog.Catalog, ix *resolve.Index, rq request) outcome {
 		default:
 			o.ok = c.Kind == rq.kind && c.Row >= 0 && artistIs(cat, c.Row, rq.want) && c.Confidence >= resolve.PlayConfidence
 			if c.Row >= 0 {
-				o.got += fmt.Sprintf(": %q by %q", cat.Tracks[c.Row].Title, cat.Tracks[c.Row].PrimaryArtist())
+				o.got += fmt.Sprintf(": %q by %q", cat.Title(c.Row), cat.PrimaryArtist(c.Row))
 			}
 		}
 	}
@@ -293,7 +293,7 @@ func searchPlay(cat *catalog.Catalog, ix *resolve.Index, rq request) bool {
 	r := ms[0].Row
 	switch rq.kind {
 	case resolve.KindGenre:
-		return slices.ContainsFunc(cat.Tracks[r].Genres, func(g string) bool { return resolve.Normalize(g) == rq.want })
+		return slices.ContainsFunc(cat.TrackGenres(r), func(g string) bool { return resolve.Normalize(g) == rq.want })
 	case resolve.KindMood:
 		e := cat.Mood.Row(r)[catalog.MoodEnergy]
 		return rq.want == "calm" && e < -0.5 || rq.want == "lively" && e > 0.5
@@ -305,14 +305,14 @@ func searchPlay(cat *catalog.Catalog, ix *resolve.Index, rq request) bool {
 
 // artistIs: want is a word-aligned part of row's normalised primary artist.
 func artistIs(cat *catalog.Catalog, row int, want string) bool {
-	a := " " + resolve.Normalize(cat.Tracks[row].PrimaryArtist()) + " "
+	a := " " + resolve.Normalize(cat.PrimaryArtist(row)) + " "
 	return strings.Contains(a, " "+want+" ")
 }
 
 // accuracy runs the table and returns per class (right, total, right
 // before), logging every miss.
 func accuracy(t *testing.T, cat *catalog.Catalog) map[string][3]int {
-	ix := resolve.NewIndex(cat.Tracks)
+	ix := resolve.NewIndex(cat.AllTracks())
 	acc := map[string][3]int{}
 	var cal [2][2]int // [confident][right]
 	for _, rq := range requests {
@@ -392,7 +392,7 @@ func TestRequestsDefaultCatalog(t *testing.T) {
 	require.NoError(t, err)
 	acc := accuracy(t, cat)
 	report(t, "default", acc)
-	ix := resolve.NewIndex(cat.Tracks)
+	ix := resolve.NewIndex(cat.AllTracks())
 	for _, q := range defaultMust {
 		i := slices.IndexFunc(requests, func(r request) bool { return r.query == q })
 		require.GreaterOrEqual(t, i, 0, q)
@@ -418,7 +418,7 @@ func benchQueries() []string {
 // BenchmarkUnderstand reads the table's requests on the full catalog; see
 // BenchmarkSearchFullCatalog for Search alone on the same requests.
 func BenchmarkUnderstand(b *testing.B) {
-	ix := resolve.NewIndex(fullCatalog(b).Tracks)
+	ix := resolve.NewIndex(fullCatalog(b).AllTracks())
 	qs := benchQueries()
 	for _, q := range qs {
 		sinkCands = ix.Understand(q, 3)
@@ -431,7 +431,7 @@ func BenchmarkUnderstand(b *testing.B) {
 }
 
 func BenchmarkSearchFullCatalog(b *testing.B) {
-	ix := resolve.NewIndex(fullCatalog(b).Tracks)
+	ix := resolve.NewIndex(fullCatalog(b).AllTracks())
 	qs := benchQueries()
 	for _, q := range qs {
 		sinkMatches = ix.Search(q, 3)

@@ -218,9 +218,9 @@ func Inspect(file string, c *catalog.Catalog) Inspection {
 		Problems: []string{},
 	}
 	noGenre := 0
-	for i := range c.Tracks {
+	for i := range c.Len() {
 		in.Families[c.Families[c.Family[i]]]++
-		if c.Tracks[i].URI != "" {
+		if c.URI(i) != "" {
 			in.WithURI++
 		}
 		if g := c.Genre.Row(i); embed.Dot(g, g) == 0 {

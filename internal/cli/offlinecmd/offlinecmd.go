@@ -125,7 +125,7 @@ func runRecommend(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		seed = r
 	} else {
-		ms := resolve.NewIndex(cat.Tracks).Search(*query, 1)
+		ms := resolve.NewIndex(cat.AllTracks()).Search(*query, 1)
 		if len(ms) == 0 {
 			return music.Errorf(music.KindNotFound, "no track matches %q", *query)
 		}
@@ -152,7 +152,7 @@ func runRecommend(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // trackJSON is the output form of a catalog row.
 func trackJSON(c *catalog.Catalog, row int, score float64, reason string) *output.Track {
-	t := &c.Tracks[row]
+	t := c.Track(row)
 	v := recommend.RawMood(c, row, catalog.MoodValence)
 	en := recommend.RawMood(c, row, catalog.MoodEnergy)
 	return &output.Track{

@@ -48,10 +48,10 @@ func TestRecommendSwanLakeQuery(t *testing.T) {
 func TestRecommendTable(t *testing.T) {
 	c, err := catalog.Default()
 	require.NoError(t, err)
-	id := string(c.Tracks[0].ID)
+	id := string(c.ID(0))
 	code, out, errOut := run(t, "recommend", "--offline", "--seed", id, "-n", "5", "--mood", "calm", "--no-explicit")
 	require.Equal(t, output.ExitOK, code, errOut)
-	assert.Contains(t, out, "seed: "+c.Tracks[0].Title)
+	assert.Contains(t, out, "seed: "+c.Title(0))
 	assert.Contains(t, out, "REASON")
 	assert.Equal(t, 5+3, strings.Count(out, "\n"), "seed line, blank, header, five rows:\n%s", out)
 }

@@ -24,10 +24,10 @@ func Library(c *catalog.Catalog) emulator.Library {
 		} else {
 			row, ok = c.LookupURI(uri)
 		}
-		if !ok || row < 0 || row >= len(c.Tracks) {
+		if !ok || row < 0 || row >= c.Len() {
 			return emulator.Meta{}, false
 		}
-		t := &c.Tracks[row]
+		t := c.Track(row)
 		m := emulator.Meta{
 			ID:      string(t.ID),
 			Title:   t.Title,

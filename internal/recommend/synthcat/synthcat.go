@@ -51,15 +51,11 @@ func Clustered(n int, seed uint64) *catalog.Catalog {
 		centres[f] = randUnit(rng, GenreDims)
 	}
 	nArtists := n/12 + 1
-	c := &catalog.Catalog{
-		Tracks:   make([]music.Track, n),
-		Genre:    embed.NewMatrix(n, GenreDims),
-		Mood:     embed.NewMatrix(n, catalog.MoodDims),
-		Artist:   make([]int32, n),
-		Artists:  make([]string, nArtists),
-		Family:   make([]uint8, n),
-		Families: append([]string(nil), Families...),
-	}
+	tracks := make([]music.Track, n) // filled below, before c is returned
+	c := catalog.NewCatalog(tracks)
+	c.Genre, c.Mood = embed.NewMatrix(n, GenreDims), embed.NewMatrix(n, catalog.MoodDims)
+	c.Artist, c.Artists = make([]int32, n), make([]string, nArtists)
+	c.Family, c.Families = make([]uint8, n), append([]string(nil), Families...)
 	artistFam := make([]int, nArtists)
 	for a := range nArtists {
 		artistFam[a] = a % nf
@@ -85,7 +81,7 @@ func Clustered(n int, seed uint64) *catalog.Catalog {
 		}
 		c.Artist[i] = int32(a)
 		c.Family[i] = uint8(f)
-		c.Tracks[i] = music.Track{
+		tracks[i] = music.Track{
 			ID:         music.TrackID(fmt.Sprintf("syn%07d", i)),
 			Title:      fmt.Sprintf("Piece %d", i),
 			Artists:    []string{c.Artists[a]},
@@ -110,17 +106,11 @@ func Resample(src *catalog.Catalog, n int, seed uint64) *catalog.Catalog {
 	rng := rand.New(rand.NewPCG(seed, 0x726573616d706c65))
 	sn := src.Len()
 	gd := src.Genre.Cols
-	c := &catalog.Catalog{
-		Tracks:   make([]music.Track, n),
-		Genre:    embed.NewMatrix(n, gd),
-		Mood:     embed.NewMatrix(n, catalog.MoodDims),
-		Artist:   make([]int32, n),
-		Family:   make([]uint8, n),
-		Families: src.Families,
-		Tags:     src.Tags,
-		MoodMean: src.MoodMean,
-		MoodStd:  src.MoodStd,
-	}
+	tracks := make([]music.Track, n) // filled below, before c is returned
+	c := catalog.NewCatalog(tracks)
+	c.Genre, c.Mood = embed.NewMatrix(n, gd), embed.NewMatrix(n, catalog.MoodDims)
+	c.Artist, c.Family = make([]int32, n), make([]uint8, n)
+	c.Families, c.Tags, c.MoodMean, c.MoodStd = src.Families, src.Tags, src.MoodMean, src.MoodStd
 	srcDerived := src.Derived.Valid(sn)
 	if srcDerived { // the derived columns follow their rows (Derive on 1M rows is slow)
 		d := src.Derived
@@ -149,10 +139,10 @@ func Resample(src *catalog.Catalog, n int, seed uint64) *catalog.Catalog {
 		for j := range m {
 			m[j] = sm[j] + 0.1*float32(rng.NormFloat64())
 		}
-		t := src.Tracks[r]
+		t := src.Track(r)
 		t.ID = music.TrackID(fmt.Sprintf("%s-%d", t.ID, i))
 		t.URI = ""
-		c.Tracks[i] = t
+		tracks[i] = t
 		c.Artist[i] = a
 		c.Family[i] = src.Family[r]
 		if srcDerived {

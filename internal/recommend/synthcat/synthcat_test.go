@@ -60,9 +60,9 @@ func TestResample(t *testing.T) {
 	checkShapes(t, c, 1000)
 	assert.Equal(t, src.Families, c.Families)
 	ids := map[string]bool{}
-	for i := range c.Tracks {
-		require.False(t, ids[string(c.Tracks[i].ID)], "ids are unique")
-		ids[string(c.Tracks[i].ID)] = true
+	for i := range c.Len() {
+		require.False(t, ids[string(c.ID(i))], "ids are unique")
+		ids[string(c.ID(i))] = true
 		assert.Less(t, int(c.Artist[i]), len(c.Artists))
 	}
 	assert.Greater(t, len(c.Artists), len(src.Artists), "copies of an artist are distinct artists")

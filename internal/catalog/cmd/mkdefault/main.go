@@ -68,8 +68,8 @@ func run(args []string, out io.Writer) error {
 
 	var rows []int
 	// 1. Every Tchaikovsky and Mozart track: the daemon's reference drive.
-	for i := range full.Tracks {
-		for _, a := range full.Tracks[i].Artists {
+	for i := range full.Len() {
+		for _, a := range full.TrackArtists(i) {
 			n := catalog.NormalizeName(a)
 			if strings.Contains(n, "tchaikovsky") || n == "wolfgang amadeus mozart" {
 				rows = append(rows, i)
@@ -98,8 +98,8 @@ func run(args []string, out io.Writer) error {
 	// 3. Up to perLabel tracks of every genre label, in a fixed pseudo-random
 	// order (hash of the id), so small labels are kept whole.
 	byLabel := map[string][]int{}
-	for i := range full.Tracks {
-		for _, g := range full.Tracks[i].Genres {
+	for i := range full.Len() {
+		for _, g := range full.TrackGenres(i) {
 			byLabel[g] = append(byLabel[g], i)
 		}
 	}
@@ -110,7 +110,7 @@ func run(args []string, out io.Writer) error {
 	sort.Strings(labels)
 	for _, l := range labels {
 		rs := byLabel[l]
-		sort.Slice(rs, func(a, b int) bool { return idHash(full.Tracks[rs[a]].ID) < idHash(full.Tracks[rs[b]].ID) })
+		sort.Slice(rs, func(a, b int) bool { return idHash(full.ID(rs[a])) < idHash(full.ID(rs[b])) })
 		rows = append(rows, rs[:min(len(rs), *perLabel)]...)
 	}
 	// 4. What drivers ask for: the most popular titles of the most popular
@@ -144,8 +144,8 @@ func run(args []string, out io.Writer) error {
 // popularity is lower). Deterministic: ties go to the lower artist index and row.
 func popularArtistTitles(c *catalog.Catalog, nTop, nBroad, perArtist int) []int {
 	byArtist := map[int32][]int{}
-	for i := range c.Tracks {
-		if c.Tracks[i].Popularity >= 0 {
+	for i := range c.Len() {
+		if c.Popularity(i) >= 0 {
 			byArtist[c.Artist[i]] = append(byArtist[c.Artist[i]], i)
 		}
 	}
@@ -158,15 +158,15 @@ func popularArtistTitles(c *catalog.Catalog, nTop, nBroad, perArtist int) []int 
 	var arts []artist
 	for id, rs := range byArtist {
 		sort.SliceStable(rs, func(a, b int) bool {
-			pa, pb := c.Tracks[rs[a]].Popularity, c.Tracks[rs[b]].Popularity
+			pa, pb := c.Popularity(rs[a]), c.Popularity(rs[b])
 			return pa > pb || pa == pb && rs[a] < rs[b]
 		})
 		a := artist{id: id, rows: rs}
 		for k, r := range rs[:min(10, len(rs))] {
 			if k < 3 {
-				a.score += int(c.Tracks[r].Popularity)
+				a.score += int(c.Popularity(r))
 			}
-			a.breadth += int(c.Tracks[r].Popularity)
+			a.breadth += int(c.Popularity(r))
 		}
 		arts = append(arts, a)
 	}
@@ -183,12 +183,12 @@ func popularArtistTitles(c *catalog.Catalog, nTop, nBroad, perArtist int) []int 
 		seen := map[string]bool{}
 		albums := map[string][]int{} // the artist's rows by album, most popular first
 		for _, r := range a.rows {
-			if al := catalog.NormalizeName(c.Tracks[r].Album); al != "" {
+			if al := catalog.NormalizeName(c.Album(r)); al != "" {
 				albums[al] = append(albums[al], r)
 			}
 		}
 		for _, r := range a.rows {
-			k := titleKey(c.Tracks[r].Title)
+			k := titleKey(c.Title(r))
 			if seen[k] {
 				continue
 			}
@@ -196,7 +196,7 @@ func popularArtistTitles(c *catalog.Catalog, nTop, nBroad, perArtist int) []int 
 			out = append(out, r)
 			// One more title of its album, so the album can be asked
 			// for by name ("kind of blue").
-			out = append(out, albumCompanions(c, albums[catalog.NormalizeName(c.Tracks[r].Album)], k, 1)...)
+			out = append(out, albumCompanions(c, albums[catalog.NormalizeName(c.Album(r))], k, 1)...)
 			if len(seen) == perArtist {
 				break
 			}
@@ -211,7 +211,7 @@ func albumCompanions(c *catalog.Catalog, album []int, title string, n int) []int
 	seen := map[string]bool{title: true}
 	var out []int
 	for _, r := range album {
-		if k := titleKey(c.Tracks[r].Title); !seen[k] && len(out) < n {
+		if k := titleKey(c.Title(r)); !seen[k] && len(out) < n {
 			seen[k] = true
 			out = append(out, r)
 		}
