@@ -184,7 +184,7 @@ func TestListOrderedSnapshot(t *testing.T) {
 	ids := func(c *catalog.Catalog, picks []Pick) []music.TrackID {
 		out := make([]music.TrackID, len(picks))
 		for i, p := range picks {
-			out[i] = c.Tracks[p.Row].ID
+			out[i] = c.ID(p.Row)
 		}
 		return out
 	}
@@ -194,7 +194,7 @@ func TestListOrderedSnapshot(t *testing.T) {
 		return r
 	}
 	for _, seed := range []int{0, 1234, 3999} {
-		id := mem.Tracks[seed].ID
+		id := mem.ID(seed)
 		a, err := before.Recommend(Request{Seeds: []int{seed}, N: 10})
 		require.NoError(t, err)
 		b, err := after.Recommend(Request{Seeds: []int{rowOf(loaded, id)}, N: 10})
