@@ -11,8 +11,8 @@ import (
 )
 
 // applyMemory sets the garbage collector's target and soft memory limit
-// from the [memory] section (configs/continuo.toml says why 25 and no
-// limit), unless the environment sets GOGC or GOMEMLIMIT, which the runtime
+// from the [memory] section (configs/continuo.toml says why a high target
+// under a soft limit), unless the environment sets GOGC or GOMEMLIMIT, which the runtime
 // has already applied and which win, for experiments. It runs at start,
 // before the catalog is loaded, and again on SIGHUP.
 func applyMemory(m config.Memory, log zerolog.Logger) {
