@@ -247,6 +247,15 @@ func (h *harness) measureStarts(t *testing.T, label, name, bin string, args ...s
 	return r
 }
 
+// gcTraceEnv turns the collector's trace on, keeping any other GODEBUG
+// setting of the caller (the last GODEBUG in an environment wins).
+func gcTraceEnv() string {
+	if d := os.Getenv("GODEBUG"); d != "" {
+		return "GODEBUG=" + d + ",gctrace=1"
+	}
+	return "GODEBUG=gctrace=1"
+}
+
 // logSize is how much of a child's log has been written.
 func logSize(t *testing.T, path string) int64 {
 	fi, err := os.Stat(path)
@@ -285,7 +294,7 @@ func (h *harness) measureDaemon(t *testing.T, label string, extra ...string) row
 	for i := range h.s.starts {
 		// The runtime writes a line per collection to stderr: how often
 		// the collector ran during the calls and what it kept.
-		p := h.startEnv(t, []string{"GODEBUG=gctrace=1"}, busapi.BusName, bin, h.daemonArgs(extra...)...)
+		p := h.startEnv(t, []string{gcTraceEnv()}, busapi.BusName, bin, h.daemonArgs(extra...)...)
 		pid := p.cmd.Process.Pid
 		r.atName(t, p)
 		seeds := h.seeds(t)
