@@ -529,8 +529,13 @@ func printReport(s settings, rows []row, w writes, began time.Time, load0, load1
 		for i, g := range r.gc {
 			cycles[i], cpu[i], live[i] = int64(g.cycles), g.cpu/time.Duration(s.calls), int64(g.live)
 		}
+		n := footprint.Quantile(cycles, 0.5)
+		if n == 0 {
+			fmt.Printf("  %-30s no collection\n", r.name)
+			continue
+		}
 		fmt.Printf("  %-30s %d collections, %s of collector CPU per call, %d MB live after the last\n", r.name,
-			footprint.Quantile(cycles, 0.5), footprint.Ms(footprint.Quantile(cpu, 0.5)), footprint.Quantile(live, 0.5))
+			n, footprint.Ms(footprint.Quantile(cpu, 0.5)), footprint.Quantile(live, 0.5))
 	}
 	fmt.Printf("\nFlash: a scripted drive of %d tracks at speed %g (embedded default, demo config), %d plays recorded.\n", s.tracks, s.speed, w.plays)
 	if w.err != nil {
