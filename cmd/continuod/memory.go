@@ -11,10 +11,10 @@ import (
 )
 
 // applyMemory sets the garbage collector's target and soft memory limit
-// from the [memory] section (configs/continuo.toml says why 25 and no
-// limit), unless the environment sets GOGC or GOMEMLIMIT, which the runtime
-// has already applied and which win, for experiments. It runs at start,
-// before the catalog is loaded, and again on SIGHUP.
+// from the [memory] section (configs/continuo.toml says why a high target
+// under a soft limit), unless the environment sets GOGC or GOMEMLIMIT,
+// which the runtime has already applied and which win, for experiments. It
+// runs at start, before the catalog is loaded, and again on SIGHUP.
 func applyMemory(m config.Memory, log zerolog.Logger) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(m.GCPercent)

@@ -22,6 +22,7 @@ func TestApplyMemory(t *testing.T) {
 		wantLimit int64
 	}{
 		{"config", nil, config.Memory{GCPercent: 40, LimitMB: 96}, 40, 96 << 20},
+		{"defaults", nil, config.Default().Memory, config.DefaultGCPercent, config.DefaultMemoryLimitMB << 20},
 		{"no limit", nil, config.Memory{GCPercent: 25}, 25, math.MaxInt64},
 		{"environment wins", map[string]string{"GOGC": "80", "GOMEMLIMIT": "1GiB"}, config.Memory{GCPercent: 25, LimitMB: 64}, 100, 123 << 20},
 	}

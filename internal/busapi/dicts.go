@@ -9,27 +9,48 @@ import (
 	"github.com/continuo/continuo/internal/music"
 )
 
+// The signatures of the dictionaries' values, computed once: dbus.MakeVariant
+// derives a value's signature by reflection on every call, and a reply of
+// 100 tracks makes over a thousand variants.
+var (
+	sigString  = dbus.SignatureOf("")
+	sigStrings = dbus.SignatureOf([]string(nil))
+	sigInt64   = dbus.SignatureOf(int64(0))
+	sigDouble  = dbus.SignatureOf(float64(0))
+)
+
+func stringVariant(s string) dbus.Variant { return dbus.MakeVariantWithSignature(s, sigString) }
+func stringsVariant(s []string) dbus.Variant {
+	return dbus.MakeVariantWithSignature(nonNil(s), sigStrings)
+}
+func int64Variant(x int64) dbus.Variant    { return dbus.MakeVariantWithSignature(x, sigInt64) }
+func doubleVariant(x float64) dbus.Variant { return dbus.MakeVariantWithSignature(x, sigDouble) }
+
+// trackDictKeys sizes a track dictionary once: 12 keys at most, and a
+// table sized for 12 also holds requestDict's 14 without growing (a hint of
+// 15, searchDict's count, doubles the table of every reply).
+const trackDictKeys = 12
+
 // trackDict is a track as an a{sv} with MPRIS/xesam keys where they fit.
 func trackDict(t drive.TrackView) map[string]dbus.Variant {
-	m := map[string]dbus.Variant{
-		"continuo:id":     dbus.MakeVariant(string(t.ID)),
-		"xesam:title":     dbus.MakeVariant(t.Title),
-		"xesam:artist":    dbus.MakeVariant(nonNil(t.Artists)),
-		"xesam:album":     dbus.MakeVariant(t.Album),
-		"xesam:genre":     dbus.MakeVariant(nonNil(t.Genres)),
-		"mpris:length":    dbus.MakeVariant(t.DurationMS * 1000),
-		"continuo:score":  dbus.MakeVariant(t.Score),
-		"continuo:reason": dbus.MakeVariant(t.Reason),
-		"continuo:family": dbus.MakeVariant(t.Family),
-	}
+	m := make(map[string]dbus.Variant, trackDictKeys)
+	m["continuo:id"] = stringVariant(string(t.ID))
+	m["xesam:title"] = stringVariant(t.Title)
+	m["xesam:artist"] = stringsVariant(t.Artists)
+	m["xesam:album"] = stringVariant(t.Album)
+	m["xesam:genre"] = stringsVariant(t.Genres)
+	m["mpris:length"] = int64Variant(t.DurationMS * 1000)
+	m["continuo:score"] = doubleVariant(t.Score)
+	m["continuo:reason"] = stringVariant(t.Reason)
+	m["continuo:family"] = stringVariant(t.Family)
 	if t.URI != "" {
-		m["xesam:url"] = dbus.MakeVariant(t.URI)
+		m["xesam:url"] = stringVariant(t.URI)
 	}
 	if !math.IsNaN(t.Valence) {
-		m["continuo:valence"] = dbus.MakeVariant(t.Valence)
+		m["continuo:valence"] = doubleVariant(t.Valence)
 	}
 	if !math.IsNaN(t.Energy) {
-		m["continuo:energy"] = dbus.MakeVariant(t.Energy)
+		m["continuo:energy"] = doubleVariant(t.Energy)
 	}
 	return m
 }
@@ -38,8 +59,8 @@ func trackDict(t drive.TrackView) map[string]dbus.Variant {
 // plus how the request was read.
 func requestDict(t drive.TrackView) map[string]dbus.Variant {
 	m := trackDict(t)
-	m["continuo:match"] = dbus.MakeVariant(t.Match)
-	m["continuo:confidence"] = dbus.MakeVariant(t.Confidence)
+	m["continuo:match"] = stringVariant(t.Match)
+	m["continuo:confidence"] = doubleVariant(t.Confidence)
 	return m
 }
 

@@ -142,6 +142,19 @@ const (
 	MaxMemoryLimitMB           = 1 << 16
 )
 
+// The garbage collector's defaults (configs/continuo.toml says why; the
+// measurements are in docs/footprint.md). Change them here and in
+// configs/continuo.toml together: TestShippedConfigEqualsDefault checks
+// that the file spells out these values.
+const (
+	// DefaultGCPercent lets request garbage grow to the live heap before a
+	// collection while the heap is far below the limit.
+	DefaultGCPercent = 100
+	// DefaultMemoryLimitMB is the soft limit that tightens the collector
+	// as the Go runtime's memory nears it.
+	DefaultMemoryLimitMB = 64
+)
+
 // Default returns the configuration used when no file is given; Parse
 // starts from it. configs/continuo.toml spells out the same values, except
 // bus.address, which is "system" there for the system unit. database.path
@@ -166,7 +179,7 @@ func Default() Config {
 		Profile: Profile{Default: "default"},
 		Access:  Access{PrivilegedUIDs: []uint32{0}, PrivilegedGroups: []string{"continuo"}},
 		Log:     Log{Level: "info", Format: "auto"},
-		Memory:  Memory{GCPercent: 10},
+		Memory:  Memory{GCPercent: DefaultGCPercent, LimitMB: DefaultMemoryLimitMB},
 	}
 }
 

@@ -188,3 +188,74 @@ func Ratio[T int64 | uint64 | float64 | time.Duration](a, b T) string {
 	}
 	return fmt.Sprintf("%.1f×", float64(a)/float64(b))
 }
+
+// GCCycle is one garbage collection as the runtime reports it with
+// GODEBUG=gctrace=1 (runtime package documentation): the CPU the cycle's
+// phases took (wall time × Ps of each phase, so a loaded machine inflates
+// it) and the heap in MB (the runtime rounds down), live after marking
+// and the goal it set for the next cycle.
+type GCCycle struct {
+	CPU          time.Duration
+	LiveMB, Goal int
+}
+
+// ParseGCTrace reads the cycles of a gctrace log; lines that are not a
+// cycle's (the daemon's own log, a scavenger line) are skipped, and a
+// cycle line that does not parse is an error naming it.
+func ParseGCTrace(b []byte) ([]GCCycle, error) {
+	var out []GCCycle
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "gc ") || !strings.Contains(line, " MB goal") {
+			continue
+		}
+		c, err := parseGCLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("footprint: gctrace line %q: %w", line, err)
+		}
+		out = append(out, c)
+	}
+	return out, sc.Err()
+}
+
+// parseGCLine reads "gc 3 @0.021s 1%: 0.06+0.09+0.002 ms clock,
+// 0.12+0/0.028/0.028+0.004 ms cpu, 12->12->12 MB, 16 MB goal, ...".
+func parseGCLine(line string) (GCCycle, error) {
+	var c GCCycle
+	parts := strings.Split(line, ", ")
+	if len(parts) < 4 {
+		return c, fmt.Errorf("%d comma-separated parts, want at least 4", len(parts))
+	}
+	cpu, ok := strings.CutSuffix(parts[1], " ms cpu")
+	if !ok {
+		return c, fmt.Errorf("no cpu times in %q", parts[1])
+	}
+	var ms float64
+	for _, f := range strings.FieldsFunc(cpu, func(r rune) bool { return r == '+' || r == '/' }) {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || v < 0 {
+			return c, fmt.Errorf("cpu time %q", f)
+		}
+		ms += v
+	}
+	c.CPU = time.Duration(ms * float64(time.Millisecond))
+	heap, ok := strings.CutSuffix(parts[2], " MB")
+	sizes := strings.Split(heap, "->")
+	if !ok || len(sizes) != 3 {
+		return c, fmt.Errorf("heap sizes %q, want A->B->C MB", parts[2])
+	}
+	goal, ok := strings.CutSuffix(parts[3], " MB goal")
+	if !ok {
+		return c, fmt.Errorf("heap goal %q", parts[3])
+	}
+	var err error
+	if c.LiveMB, err = strconv.Atoi(sizes[2]); err != nil {
+		return c, fmt.Errorf("live heap %q", sizes[2])
+	}
+	if c.Goal, err = strconv.Atoi(goal); err != nil {
+		return c, fmt.Errorf("heap goal %q", goal)
+	}
+	return c, nil
+}

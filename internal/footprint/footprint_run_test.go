@@ -134,6 +134,7 @@ func newHarness(t *testing.T, s settings) *harness {
 // goroutine that waits is owned by stop, which always drains it).
 type proc struct {
 	cmd     *exec.Cmd
+	log     string // the child's stderr
 	exited  chan error
 	toName  time.Duration
 	stopped bool
@@ -143,13 +144,19 @@ type proc struct {
 // name, with the time from exec to the NameOwnerChanged signal.
 func (h *harness) start(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
+	return h.startEnv(t, nil, name, bin, args...)
+}
+
+// startEnv is start with env added to the child's environment.
+func (h *harness) startEnv(t *testing.T, env []string, name, bin string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = h.bus.Env()
+	cmd.Env = append(h.bus.Env(), env...)
 	logf, err := os.Create(filepath.Join(h.dir, filepath.Base(bin)+".log"))
 	require.NoError(t, err)
 	defer logf.Close()
 	cmd.Stderr = logf
-	p := &proc{cmd: cmd, exited: make(chan error, 1)}
+	p := &proc{cmd: cmd, log: logf.Name(), exited: make(chan error, 1)}
 	t0 := time.Now()
 	require.NoError(t, cmd.Start())
 	go func() { p.exited <- cmd.Wait() }()
@@ -207,6 +214,15 @@ type row struct {
 	rssLoadEnd            uint64
 	load                  []time.Duration
 	loadCalls, loadErrors int
+	gc                    []gcDuring // per start: the collections during the sequential calls
+}
+
+// gcDuring is what the garbage collector did during one start's
+// sequential calls (from its gctrace lines).
+type gcDuring struct {
+	cycles int
+	cpu    time.Duration // summed over the cycles
+	live   int           // MB live after the last cycle
 }
 
 // atName records the start time, CPU time and memory of a process that
@@ -231,6 +247,36 @@ func (h *harness) measureStarts(t *testing.T, label, name, bin string, args ...s
 	return r
 }
 
+// gcTraceEnv turns the collector's trace on, keeping any other GODEBUG
+// setting of the caller (the last GODEBUG in an environment wins).
+func gcTraceEnv() string {
+	if d := os.Getenv("GODEBUG"); d != "" {
+		return "GODEBUG=" + d + ",gctrace=1"
+	}
+	return "GODEBUG=gctrace=1"
+}
+
+// logSize is how much of a child's log has been written.
+func logSize(t *testing.T, path string) int64 {
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	return fi.Size()
+}
+
+// gcSince sums the collections a child's gctrace log reports after offset.
+func gcSince(t *testing.T, path string, offset int64) gcDuring {
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	cycles, err := footprint.ParseGCTrace(b[min(offset, int64(len(b))):])
+	require.NoError(t, err)
+	g := gcDuring{cycles: len(cycles)}
+	for _, c := range cycles {
+		g.cpu += c.CPU
+		g.live = c.LiveMB
+	}
+	return g
+}
+
 func (h *harness) daemonArgs(extra ...string) []string {
 	db := filepath.Join(h.dir, "history.db")
 	for _, f := range []string{db, db + "-wal", db + "-shm"} {
@@ -246,13 +292,16 @@ func (h *harness) measureDaemon(t *testing.T, label string, extra ...string) row
 	r := row{name: label}
 	bin := filepath.Join(h.s.bin, "continuod")
 	for i := range h.s.starts {
-		p := h.start(t, busapi.BusName, bin, h.daemonArgs(extra...)...)
+		// The runtime writes a line per collection to stderr: how often
+		// the collector ran during the calls and what it kept.
+		p := h.startEnv(t, []string{gcTraceEnv()}, busapi.BusName, bin, h.daemonArgs(extra...)...)
 		pid := p.cmd.Process.Pid
 		r.atName(t, p)
 		seeds := h.seeds(t)
 		obj := h.client.Object(busapi.BusName, busapi.Path)
 		cpu0, err := footprint.CPUTime(pid)
 		require.NoError(t, err)
+		log0 := logSize(t, p.log)
 		for c := range h.s.calls {
 			d, err := recommend(obj, seeds[c%len(seeds)])
 			require.NoError(t, err, "Recommend")
@@ -261,6 +310,7 @@ func (h *harness) measureDaemon(t *testing.T, label string, extra ...string) row
 		cpu1, err := footprint.CPUTime(pid)
 		require.NoError(t, err)
 		r.cpuCall = append(r.cpuCall, (cpu1-cpu0)/time.Duration(h.s.calls))
+		r.gc = append(r.gc, gcSince(t, p.log, log0))
 		m, err := footprint.Memory(pid)
 		require.NoError(t, err)
 		rss := m.RSS
@@ -469,6 +519,23 @@ func printReport(s settings, rows []row, w writes, began time.Time, load0, load1
 			fmt.Printf(" / %s + %s", footprint.MB(footprint.Quantile(r.anonCalls, 0.5)), footprint.MB(footprint.Quantile(r.fileCalls, 0.5)))
 		}
 		fmt.Println()
+	}
+	fmt.Printf("\nGarbage collector during the %d sequential calls (GODEBUG=gctrace=1; its CPU is phase wall time × Ps), median of the starts:\n", s.calls)
+	for _, r := range rows {
+		if len(r.gc) == 0 {
+			continue
+		}
+		cycles, cpu, live := make([]int64, len(r.gc)), make([]time.Duration, len(r.gc)), make([]int64, len(r.gc))
+		for i, g := range r.gc {
+			cycles[i], cpu[i], live[i] = int64(g.cycles), g.cpu/time.Duration(s.calls), int64(g.live)
+		}
+		n := footprint.Quantile(cycles, 0.5)
+		if n == 0 {
+			fmt.Printf("  %-30s no collection\n", r.name)
+			continue
+		}
+		fmt.Printf("  %-30s %d collections, %s of collector CPU per call, %d MB live after the last\n", r.name,
+			n, footprint.Ms(footprint.Quantile(cpu, 0.5)), footprint.Quantile(live, 0.5))
 	}
 	fmt.Printf("\nFlash: a scripted drive of %d tracks at speed %g (embedded default, demo config), %d plays recorded.\n", s.tracks, s.speed, w.plays)
 	if w.err != nil {

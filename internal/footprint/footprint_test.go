@@ -2,6 +2,7 @@ package footprint
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,4 +110,54 @@ func TestQuantile(t *testing.T) {
 	assert.Equal(t, time.Duration(0), Quantile([]time.Duration{}, 0.5))
 	assert.Equal(t, "2.0×", Ratio(uint64(4), 2))
 	assert.Equal(t, "–", Ratio(uint64(4), 0))
+}
+
+const gcLine = "gc 3 @0.021s 1%: 0.063+0.095+0.002 ms clock, 0.12+0/0.028/0.028+0.004 ms cpu, 12->12->11 MB, 16 MB goal, 0 MB stacks, 0 MB globals, 2 P (forced)"
+
+func TestParseGCTrace(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    []GCCycle
+		wantErr bool
+	}{
+		{"cycles among the daemon's log", "{\"level\":\"warn\"}\n" + gcLine + "\nscvg: 1 MB released\n" +
+			"gc 4 @1.5s 2%: 0.1+12+0.05 ms clock, 0.2+1.5/10/0.3+0.1 ms cpu, 60->61->50 MB, 55 MB goal, 0 MB stacks, 0 MB globals, 2 P\n",
+			[]GCCycle{{CPU: 180 * time.Microsecond, LiveMB: 11, Goal: 16}, {CPU: 12100 * time.Microsecond, LiveMB: 50, Goal: 55}}, false},
+		{"no cycles", "started\n", nil, false},
+		{"bad cpu time", strings.Replace(gcLine, "0.12+", "x+", 1), nil, true},
+		{"bad heap", strings.Replace(gcLine, "12->12->11 MB", "12->11 MB", 1), nil, true},
+		{"bad goal", strings.Replace(gcLine, "16 MB goal", "lots MB goal", 1), nil, true},
+		{"cut short", "gc 5 @1s 1%: 0.1+0.1+0.1 ms clock, 4 MB goal", nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseGCTrace([]byte(tc.in))
+			if tc.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, got, len(tc.want))
+			for i := range got {
+				assert.InDelta(t, tc.want[i].CPU, got[i].CPU, float64(time.Microsecond))
+				assert.Equal(t, tc.want[i].LiveMB, got[i].LiveMB)
+				assert.Equal(t, tc.want[i].Goal, got[i].Goal)
+			}
+		})
+	}
+}
+
+func FuzzParseGCTrace(f *testing.F) {
+	f.Add([]byte(gcLine))
+	f.Add([]byte("gc 1 @0s 0%: , , , MB goal"))
+	f.Add([]byte("gc x, 1/2+/ ms cpu, ->-> MB, -1 MB goal"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cycles, err := ParseGCTrace(b)
+		if err == nil {
+			for _, c := range cycles {
+				assert.GreaterOrEqual(t, c.CPU, time.Duration(0))
+			}
+		}
+	})
 }
