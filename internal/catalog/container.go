@@ -390,6 +390,18 @@ func StringsView(c *Catalog, name string) (list []string, ok bool, err error) {
 	return list, true, nil
 }
 
+// ReleaseTrackRecords releases the per-track records, their list items and
+// the string table (see ReleaseSections). Loading reads all of them to check
+// every id, and the engine's start reads every popularity; a request then
+// reads only its picks' records (a few hundred pages), which fault back in.
+// Called once the catalog's users have started, it leaves resident what
+// requests use: ~12 MB less RSS on the full catalog.
+func (c *Catalog) ReleaseTrackRecords() {
+	for _, prefix := range []string{secTrackStr, secTrackLists, secTrackInfo, "list.", secStrings} {
+		c.ReleaseSections(prefix)
+	}
+}
+
 // ReleaseSections tells the kernel that the mapped pages of the sections
 // whose names start with prefix are not needed now: a package that has
 // validated its sections at start (reading every page) calls it so that

@@ -34,11 +34,9 @@ func LoadModel(path, uriTemplate string) (Model, error) {
 	if err != nil {
 		return Model{}, fmt.Errorf("load catalog: %w", err)
 	}
-	return Model{
-		Catalog: cat,
-		Engine:  recommend.New(cat, recommend.Options{}),
-		Index:   ix,
-	}, nil
+	engine := recommend.New(cat, recommend.Options{})
+	cat.ReleaseTrackRecords()
+	return Model{Catalog: cat, Engine: engine, Index: ix}, nil
 }
 
 // WriteSnapshot writes c with what LoadModel would otherwise compute at

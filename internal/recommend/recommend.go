@@ -147,6 +147,7 @@ type Engine struct {
 	moodNorm2 []float32 // Σ w_d x_d² per row, for distances via dot products
 	moodW     [catalog.MoodDims]float32
 	prior     []float32 // popularity prior, already weighted
+	keyMode   []keyMode // each row's key and mode, for transitions (score.go)
 	explicit  []bool    // flagged explicit, or unknown and estimated explicit
 	holiday   []bool    // holiday music (catalog.Derived)
 	region    []uint8   // region/language group, 0 unknown (catalog.Derived)
@@ -315,7 +316,10 @@ func (e *Engine) prepare(opts Options) {
 		e.prepareKeys()
 	}
 	e.prior = make([]float32, n)
+	e.keyMode = make([]keyMode, n)
 	for i := range n {
+		f := c.Features(i)
+		e.keyMode[i] = keyMode{f.Key, f.Mode}
 		e.prior[i] = e.w.Popularity * popularity(c.Popularity(i))
 		if e.untagged[i] {
 			// An artist without genre tags: its genre vector is a guess from

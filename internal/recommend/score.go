@@ -445,9 +445,15 @@ func (e *Engine) transition(last, row int) float32 {
 	de := a[catalog.MoodEnergy] - b[catalog.MoodEnergy]
 	dt := a[catalog.MoodTempo] - b[catalog.MoodTempo]
 	smooth := float32(math.Exp(-float64(de*de+dt*dt) / 2))
-	fa, fb := e.cat.Features(last), e.cat.Features(row)
-	return 0.6*smooth + 0.4*KeyCompatibility(fa.Key, fa.Mode, fb.Key, fb.Mode)
+	a2, b2 := e.keyMode[last], e.keyMode[row]
+	return 0.6*smooth + 0.4*KeyCompatibility(a2.key, a2.mode, b2.key, b2.mode)
 }
+
+// keyMode is a row's key and mode (music.Features), copied out of the
+// track records at start: the re-rank compares them for every candidate,
+// and reading them from the mapped records would fault in a page per
+// candidate, request after request (350 KB here against 8 MB of records).
+type keyMode struct{ key, mode int8 }
 
 // KeyCompatibility rates how well key b follows key a, 0..1, by the circle
 // of fifths with relative major/minor keys on the same position (the rule
