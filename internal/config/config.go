@@ -147,9 +147,9 @@ const (
 // configs/continuo.toml together: TestShippedConfigEqualsDefault checks
 // that the file spells out these values.
 const (
-	// DefaultGCPercent lets request garbage grow to the live heap before a
-	// collection while the heap is far below the limit.
-	DefaultGCPercent = 100
+	// DefaultGCPercent lets request garbage grow to half the live heap
+	// before a collection while the heap is far below the limit.
+	DefaultGCPercent = 50
 	// DefaultMemoryLimitMB is the soft limit that tightens the collector
 	// as the Go runtime's memory nears it.
 	DefaultMemoryLimitMB = 64

@@ -85,11 +85,12 @@ type tasteEntry struct {
 // scratchPool keeps per-request scratch between requests, up to one per
 // CPU. Unlike a sync.Pool it is not emptied by a garbage collection: a
 // scratch of the full catalog is ~1.6 MB (per-row scores), the daemon's
-// heap is small (the catalog is mapped, not on it) and its GC target low
-// (gc_percent 10), so a collection runs every few requests; a sync.Pool
-// then handed out a fresh scratch nearly every time, whose allocation
-// started the next collection (Recommend over D-Bus, full catalog, 1,000
-// calls under perf: 7.2 ms CPU per call with a sync.Pool, 4.9 with this).
+// heap is small (the catalog is mapped, not on it), so a collection runs
+// every few dozen requests and would drop a pooled scratch each time; with
+// the low GC target of the time (gc_percent 10) a sync.Pool handed out a
+// fresh scratch nearly every time, whose allocation started the next
+// collection (Recommend over D-Bus, full catalog, 1,000 calls under perf:
+// 7.2 ms CPU per call with a sync.Pool, 4.9 with this).
 type scratchPool struct {
 	free  chan *scratch
 	fresh func() *scratch
