@@ -120,7 +120,7 @@ func (p *scratchPool) put(s *scratch) {
 
 // scratch is the per-request working memory, reused through the pool.
 type scratch struct {
-	g, m      []float32                 // per-row genre cosine and mood dot product
+	g         []float32                 // per-row genre cosine
 	gu        []float32                 // per distinct genre row: its cosine (genreRows)
 	gq, tmp   []float32                 // genre context, temporary vector
 	mt        [catalog.MoodDims]float32 // mood target
@@ -185,7 +185,7 @@ func (b *bannedSet) reset() {
 func newScratch(n, distinct, gdim, k, families int) *scratch {
 	return &scratch{
 		fam: make([]float32, families),
-		g:   make([]float32, n), m: make([]float32, n), gu: make([]float32, distinct),
+		g:   make([]float32, n), gu: make([]float32, distinct),
 		gq: make([]float32, gdim), tmp: make([]float32, gdim),
 		heap:      make([]cand, 0, k),
 		redund:    make([]float32, 0, k),

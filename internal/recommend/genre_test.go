@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -114,4 +115,36 @@ func equivalenceRequests(c *catalog.Catalog, n int) []Request {
 		reqs[i] = req
 	}
 	return reqs
+}
+
+// TestMoodBoundKeepsShortlist holds the full pass that passes over rows by
+// the bound of their other terms (shortlistAll) to the pass that computes
+// every row's mood term: the same picks, scores and reasons, bit for bit.
+// An infinite largest mood norm makes the slack infinite, so nothing is
+// passed over.
+func TestMoodBoundKeepsShortlist(t *testing.T) {
+	def, err := catalog.Default()
+	require.NoError(t, err)
+	n := 20_000
+	if testing.Short() {
+		n = 4_000
+	}
+	for _, tc := range []struct {
+		name string
+		cat  *catalog.Catalog
+	}{
+		{"embedded default", def},
+		{"synthetic", synthcat.Resample(def, n, 5)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bounded, every := New(tc.cat, Options{}), New(tc.cat, Options{})
+			every.maxMoodNorm2 = float32(math.Inf(1))
+			for i, req := range equivalenceRequests(tc.cat, 80) {
+				want, wantErr := every.Recommend(req)
+				got, gotErr := bounded.Recommend(req)
+				require.Equal(t, wantErr, gotErr, "request %d", i)
+				require.Equal(t, want, got, "request %d: %+v", i, req)
+			}
+		})
+	}
 }

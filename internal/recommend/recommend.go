@@ -17,6 +17,7 @@ package recommend
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/continuo/continuo/internal/catalog"
@@ -142,27 +143,28 @@ type Engine struct {
 	n    int
 	gdim int
 
-	genre     genreRows // the genre matrix as distinct rows, for the full pass
-	index     *rowIndex // the IVF search of a large catalog, nil: the full pass (search.go)
-	moodNorm2 []float32 // Σ w_d x_d² per row, for distances via dot products
-	moodW     [catalog.MoodDims]float32
-	prior     []float32 // popularity prior, already weighted
-	keyMode   []keyMode // each row's key and mode, for transitions (score.go)
-	explicit  []bool    // flagged explicit, or unknown and estimated explicit
-	holiday   []bool    // holiday music (catalog.Derived)
-	region    []uint8   // region/language group, 0 unknown (catalog.Derived)
-	regionKey []uint8   // region for vocal rows, instrumentalKey for instrumental ones, | untaggedKey if untagged
-	vocal     []bool    // not instrumental: its region (language) matters
-	untagged  []bool    // the primary artist has no genre tags
-	title     []uint64  // the song across artists and versions, see work.go
-	songSig   []workKey // the song's words as a set, for "one title contains the other"
-	credits   []uint64  // a signature of all credited artists (composer and performers)
-	season    Season
-	album     []uint64                // hash of primary artist + album, 0 when no album
-	work      []workKey               // the work of the title ("swan lake"), see work.go
-	piece     []uint64                // hash of primary artist + the whole normalised title
-	artists   artistIndex             // normalised artist name → artist (mapped.go)
-	byID      map[music.TrackID]int32 // only when the catalog has no id index
+	genre        genreRows // the genre matrix as distinct rows, for the full pass
+	index        *rowIndex // the IVF search of a large catalog, nil: the full pass (search.go)
+	moodNorm2    []float32 // Σ w_d x_d² per row, for distances via dot products
+	maxMoodNorm2 float32   // the largest of them: the float slack of the full pass's bound (search.go)
+	moodW        [catalog.MoodDims]float32
+	prior        []float32 // popularity prior, already weighted
+	keyMode      []keyMode // each row's key and mode, for transitions (score.go)
+	explicit     []bool    // flagged explicit, or unknown and estimated explicit
+	holiday      []bool    // holiday music (catalog.Derived)
+	region       []uint8   // region/language group, 0 unknown (catalog.Derived)
+	regionKey    []uint8   // region for vocal rows, instrumentalKey for instrumental ones, | untaggedKey if untagged
+	vocal        []bool    // not instrumental: its region (language) matters
+	untagged     []bool    // the primary artist has no genre tags
+	title        []uint64  // the song across artists and versions, see work.go
+	songSig      []workKey // the song's words as a set, for "one title contains the other"
+	credits      []uint64  // a signature of all credited artists (composer and performers)
+	season       Season
+	album        []uint64                // hash of primary artist + album, 0 when no album
+	work         []workKey               // the work of the title ("swan lake"), see work.go
+	piece        []uint64                // hash of primary artist + the whole normalised title
+	artists      artistIndex             // normalised artist name → artist (mapped.go)
+	byID         map[music.TrackID]int32 // only when the catalog has no id index
 
 	coldAnchors [4]int // per mood steering value: the cold-start anchor row
 	noArtistCap bool   // the rule-by-rule ablation of the playlist evaluation (ablation_test.go)
@@ -247,6 +249,7 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	e.n = cat.Len()
 	e.gdim = cat.Genre.Cols
 	e.prepare(opts)
+	e.maxMoodNorm2 = slices.Max(e.moodNorm2)
 	e.genre = newGenreRows(cat)
 	e.pool = newScratchPool(func() *scratch { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) })
 	e.useIndex(opts)

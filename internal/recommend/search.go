@@ -216,22 +216,39 @@ func (e *Engine) shortlist(req *Request, s *scratch, cx *reqContext) error {
 // products: Σw_d x_d² − 2x·(w⊙t) + Σw_d t_d². Filters and penalties are
 // looked at only for rows that would enter the shortlist, which after the
 // first few thousand rows is rare.
+//
+// The mood term is a negative distance, so the other terms bound a row's
+// score from above: once the shortlist is full, a row whose bound does not
+// beat its worst score is passed over without its mood dot product (most
+// rows of a large catalog: their genre is far from the context). The bound
+// carries a slack for float32 rounding (moodSlack), so no row that the
+// exact score would admit is passed over: the shortlist is the same, bit
+// for bit (TestMoodBoundKeepsShortlist).
 func (e *Engine) shortlistAll(req *Request, s *scratch, cx *reqContext) error {
 	if err := e.genreScores(s, req.Explore); err != nil {
 		return err
 	}
-	if err := e.cat.Mood.Scores(s.mq[:], s.m); err != nil {
-		return fmt.Errorf("recommend: mood scores: %w", err)
-	}
 	gw, mw, tn2 := cx.genreW, cx.moodW, cx.tn2
+	slack := float32(math.Inf(1)) // a negative mood weight: no bound
+	if mw >= 0 {
+		slack = moodSlack * (1 + mw*(e.maxMoodNorm2+tn2))
+	}
 	lastArtist := e.lastArtist(cx)
 	h := s.heap[:0]
 	k := e.k
-	g, m, n2, prior, fam := s.g, s.m[:len(s.g)], e.moodNorm2[:len(s.g)], e.prior[:len(s.g)], e.cat.Family[:len(s.g)]
+	g, n2, prior, fam := s.g, e.moodNorm2[:len(s.g)], e.prior[:len(s.g)], e.cat.Family[:len(s.g)]
+	mood := e.cat.Mood.Data[:len(g)*catalog.MoodDims]
+	q := &s.mq
 	fb := s.fam
 	rk, rp := e.regionKey[:len(g)], &s.regionPen
 	for i := range g {
-		sc := gw*g[i] + mw*(2*m[i]-n2[i]-tn2) + prior[i] + fb[fam[i]] - rp[rk[i]]
+		rest := gw*g[i] + prior[i] + fb[fam[i]] - rp[rk[i]]
+		if len(h) == k && rest+slack <= h[0].score {
+			continue
+		}
+		r := mood[i*catalog.MoodDims : (i+1)*catalog.MoodDims : (i+1)*catalog.MoodDims]
+		m := q[0]*r[0] + q[1]*r[1] + q[2]*r[2] + q[3]*r[3] + q[4]*r[4] + q[5]*r[5] + q[6]*r[6] + q[7]*r[7] + q[8]*r[8]
+		sc := gw*g[i] + mw*(2*m-n2[i]-tn2) + prior[i] + fb[fam[i]] - rp[rk[i]]
 		if len(h) == k && sc <= h[0].score {
 			continue
 		}
@@ -240,6 +257,15 @@ func (e *Engine) shortlistAll(req *Request, s *scratch, cx *reqContext) error {
 	s.heap = h
 	return nil
 }
+
+// moodSlack is the relative float32 rounding the bound of shortlistAll
+// allows for: the mood term, a difference of sums of nine products each, is
+// off by a few 1e-7 of its parts' size, and the other terms are summed in
+// another order than in the score. 1e-5 is over ten times that.
+const moodSlack = 1e-5
+
+// The unrolled mood product of shortlistAll is for nine dimensions.
+var _ = [1]struct{}{}[catalog.MoodDims-9]
 
 // shortlistIndexed scores the rows of the lists whose centroids are nearest
 // the genre context, with the full pass's formula and filters. The genre
