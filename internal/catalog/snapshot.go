@@ -7,10 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"unsafe"
 
+	"github.com/continuo/continuo/internal/atomicfile"
 	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/music"
 )
@@ -98,36 +98,9 @@ func WriteSnapshot(path string, c *Catalog, extra ...Section) error {
 	})
 }
 
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("write snapshot: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	if err = write(f); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: makes the rename durable where supported
-		d.Close()
 	}
 	return nil
 }

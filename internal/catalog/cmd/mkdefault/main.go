@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/continuo/continuo/internal/atomicfile"
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/drive"
 	"github.com/continuo/continuo/internal/music"
@@ -293,33 +294,22 @@ func writePlaylistExtract(src, dst string, keep map[string]bool) error {
 	if col < 0 {
 		return fmt.Errorf("%s: no playlist_id column", src)
 	}
-	tmp := dst + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	cw := csv.NewWriter(f)
-	cw.Write(header)
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write(header)
+		for {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if keep[rec[col]] {
+				cw.Write(rec)
+			}
 		}
-		if err != nil {
-			f.Close()
-			return err
-		}
-		if keep[rec[col]] {
-			cw.Write(rec)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dst)
+		cw.Flush()
+		return cw.Error()
+	})
 }

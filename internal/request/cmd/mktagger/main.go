@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/continuo/continuo/internal/atomicfile"
 	"github.com/continuo/continuo/internal/request"
 )
 
@@ -27,13 +28,9 @@ func run(out string) error {
 	if err := request.WriteTrainedTagger(&buf); err != nil {
 		return err
 	}
-	// Write whole or not at all: a half-written blob would break the build.
-	tmp := out + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		return fmt.Errorf("rename %s: %w", tmp, err)
+	// Whole or not at all: a half-written blob would break the build.
+	if err := atomicfile.WriteBytes(out, buf.Bytes()); err != nil {
+		return err
 	}
 	return nil
 }

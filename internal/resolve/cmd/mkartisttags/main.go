@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/continuo/continuo/internal/atomicfile"
 	"github.com/continuo/continuo/internal/resolve"
 )
 
@@ -38,13 +39,9 @@ func run(in, out string) error {
 	if err := resolve.WriteArtistTags(&buf, artists); err != nil {
 		return err
 	}
-	// Write whole or not at all: a half-written table would break the build.
-	tmp := out + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		return fmt.Errorf("rename %s: %w", tmp, err)
+	// Whole or not at all: a half-written table would break the build.
+	if err := atomicfile.WriteBytes(out, buf.Bytes()); err != nil {
+		return err
 	}
 	fmt.Printf("%s: %d artists with tags\n", out, len(artists))
 	return nil
