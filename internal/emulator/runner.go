@@ -126,6 +126,10 @@ type runner struct {
 
 	arrival time.Time // virtual; zero until an arrive step
 
+	// signals is the watcher's signal channel (watchQueue), nil when it
+	// does not run; syncSignals puts its marker into it.
+	signals chan *dbus.Signal
+
 	res Result
 }
 
@@ -236,7 +240,7 @@ func (r *runner) step(ctx context.Context, st Step) error {
 	case OpWait:
 		return r.clock.Sleep(ctx, st.D)
 	case OpExpect:
-		r.expectFamily(st)
+		r.expectFamily(ctx, st)
 		return nil
 	case OpContext, OpArrive:
 		return r.setContext(ctx, st)
@@ -342,9 +346,10 @@ func (r *runner) feedback(ctx context.Context, kind music.FeedbackKind) error {
 	return r.d.Feedback(ctx, id, kind)
 }
 
-func (r *runner) expectFamily(st Step) {
+func (r *runner) expectFamily(ctx context.Context, st Step) {
 	c := Check{Line: st.Line, Step: st.String(), Want: st.Text, Got: "(nothing playing)"}
 	if cur, ok := r.p.Current(); ok && r.p.Status() != StatusStopped {
+		r.syncSignals(ctx)
 		c.Got = r.familyOf(cur)
 		if c.Got == "" {
 			c.Got = "(unknown)"
@@ -409,6 +414,7 @@ func (r *runner) watchQueue(ctx context.Context) (func(), error) {
 	}
 	ch := make(chan *dbus.Signal, 64)
 	conn.Signal(ch)
+	r.signals = ch
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -423,6 +429,10 @@ func (r *runner) watchQueue(ctx context.Context) (func(), error) {
 			case sig, ok := <-ch:
 				if !ok {
 					return // connection closed
+				}
+				if sig.Name == syncMarker {
+					close(sig.Body[0].(chan struct{}))
+					continue
 				}
 				if sig.Path != ServicePath || (owner != "" && sig.Sender != owner) {
 					continue
@@ -445,6 +455,43 @@ func (r *runner) watchQueue(ctx context.Context) (func(), error) {
 		_ = conn.RemoveMatchSignalContext(rctx, opts...)
 		_ = conn.RemoveMatchSignalContext(rctx, propOpts...)
 	}, nil
+}
+
+// syncMarker names the watcher's own marker signal (syncSignals); no bus
+// signal can have this name (it is not an interface.member pair).
+const syncMarker = "continuo-emulator-sync"
+
+// syncSignals returns once the watcher has handled every signal the daemon
+// sent before now, so that the track dicts of a refill are remembered
+// before the transcript or an expectation reads them (under load the
+// watcher can run behind the player, which is in this process). A round
+// trip to the daemon (Peer.Ping, which godbus answers on every connection)
+// puts its earlier signals into the channel ahead of the reply: one
+// connection delivers in order. A marker sent after the reply comes out of
+// the channel after them. Best effort: without a watcher or on an error it
+// returns at once, and the transcript then falls back to the library's
+// metadata as before.
+func (r *runner) syncSignals(ctx context.Context) {
+	if r.signals == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+	defer cancel()
+	ping := r.opts.Conn.Object(ServiceName, ServicePath).CallWithContext(ctx, "org.freedesktop.DBus.Peer.Ping", 0)
+	if ping.Err != nil {
+		r.log.Debug().Err(ping.Err).Msg("sync with the daemon's signals")
+		return
+	}
+	handled := make(chan struct{})
+	select {
+	case r.signals <- &dbus.Signal{Name: syncMarker, Body: []any{handled}}:
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case <-handled:
+	case <-ctx.Done():
+	}
 }
 
 // explainNew asks the daemon why it chose each play after seen that has
@@ -533,6 +580,9 @@ func (r *runner) familyOf(t Track) string {
 // ended and is not in it yet; final adds the one still playing too.
 func (r *runner) flush(ctx context.Context, final bool) {
 	plays := r.p.Plays()
+	if pending := len(plays) - r.first - len(r.res.Tracks); pending > 0 && (final || plays[len(plays)-1].Outcome != music.OutcomePlaying || pending > 1) {
+		r.syncSignals(ctx)
+	}
 	for _, pl := range plays[min(r.first+len(r.res.Tracks), len(plays)):] {
 		if pl.Outcome == music.OutcomePlaying && !final {
 			return
