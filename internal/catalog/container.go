@@ -402,6 +402,12 @@ func (c *Catalog) ReleaseTrackRecords() {
 	}
 }
 
+// ReleaseAll releases the pages of every section: for a catalog that a
+// reload replaced. Its mapping stays (its strings may still be held by a
+// queued track or an event), but nothing should read it any more, and a
+// page that something does read faults back in from the file.
+func (c *Catalog) ReleaseAll() { c.ReleaseSections("") }
+
 // ReleaseSections tells the kernel that the mapped pages of the sections
 // whose names start with prefix are not needed now: a package that has
 // validated its sections at start (reading every page) calls it so that

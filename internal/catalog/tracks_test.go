@@ -118,18 +118,22 @@ func TestWithTracks(t *testing.T) {
 	assert.Equal(t, def.Genre, c.Genre, "the matrices are shared")
 }
 
-// TestReleasedRecordsReadBack: released track records are only a hint to
-// the kernel; every track reads back the same afterwards (the pages fault
-// in again from the file).
+// TestReleasedRecordsReadBack: released track records (and, after a
+// reload, every section) are only a hint to the kernel; every track and
+// matrix reads back the same afterwards (the pages fault in again from the
+// file).
 func TestReleasedRecordsReadBack(t *testing.T) {
 	built, _ := buildExtract(t)
 	path := filepath.Join(t.TempDir(), "c.snap")
 	require.NoError(t, WriteSnapshot(path, built))
 	mapped, err := Load(path)
 	require.NoError(t, err)
-	before := mapped.AllTracks()
+	before, genre := mapped.AllTracks(), slices.Clone(mapped.Genre.Data)
 	mapped.ReleaseTrackRecords()
 	built.ReleaseTrackRecords() // in memory: nothing to release
 	assert.Equal(t, before, mapped.AllTracks())
+	mapped.ReleaseAll()
+	assert.Equal(t, before, mapped.AllTracks())
+	assert.True(t, slices.Equal(genre, mapped.Genre.Data), "the matrices read back too")
 	assert.Equal(t, built.Len(), mapped.Len())
 }

@@ -208,9 +208,17 @@ func (c *Core) notifier() Notifier {
 // over by id; the queue is rebuilt from the new catalog.
 func (c *Core) Reload(ctx context.Context, m Model) error {
 	return c.do(ctx, func(st *state) error {
+		old := c.model.Load()
 		st.remap(&m)
 		c.model.Store(&m)
 		st.refill(ctx)
+		// The old snapshot's mapping is never unmapped (catalog.Load), so
+		// without this each reload kept its resident pages: 115 MB of RSS
+		// after one reload of the full catalog, 165 MB after two. A request
+		// still running on the old model faults what it reads back in.
+		if old != nil && old.Catalog != m.Catalog {
+			old.Catalog.ReleaseAll()
+		}
 		return nil
 	})
 }
