@@ -21,6 +21,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,13 +103,85 @@ func TestFootprint(t *testing.T) {
 
 	rows := []row{h.measureStarts(t, "floor (Go, takes a bus name)", floorName, floorBin, floorName)}
 	rows = append(rows, h.measureDaemon(t, "embedded default"))
+	var reloads []uint64
 	if _, err := os.Stat(s.catalog); err == nil {
 		rows = append(rows, h.measureDaemon(t, "full snapshot", "--catalog", s.catalog))
+		reloads = h.measureReloads(t, "--catalog", s.catalog)
 	} else {
 		fmt.Printf("full snapshot %s missing (make full-catalog): not measured\n", s.catalog)
 	}
 	w := h.measureWrites(t)
 	printReport(s, rows, w, began, load0, loadAvg())
+	if len(reloads) > 0 {
+		fmt.Printf("\nSIGHUP reloads of the full snapshot, each followed by %d sequential calls: RSS after the calls", s.calls)
+		for i, r := range reloads {
+			fmt.Printf("%s %s", map[bool]string{true: "", false: " →"}[i == 0], footprint.MB(r))
+		}
+		fmt.Println(" (first figure before any reload)")
+	}
+}
+
+// reloads is how many times measureReloads sends SIGHUP.
+const reloads = 3
+
+// measureReloads starts continuod once, makes s.calls sequential calls,
+// then reloads it (SIGHUP) `reloads` times with s.calls calls after each,
+// and returns the RSS after each round of calls. A reload is done when the
+// daemon tells systemd READY=1 after RELOADING=1: the harness plays the
+// service manager's notify socket (sd_notify(3)).
+func (h *harness) measureReloads(t *testing.T, extra ...string) []uint64 {
+	sock := filepath.Join(h.dir, "notify.sock")
+	_ = os.Remove(sock)
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	require.NoError(t, err)
+	defer conn.Close()
+	notes := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(notes)
+				return // closed when the measurement ends
+			}
+			notes <- string(buf[:n])
+		}
+	}()
+	waitNote := func(want string) {
+		timeout := time.NewTimer(deadline)
+		defer timeout.Stop()
+		for {
+			select {
+			case n := <-notes:
+				if strings.Contains(n, want) {
+					return
+				}
+			case <-timeout.C:
+				t.Fatalf("continuod did not notify %s within %v", want, deadline)
+			}
+		}
+	}
+	p := h.startEnv(t, []string{"NOTIFY_SOCKET=" + sock}, busapi.BusName, filepath.Join(h.s.bin, "continuod"), h.daemonArgs(extra...)...)
+	defer h.stop(t, p)
+	waitNote("READY=1")
+	seeds := h.seeds(t)
+	obj := h.client.Object(busapi.BusName, busapi.Path)
+	var rss []uint64
+	for i := 0; ; i++ {
+		for c := range h.s.calls {
+			_, err := recommend(obj, seeds[c%len(seeds)])
+			require.NoError(t, err, "Recommend")
+		}
+		r, err := footprint.RSS(p.cmd.Process.Pid)
+		require.NoError(t, err)
+		rss = append(rss, r)
+		if i == reloads {
+			return rss
+		}
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGHUP))
+		waitNote("RELOADING=1")
+		waitNote("READY=1")
+	}
 }
 
 // harness is the private bus, a connection that watches bus names, and a
