@@ -91,28 +91,14 @@ func (e *Engine) storedIndex() (*ivf.Index, error) {
 		return nil, fmt.Errorf("section %s: %d lists of %d columns for %d rows of %d", secIVFShape, lists, cols, e.n, e.gdim)
 	}
 	ix := &ivf.Index{Lists: lists, Cols: cols}
-	for _, s := range []struct {
-		name string
-		read func() (bool, error)
-	}{
-		{secIVFCentroids, func() (ok bool, err error) {
-			ix.Centroids, ok, err = catalog.SectionView[float32](e.cat, secIVFCentroids, lists*cols)
-			return ok, err
-		}},
-		{secIVFOffsets, func() (ok bool, err error) {
-			ix.Offsets, ok, err = catalog.SectionView[uint32](e.cat, secIVFOffsets, lists+1)
-			return ok, err
-		}},
-		{secIVFIDs, func() (ok bool, err error) {
-			ix.IDs, ok, err = catalog.SectionView[uint32](e.cat, secIVFIDs, e.n)
-			return ok, err
-		}},
-	} {
-		if ok, err := s.read(); err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, fmt.Errorf("section %s: missing beside %s", s.name, secIVFShape)
-		}
+	if ix.Centroids, err = ivfSection[float32](e.cat, secIVFCentroids, lists*cols); err != nil {
+		return nil, err
+	}
+	if ix.Offsets, err = ivfSection[uint32](e.cat, secIVFOffsets, lists+1); err != nil {
+		return nil, err
+	}
+	if ix.IDs, err = ivfSection[uint32](e.cat, secIVFIDs, e.n); err != nil {
+		return nil, err
 	}
 	return ix, nil
 }
@@ -152,6 +138,16 @@ func (e *Engine) loadKeys(opts Options) bool {
 		}
 	}
 	return ok
+}
+
+// ivfSection reads one of the stored index's sections, which must be
+// there once the shape section is.
+func ivfSection[T any](c *catalog.Catalog, name string, n int) ([]T, error) {
+	v, ok, err := catalog.SectionView[T](c, name, n)
+	if err == nil && !ok {
+		err = fmt.Errorf("section %s: missing beside %s", name, secIVFShape)
+	}
+	return v, err
 }
 
 // view reads one section; a missing or malformed one clears ok.
