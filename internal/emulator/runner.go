@@ -580,12 +580,14 @@ func (r *runner) familyOf(t Track) string {
 // ended and is not in it yet; final adds the one still playing too.
 func (r *runner) flush(ctx context.Context, final bool) {
 	plays := r.p.Plays()
-	if pending := len(plays) - r.first - len(r.res.Tracks); pending > 0 && (final || plays[len(plays)-1].Outcome != music.OutcomePlaying || pending > 1) {
-		r.syncSignals(ctx)
-	}
+	synced := false
 	for _, pl := range plays[min(r.first+len(r.res.Tracks), len(plays)):] {
 		if pl.Outcome == music.OutcomePlaying && !final {
 			return
+		}
+		if !synced {
+			r.syncSignals(ctx) // once, before the first row is built
+			synced = true
 		}
 		e := r.entry(ctx, pl)
 		r.res.Tracks = append(r.res.Tracks, e)
