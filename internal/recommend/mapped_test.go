@@ -26,10 +26,7 @@ func TestMappedKeysMatchComputed(t *testing.T) {
 	mem := def.Subset(rows) // in memory: no snapshot, keys computed
 	extra, err := Sections(mem)
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "c.snap")
-	require.NoError(t, catalog.WriteSnapshot(path, mem, extra...))
-	loaded, err := catalog.Load(path)
-	require.NoError(t, err)
+	loaded := roundTrip(t, mem, extra)
 
 	want, got := New(mem, Options{}), New(loaded, Options{})
 	require.NoError(t, got.Err())
@@ -83,13 +80,6 @@ func TestStoredIndex(t *testing.T) {
 	extra, err := SectionsWith(mem, indexed)
 	require.NoError(t, err)
 
-	write := func(t *testing.T, secs []catalog.Section) *catalog.Catalog {
-		path := filepath.Join(t.TempDir(), "c.snap")
-		require.NoError(t, catalog.WriteSnapshot(path, mem, secs...))
-		c, err := catalog.Load(path)
-		require.NoError(t, err)
-		return c
-	}
 	replace := func(name string, sec catalog.Section) []catalog.Section {
 		out := slices.Clone(extra)
 		for i := range out {
@@ -118,7 +108,7 @@ func TestStoredIndex(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			loaded := write(t, tc.secs)
+			loaded := roundTrip(t, mem, tc.secs)
 			e := New(loaded, tc.opts)
 			if tc.wantErr != "" {
 				require.Error(t, e.Err())
