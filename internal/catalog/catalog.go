@@ -10,10 +10,10 @@
 package catalog
 
 import (
-	"cmp"
-	"slices"
+	"iter"
 
 	"github.com/continuo/continuo/internal/embed"
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -71,8 +71,8 @@ type Catalog struct {
 	GenreDistinct embed.Matrix
 	GenreGroup    []uint32
 
-	ids, uris hashIndex
-	snap      *container // the opened snapshot, nil when built in memory
+	ids, uris hashindex.Index // id and URI → row (the first row when repeated)
+	snap      *container      // the opened snapshot, nil when built in memory
 
 	// The tracks (tracks.go): rec for a mapped snapshot, else tracks, the
 	// slice of a catalog built in memory.
@@ -84,7 +84,7 @@ type Catalog struct {
 
 // Lookup returns the row of a track id (the first row when repeated).
 func (c *Catalog) Lookup(id music.TrackID) (int, bool) {
-	return c.ids.find(string(id), func(r int) string { return string(c.ID(r)) })
+	return c.ids.Find(string(id), func(r int) string { return string(c.ID(r)) })
 }
 
 // LookupURI returns the row of a track with the given playable URI.
@@ -92,56 +92,23 @@ func (c *Catalog) LookupURI(uri string) (int, bool) {
 	if uri == "" {
 		return 0, false
 	}
-	return c.uris.find(uri, c.URI)
+	return c.uris.Find(uri, c.URI)
 }
 
-// hashIndex maps strings to rows as (FNV-1a hash, row) pairs sorted by hash
-// then row: a flat pair of arrays a snapshot stores and maps, searched by
-// binary search, with the string compared on a hash match.
-type hashIndex struct {
-	hash []uint64
-	row  []uint32
-}
-
-func (x *hashIndex) find(key string, at func(int) string) (int, bool) {
-	h := hash64(key)
-	i, _ := slices.BinarySearch(x.hash, h)
-	for ; i < len(x.hash) && x.hash[i] == h; i++ {
-		if r := int(x.row[i]); at(r) == key {
-			return r, true
+// rowKeys yields (key(i), i) for every row with a key ("" is not indexed).
+func rowKeys(n int, key func(int) string) iter.Seq2[string, uint32] {
+	return func(yield func(string, uint32) bool) {
+		for i := range n {
+			if k := key(i); k != "" && !yield(k, uint32(i)) {
+				return
+			}
 		}
 	}
-	return 0, false
-}
-
-// newHashIndex indexes keys (row i has keys[i]; "" is not indexed).
-func newHashIndex(n int, key func(int) string) hashIndex {
-	type pair struct {
-		h   uint64
-		row uint32
-	}
-	pairs := make([]pair, 0, n)
-	for i := range n {
-		if k := key(i); k != "" {
-			pairs = append(pairs, pair{hash64(k), uint32(i)})
-		}
-	}
-	slices.SortFunc(pairs, func(a, b pair) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.row, b.row)
-	})
-	x := hashIndex{hash: make([]uint64, len(pairs)), row: make([]uint32, len(pairs))}
-	for i, p := range pairs {
-		x.hash[i], x.row[i] = p.h, p.row
-	}
-	return x
 }
 
 // buildHashIndexes indexes the ids and the URIs of c's tracks.
-func buildHashIndexes(c *Catalog) (ids, uris hashIndex) {
-	ids = newHashIndex(c.Len(), func(i int) string { return string(c.ID(i)) })
-	uris = newHashIndex(c.Len(), c.URI)
+func buildHashIndexes(c *Catalog) (ids, uris hashindex.Index) {
+	ids = hashindex.New(rowKeys(c.Len(), func(i int) string { return string(c.ID(i)) }))
+	uris = hashindex.New(rowKeys(c.Len(), c.URI))
 	return ids, uris
 }

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/continuo/continuo/internal/embed"
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -115,6 +116,6 @@ func ApplyURITemplate(c *Catalog, tmpl string) error {
 		return music.Errorf(music.KindInvalid, "uri template %q has no {id}", tmpl)
 	}
 	c.uriTemplate = tmpl
-	c.uris = newHashIndex(c.Len(), c.URI)
+	c.uris = hashindex.New(rowKeys(c.Len(), c.URI))
 	return nil
 }

@@ -1,12 +1,12 @@
 package catalog
 
 import (
-	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -270,7 +270,7 @@ func deriveRegions(c *Catalog, ts []music.Track) ([]uint8, []string) {
 	albumArtists := map[uint64][]int32{}
 	for i := range ts {
 		if al := ts[i].Album; al != "" {
-			k := hash64(NormalizeName(al))
+			k := hashindex.String(NormalizeName(al))
 			if l := albumArtists[k]; len(l) < 64 && !slices.Contains(l, c.Artist[i]) {
 				albumArtists[k] = append(l, c.Artist[i])
 			}
@@ -304,7 +304,7 @@ func deriveRegions(c *Catalog, ts []music.Track) ([]uint8, []string) {
 			}
 		}
 		if t.Album != "" {
-			for _, o := range albumArtists[hash64(NormalizeName(t.Album))] {
+			for _, o := range albumArtists[hashindex.String(NormalizeName(t.Album))] {
 				if o != a && tagged[o] {
 					v[artistRegion[o]]++
 				}
@@ -417,12 +417,6 @@ var titleWordRegion = func() map[string]uint8 {
 	return m
 }()
 
-func hash64(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
-}
-
 // The explicit estimate: a logistic regression on five features of a track,
 //
 //	logit(artist's flagged share), logit(its labels' flagged share),
@@ -526,7 +520,7 @@ func deriveExplicit(c *Catalog, ts []music.Track, d *Derived) {
 		if _, ok := known(i); !ok {
 			continue
 		}
-		if hash64(string(ts[i].ID))%2 == 0 {
+		if hashindex.String(string(ts[i].ID))%2 == 0 {
 			train = append(train, i)
 		} else {
 			test = append(test, i)

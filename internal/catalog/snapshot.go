@@ -12,6 +12,7 @@ import (
 
 	"github.com/continuo/continuo/internal/atomicfile"
 	"github.com/continuo/continuo/internal/embed"
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -231,8 +232,8 @@ func encodeSnapshot(w io.Writer, c *Catalog, extra ...Section) error {
 		SectionOf(secHoliday, d.Holiday),
 		SectionOf(secExplicitP, d.ExplicitP),
 		SectionOf(secRegion, d.Region),
-		SectionOf(secIDHash, ids.hash), SectionOf(secIDRow, ids.row),
-		SectionOf(secURIHash, uris.hash), SectionOf(secURIRow, uris.row),
+		SectionOf(secIDHash, ids.Hash), SectionOf(secIDRow, ids.ID),
+		SectionOf(secURIHash, uris.Hash), SectionOf(secURIRow, uris.ID),
 	)
 	// The string table is complete only now.
 	meta[0].Strings = uint32(len(st.list))
@@ -586,7 +587,7 @@ func loadDerived(c *Catalog, snap *container, m snapMeta, regions []string) erro
 
 func loadIndexes(c *Catalog, snap *container) error {
 	for _, x := range []struct {
-		dst        *hashIndex
+		dst        *hashindex.Index
 		hash, rows string
 	}{{&c.ids, secIDHash, secIDRow}, {&c.uris, secURIHash, secURIRow}} {
 		h, err := sectionAs[uint64](snap, x.hash, -1)
@@ -603,7 +604,7 @@ func loadIndexes(c *Catalog, snap *container) error {
 		if !slices.IsSorted(h) {
 			return corrupt("section %s: not sorted", x.hash)
 		}
-		*x.dst = hashIndex{hash: h, row: r}
+		*x.dst = hashindex.Mapped(h, r)
 	}
 	return nil
 }

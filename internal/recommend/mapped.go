@@ -8,6 +8,7 @@ import (
 
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/embed/ivf"
+	"github.com/continuo/continuo/internal/hashindex"
 )
 
 // The engine's per-row keys, precomputed at build time and stored in the
@@ -179,7 +180,7 @@ func newArtistIndex(names []string) artistIndex {
 	}
 	pairs := make([]pair, len(names))
 	for i, a := range names {
-		pairs[i] = pair{hashString(catalog.NormalizeName(a)), uint32(i)}
+		pairs[i] = pair{hashindex.String(catalog.NormalizeName(a)), uint32(i)}
 	}
 	slices.SortFunc(pairs, func(a, b pair) int {
 		if c := cmp.Compare(a.h, b.h); c != 0 {
@@ -208,7 +209,7 @@ func (x *artistIndex) valid(artists int) bool {
 
 // find returns the artist whose normalised name is key.
 func (x *artistIndex) find(key string, names []string) (int32, bool) {
-	h := hashString(key)
+	h := hashindex.String(key)
 	i, _ := slices.BinarySearch(x.hash, h)
 	for ; i < len(x.hash) && x.hash[i] == h; i++ {
 		if a := x.id[i]; catalog.NormalizeName(names[a]) == key {

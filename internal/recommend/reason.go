@@ -1,7 +1,6 @@
 package recommend
 
 import (
-	"hash/fnv"
 	"strings"
 	"unicode/utf8"
 
@@ -131,10 +130,4 @@ func clip(s string, n int) string {
 // normText lowercases and collapses whitespace, for grouping names.
 func normText(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
-}
-
-func hashString(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
 }

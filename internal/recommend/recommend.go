@@ -22,6 +22,7 @@ import (
 
 	"github.com/continuo/continuo/internal/catalog"
 	"github.com/continuo/continuo/internal/embed/ivf"
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -370,7 +371,7 @@ func (e *Engine) prepareKeys() {
 		e.credits[i] = creditSig(t.Artists)
 		artist := uint64(c.Artist[i]) + 1
 		if t.Album != "" {
-			e.album[i] = hashString(normText(t.Album)) ^ artist*0x9E3779B97F4A7C15
+			e.album[i] = hashindex.String(normText(t.Album)) ^ artist*0x9E3779B97F4A7C15
 		}
 		w, p := workKeys(t.Title, t.Artists)
 		e.work[i], e.piece[i] = w, p^artist*0x9E3779B97F4A7C15

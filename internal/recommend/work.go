@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/hashindex"
 )
 
 // Work identity. A classical catalog holds many recordings of one piece
@@ -69,12 +70,12 @@ func workKeys(title string, artists []string) (work workKey, piece uint64) {
 	names := artistWords(artists)
 	workWords := titleWords(t[:cut], names)
 	for _, w := range workWords {
-		h := hashString(w)
+		h := hashindex.String(w)
 		work.sig |= 1<<(h&63) | 1<<((h>>6)&63)
 	}
 	work.words = uint8(min(len(workWords), 255))
 	if len(workWords) == 0 {
-		h := hashString(catalog.NormalizeName(title))
+		h := hashindex.String(catalog.NormalizeName(title))
 		work = workKey{sig: 1<<(h&63) | 1<<((h>>6)&63), words: 1}
 	}
 	return work, wordsHash(titleWords(t, names), title)
@@ -193,7 +194,7 @@ func keyWord(words []string) (string, int) {
 // a title like "No. 5" still has a key.
 func wordsHash(words []string, fallback string) uint64 {
 	if len(words) == 0 {
-		return hashString(catalog.NormalizeName(fallback))
+		return hashindex.String(catalog.NormalizeName(fallback))
 	}
 	h := fnv.New64a()
 	for _, w := range words {
@@ -259,7 +260,7 @@ func songKey(title string, artists []string) (key uint64, sig workKey) {
 	t = dropVersionSuffix(t)
 	words := titleWords(t, artistWords(artists))
 	for _, w := range words {
-		h := hashString(w)
+		h := hashindex.String(w)
 		sig.sig |= 1<<(h&63) | 1<<((h>>6)&63)
 	}
 	sig.words = uint8(min(len(words), 255))
@@ -311,7 +312,7 @@ func creditSig(artists []string) uint64 {
 		if n == "" || n == "various artists" || n == "various" {
 			continue
 		}
-		sig |= 1 << (hashString(n) & 63)
+		sig |= 1 << (hashindex.String(n) & 63)
 	}
 	return sig
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -27,7 +28,7 @@ const maxGroupRows = 12
 // artistIndex holds the artists of the catalog.
 type artistIndex struct {
 	ids   map[string]int32 // normalised name → artist, while building (then idx)
-	idx   hashRows         // hash of a normalised name → artist (mapped.go)
+	idx   hashindex.Index  // hash of a normalised name → artist (mapped.go)
 	keys  []string         // artist → normalised name
 	names []string         // artist → display name (first spelling seen)
 	words []uint8          // artist → words in its normalised name that are not fillers

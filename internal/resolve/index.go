@@ -19,6 +19,7 @@ import (
 	"slices"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 	"github.com/continuo/continuo/internal/request"
 )
@@ -52,7 +53,7 @@ type Index struct {
 	n int // number of rows
 
 	vocab    map[string]int32 // word → term id, while building (then vocabIdx)
-	vocabIdx hashRows         // hash of a word → term id (mapped.go)
+	vocabIdx hashindex.Index  // hash of a word → term id (mapped.go)
 	terms    []string         // term id → word
 	// Postings of term t are postings[offsets[t]:offsets[t+1]], in row
 	// order; the length is the word's document frequency.
@@ -65,7 +66,7 @@ type Index struct {
 	// instead of strings keep it a flat slice; collisions only add
 	// candidates, which are then checked with a real edit distance.
 	deletes     []uint64
-	deleteFence fence // every page's first entry of deletes (mapped.go)
+	deleteFence hashindex.Fence // every page's first entry of deletes (mapped.go)
 
 	titleLen   []uint8 // words in each row's title, capped at 255
 	popularity []int8  // 0..100, -1 unknown
@@ -76,7 +77,7 @@ type Index struct {
 	// (titles are long); a false match needs a collision among a few
 	// hundred thousand keys, odds of about 1 in 10^8.
 	exact, exactTitle       map[uint64]int32 // while building
-	exactIdx, exactTitleIdx hashRows         // the same, sorted (mapped.go)
+	exactIdx, exactTitleIdx hashindex.Index  // the same, sorted (mapped.go)
 
 	scratch scratchPool // per-search accumulators
 
@@ -217,10 +218,14 @@ func (ix *Index) addExact(r int, t *music.Track) {
 	}
 }
 
+// artistTitleSep separates artist and title in an exact key: 0xff times
+// FNV's 64-bit prime, XORed in, as the stored indexes were built.
+const artistTitleSep = 0xff * 1099511628211
+
 // hash is the key of an artist and title pair in the exact indexes: FNV-1a,
 // fixed rather than seeded, as the snapshot stores the keys.
 func (ix *Index) hash(artist, title string) uint64 {
-	return fnvString(fnvString(fnvOffset, artist)^0xff*fnvPrime, title)
+	return hashindex.Extend(hashindex.String(artist)^artistTitleSep, title)
 }
 
 // Exact finds the row whose normalised title equals Normalize(title) and one
@@ -238,7 +243,7 @@ func (ix *Index) Exact(artist, title string) (int, bool) {
 	if a == "" {
 		x = &ix.exactTitleIdx
 	}
-	r, ok := x.first(ix.hash(a, t))
+	r, ok := x.First(ix.hash(a, t))
 	return int(r), ok
 }
 

@@ -1,12 +1,13 @@
 package resolve
 
 import (
-	"cmp"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/hashindex"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -15,147 +16,49 @@ import (
 // every title, artist and album); catalog build stores it (Sections) and
 // Open reads it in place: the posting lists, deletion index, artist and
 // phrase indexes are the mapped arrays, the lookups that were Go maps are
-// sorted (hash, id) arrays (hashRows), and only the word, artist and genre
+// sorted (hash, id) arrays (internal/hashindex), and only the word, artist and genre
 // lists get a []string of headers pointing into the mapping.
 const secPrefix = "resolve."
 
-const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
-
-func fnvString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * fnvPrime
-	}
-	return h
-}
-
-// hashRows maps 64-bit keys to ids: (hash, id) pairs sorted by hash then id.
-type hashRows struct {
-	hash  []uint64
-	id    []uint32
-	fence fence
-}
-
-// fenceStride is how many uint64 fill a 4 KiB page.
-const fenceStride = 512
-
-// fence holds every fenceStride-th value of a sorted []uint64 (a few KB for
-// MBs of array), so that a lookup binary-searches the fence and then one
-// page of the array: a plain binary search over a mapped array touches ~20
-// pages per lookup, and a query's many typo probes would fault most of the
-// deletion index into memory.
-type fence []uint64
-
-func newFence(a []uint64) fence {
-	f := make(fence, 0, len(a)/fenceStride+1)
-	for i := 0; i < len(a); i += fenceStride {
-		f = append(f, a[i])
-	}
-	return f
-}
-
-// lowerBound returns the first index of a (which f was built from) whose
-// value is at least v.
-func (f fence) lowerBound(a []uint64, v uint64) int {
-	if len(f) == 0 {
-		i, _ := slices.BinarySearch(a, v)
-		return i
-	}
-	j, _ := slices.BinarySearch(f, v) // f[j-1] < v <= f[j]
-	lo, hi := max(j-1, 0)*fenceStride, min(j*fenceStride+1, len(a))
-	i, _ := slices.BinarySearch(a[lo:hi], v)
-	return lo + i
-}
-
-func newHashRows(m map[uint64]int32) hashRows {
-	x := hashRows{hash: make([]uint64, 0, len(m)), id: make([]uint32, 0, len(m))}
-	for h := range m {
-		x.hash = append(x.hash, h)
-	}
-	slices.Sort(x.hash)
-	for _, h := range x.hash {
-		x.id = append(x.id, uint32(m[h]))
-	}
-	return x
-}
-
-// newStringRows indexes strings by their FNV-1a hash.
-func newStringRows(m map[string]int32) hashRows {
-	type pair struct {
-		h  uint64
-		id uint32
-	}
-	pairs := make([]pair, 0, len(m))
-	for k, id := range m {
-		pairs = append(pairs, pair{fnvString(fnvOffset, k), uint32(id)})
-	}
-	slices.SortFunc(pairs, func(a, b pair) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
-	x := hashRows{hash: make([]uint64, len(pairs)), id: make([]uint32, len(pairs))}
-	for i, p := range pairs {
-		x.hash[i], x.id[i] = p.h, p.id
-	}
-	return x
-}
-
-// first returns the id of the first pair with hash h.
-func (x *hashRows) first(h uint64) (int32, bool) {
-	i := x.fence.lowerBound(x.hash, h)
-	if i == len(x.hash) || x.hash[i] != h {
-		return 0, false
-	}
-	return int32(x.id[i]), true
-}
-
-// find returns the id whose key (keys[id]) is key.
-func (x *hashRows) find(key string, keys []string) (int32, bool) {
-	h := fnvString(fnvOffset, key)
-	i := x.fence.lowerBound(x.hash, h)
-	for ; i < len(x.hash) && x.hash[i] == h; i++ {
-		if id := x.id[i]; keys[id] == key {
-			return int32(id), true
-		}
-	}
-	return 0, false
-}
-
-func (x *hashRows) check(ids int, name string) error {
-	if len(x.hash) != len(x.id) || !slices.IsSorted(x.hash) {
-		return fmt.Errorf("section %s: not sorted", name)
-	}
-	for _, id := range x.id {
-		if int(id) >= ids {
-			return fmt.Errorf("section %s: id %d out of %d", name, id, ids)
-		}
+// checkIndex validates a mapped hash index, naming its section.
+func checkIndex(x *hashindex.Index, ids int, name string) error {
+	if err := x.Check(ids); err != nil {
+		return fmt.Errorf("section %s: %w", name, err)
 	}
 	return nil
 }
 
 // term returns the term id of a word.
-func (ix *Index) term(w string) (int32, bool) { return ix.vocabIdx.find(w, ix.terms) }
+func (ix *Index) term(w string) (int32, bool) {
+	id, ok := ix.vocabIdx.Find(w, func(id int) string { return ix.terms[id] })
+	return int32(id), ok
+}
 
 // find returns the artist of a normalised name.
-func (a *artistIndex) find(n string) (int32, bool) { return a.idx.find(n, a.keys) }
+func (a *artistIndex) find(n string) (int32, bool) {
+	id, ok := a.idx.Find(n, func(id int) string { return a.keys[id] })
+	return int32(id), ok
+}
 
 // freeze turns the maps NewIndex built with into the sorted arrays the
 // lookups use (and a snapshot stores).
 func (ix *Index) freeze() {
-	defer ix.fences()
-	ix.vocabIdx, ix.vocab = newStringRows(ix.vocab), nil
-	ix.artists.idx, ix.artists.ids = newStringRows(ix.artists.ids), nil
-	ix.exactIdx, ix.exact = newHashRows(ix.exact), nil
-	ix.exactTitleIdx, ix.exactTitle = newHashRows(ix.exactTitle), nil
+	ix.vocabIdx, ix.vocab = hashindex.New(pairs(ix.vocab)), nil
+	ix.artists.idx, ix.artists.ids = hashindex.New(pairs(ix.artists.ids)), nil
+	ix.exactIdx, ix.exact = hashindex.FromHashes(ix.exact), nil
+	ix.exactTitleIdx, ix.exactTitle = hashindex.FromHashes(ix.exactTitle), nil
+	ix.deleteFence = hashindex.NewFence(ix.deletes)
 }
 
-// fences builds the fences of the sorted arrays searched per query word.
-func (ix *Index) fences() {
-	for _, x := range []*hashRows{&ix.vocabIdx, &ix.artists.idx, &ix.exactIdx, &ix.exactTitleIdx} {
-		x.fence = newFence(x.hash)
+// pairs yields a map's (key, id) pairs for hashindex.New.
+func pairs(m map[string]int32) iter.Seq2[string, uint32] {
+	return func(yield func(string, uint32) bool) {
+		for k, id := range m {
+			if !yield(k, uint32(id)) {
+				return
+			}
+		}
 	}
-	ix.deleteFence = newFence(ix.deletes)
 }
 
 // genreTable is the genre map as arrays, in key order.
@@ -199,19 +102,19 @@ func Sections(ix *Index) []catalog.Section {
 	g := ix.genreTable()
 	out := []catalog.Section{
 		catalog.SectionOf(secPrefix+"meta", []uint32{uint32(ix.n)}),
-		catalog.SectionOf(secPrefix+"vocab.hash", ix.vocabIdx.hash),
-		catalog.SectionOf(secPrefix+"vocab.id", ix.vocabIdx.id),
+		catalog.SectionOf(secPrefix+"vocab.hash", ix.vocabIdx.Hash),
+		catalog.SectionOf(secPrefix+"vocab.id", ix.vocabIdx.ID),
 		catalog.SectionOf(secPrefix+"offsets", ix.offsets),
 		catalog.SectionOf(secPrefix+"postings", ix.postings),
 		catalog.SectionOf(secPrefix+"deletes", ix.deletes),
 		catalog.SectionOf(secPrefix+"titlelen", ix.titleLen),
 		catalog.SectionOf(secPrefix+"popularity", ix.popularity),
-		catalog.SectionOf(secPrefix+"exact.hash", ix.exactIdx.hash),
-		catalog.SectionOf(secPrefix+"exact.row", ix.exactIdx.id),
-		catalog.SectionOf(secPrefix+"etitle.hash", ix.exactTitleIdx.hash),
-		catalog.SectionOf(secPrefix+"etitle.row", ix.exactTitleIdx.id),
-		catalog.SectionOf(secPrefix+"art.hash", a.idx.hash),
-		catalog.SectionOf(secPrefix+"art.id", a.idx.id),
+		catalog.SectionOf(secPrefix+"exact.hash", ix.exactIdx.Hash),
+		catalog.SectionOf(secPrefix+"exact.row", ix.exactIdx.ID),
+		catalog.SectionOf(secPrefix+"etitle.hash", ix.exactTitleIdx.Hash),
+		catalog.SectionOf(secPrefix+"etitle.row", ix.exactTitleIdx.ID),
+		catalog.SectionOf(secPrefix+"art.hash", a.idx.Hash),
+		catalog.SectionOf(secPrefix+"art.id", a.idx.ID),
 		catalog.SectionOf(secPrefix+"art.words", a.words),
 		catalog.SectionOf(secPrefix+"art.lead", a.lead),
 		catalog.SectionOf(secPrefix+"art.pop", a.pop),
@@ -289,22 +192,21 @@ func openSections(c *catalog.Catalog) (*Index, bool, error) {
 	ix := &Index{n: n}
 	ix.terms = getStrings(r, "terms")
 	nt := len(ix.terms)
-	ix.vocabIdx = hashRows{hash: get[uint64](r, "vocab.hash", nt), id: get[uint32](r, "vocab.id", nt)}
+	ix.vocabIdx = hashindex.Mapped(get[uint64](r, "vocab.hash", nt), get[uint32](r, "vocab.id", nt))
 	ix.offsets = get[int32](r, "offsets", nt+1)
 	ix.postings = get[posting](r, "postings", -1)
 	ix.deletes = get[uint64](r, "deletes", -1)
 	ix.titleLen = get[uint8](r, "titlelen", n)
 	ix.popularity = get[int8](r, "popularity", n)
-	ix.exactIdx = hashRows{hash: get[uint64](r, "exact.hash", -1), id: nil}
-	ix.exactIdx.id = get[uint32](r, "exact.row", len(ix.exactIdx.hash))
-	ix.exactTitleIdx = hashRows{hash: get[uint64](r, "etitle.hash", -1), id: nil}
-	ix.exactTitleIdx.id = get[uint32](r, "etitle.row", len(ix.exactTitleIdx.hash))
+	exact, etitle := get[uint64](r, "exact.hash", -1), get[uint64](r, "etitle.hash", -1)
+	ix.exactIdx = hashindex.Mapped(exact, get[uint32](r, "exact.row", len(exact)))
+	ix.exactTitleIdx = hashindex.Mapped(etitle, get[uint32](r, "etitle.row", len(etitle)))
 	ix.phrases = get[uint64](r, "phrases", -1)
 	ix.titleKey = get[uint32](r, "titlekey", n)
 	a := &ix.artists
 	a.keys, a.names = getStrings(r, "art.keys"), getStrings(r, "art.names")
 	na := len(a.keys)
-	a.idx = hashRows{hash: get[uint64](r, "art.hash", na), id: get[uint32](r, "art.id", na)}
+	a.idx = hashindex.Mapped(get[uint64](r, "art.hash", na), get[uint32](r, "art.id", na))
 	a.words, a.lead = get[uint8](r, "art.words", na), get[uint8](r, "art.lead", na)
 	a.pop, a.count = get[int8](r, "art.pop", na), get[int32](r, "art.count", na)
 	a.rowOff, a.rows = get[int32](r, "art.rowoff", na+1), get[int32](r, "art.rows", -1)
@@ -323,7 +225,7 @@ func openSections(c *catalog.Catalog) (*Index, bool, error) {
 		return nil, true, err
 	}
 	ix.setGenres(&g)
-	ix.fences()
+	ix.deleteFence = hashindex.NewFence(ix.deletes)
 	ix.scratch.rows = ix.n
 	ix.mapped = c
 	// check read every page; a search touches a few posting lists.
@@ -337,8 +239,8 @@ func (ix *Index) check(g *genreTable) error {
 	a := &ix.artists
 	nt, na, np := len(ix.terms), len(a.keys), len(ix.postings)
 	for _, c := range []error{
-		ix.vocabIdx.check(nt, "vocab"), a.idx.check(na, "art"),
-		ix.exactIdx.check(ix.n, "exact"), ix.exactTitleIdx.check(ix.n, "etitle"),
+		checkIndex(&ix.vocabIdx, nt, "vocab"), checkIndex(&a.idx, na, "art"),
+		checkIndex(&ix.exactIdx, ix.n, "exact"), checkIndex(&ix.exactTitleIdx, ix.n, "etitle"),
 		checkCSR(ix.offsets, np, "offsets"), checkCSR(a.rowOff, len(a.rows), "art.rowoff"),
 		checkCSR(a.termOff, len(a.byTerm), "art.termoff"),
 		checkRange(a.rows, ix.n, "art.rows"), checkRange(a.byTerm, na, "art.byterm"),

@@ -3,7 +3,6 @@ package resolve
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,22 +115,6 @@ func replace(ss []catalog.Section, name string, fn func([]byte)) []catalog.Secti
 		}
 	}
 	return out
-}
-
-// TestFenceLowerBound: the fenced search finds what a plain binary search
-// finds, at page boundaries, in runs of equal values and past the end.
-func TestFenceLowerBound(t *testing.T) {
-	for _, n := range []int{0, 1, fenceStride - 1, fenceStride, fenceStride + 1, 3*fenceStride + 7} {
-		a := make([]uint64, n)
-		for i := range a {
-			a[i] = uint64(i/3) * 2 // runs of three equal values, even numbers
-		}
-		f := newFence(a)
-		for v := uint64(0); v <= uint64(n)+2; v++ {
-			want, _ := slices.BinarySearch(a, v)
-			assert.Equal(t, want, f.lowerBound(a, v), "n=%d v=%d", n, v)
-		}
-	}
 }
 
 // BenchmarkUnderstandMapped reads spoken requests on the full catalog's

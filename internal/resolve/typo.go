@@ -104,7 +104,7 @@ func (ix *Index) typoCandidates(dst []candidate, q []byte, runes []rune) ([]cand
 	start := len(dst)
 	probe := func(h uint32) {
 		lo := uint64(h) << 32
-		k := ix.deleteFence.lowerBound(ix.deletes, lo)
+		k := ix.deleteFence.LowerBound(ix.deletes, lo)
 		for ; k < len(ix.deletes) && ix.deletes[k]>>32 == uint64(h); k++ {
 			id := int32(uint32(ix.deletes[k]))
 			if slices.ContainsFunc(dst[start:], func(c candidate) bool { return c.term == id }) {
