@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/continuo/continuo/internal/catalog"
+	"github.com/continuo/continuo/internal/embed"
 	"github.com/continuo/continuo/internal/music"
 )
 
@@ -156,6 +157,14 @@ type scratch struct {
 	holidayOK   bool                // holiday music may play (in season or asked for)
 	energyCut   float32             // mood steering: z energy on the calm/lively boundary
 	ix          indexScratch        // the IVF search's buffers (search.go)
+
+	// The pass by groups (shortlistGroups): per distinct genre row its
+	// bound, the distinct rows scored first, and a flag per distinct row for
+	// them, cleared as the pass goes.
+	bound       []float32
+	firstGroups embed.TopK
+	first       []embed.Hit
+	seen        []bool
 }
 
 // bannedSet is the set of rows a request must not pick: a flag per row
@@ -185,7 +194,7 @@ func (b *bannedSet) reset() {
 func newScratch(n, distinct, gdim, k, families int) *scratch {
 	return &scratch{
 		fam: make([]float32, families),
-		g:   make([]float32, n), gu: make([]float32, distinct),
+		g:   make([]float32, n), gu: make([]float32, distinct), seen: make([]bool, distinct), bound: make([]float32, distinct),
 		gq: make([]float32, gdim), tmp: make([]float32, gdim),
 		heap:      make([]cand, 0, k),
 		redund:    make([]float32, 0, k),

@@ -3,6 +3,8 @@ package recommend
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -147,4 +149,96 @@ func TestMoodBoundKeepsShortlist(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGroupPassKeepsShortlist: the full pass by groups (shortlistGroups)
+// returns what the pass row by row returns, pick for pick and score for
+// score, on catalogs whose tracks share their artist's genre row; the full
+// catalog too when CONTINUO_FULL_CATALOG names it.
+func TestGroupPassKeepsShortlist(t *testing.T) {
+	def, err := catalog.Default()
+	require.NoError(t, err)
+	n := 20_000
+	if testing.Short() {
+		n = 4_000
+	}
+	cats := []struct {
+		name string
+		cat  func(t *testing.T) *catalog.Catalog
+	}{
+		{"embedded default", func(*testing.T) *catalog.Catalog { return def }},
+		{"synthetic, genre per artist", func(*testing.T) *catalog.Catalog { return perArtistGenre(synthcat.Resample(def, n, 7)) }},
+		{"full", func(t *testing.T) *catalog.Catalog {
+			if os.Getenv("CONTINUO_FULL_CATALOG") == "" {
+				t.Skip("CONTINUO_FULL_CATALOG not set")
+			}
+			c, err := catalog.Load(os.Getenv("CONTINUO_FULL_CATALOG"))
+			require.NoError(t, err)
+			return c
+		}},
+	}
+	for _, tc := range cats {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.cat(t)
+			groups, rows := New(c, Options{}), New(c, Options{})
+			require.NotZero(t, groups.genre.distinct.Rows, "the catalog has distinct genre rows")
+			groups.genre.indexMembers(groups.prior, c.Family, len(c.Families)) // whatever the rows per group
+			rows.genre.members = nil
+			require.NotNil(t, groups.genre.members)
+			for i, req := range equivalenceRequests(c, 80) {
+				want, wantErr := rows.Recommend(req)
+				got, gotErr := groups.Recommend(req)
+				require.Equal(t, wantErr, gotErr, "request %d", i)
+				require.Equal(t, want, got, "request %d: %+v", i, req)
+				if wantErr == nil {
+					require.Equal(t, shortlistOf(t, rows, req), shortlistOf(t, groups, req), "request %d: the shortlist", i)
+				}
+			}
+		})
+	}
+}
+
+// shortlistOf is e's shortlist for req, best first: what the re-ranking
+// starts from, all e.k rows of it, where the picks show only the top.
+func shortlistOf(t *testing.T, e *Engine, req Request) []cand {
+	t.Helper()
+	require.NoError(t, e.validate(&req))
+	s := e.pool.get()
+	defer e.pool.put(s)
+	s.reset()
+	cx, _, ok := e.begin(&req, s)
+	if !ok {
+		return nil
+	}
+	require.NoError(t, e.shortlist(&req, s, &cx))
+	h := slices.Clone(s.heap)
+	slices.SortFunc(h, func(a, b cand) int {
+		if less(a, b) {
+			return 1
+		}
+		return -1
+	})
+	return h
+}
+
+// TestGroupMembers: every row is in its distinct row's members, once, in
+// ascending order, and each group carries its best prior and its families.
+func TestGroupMembers(t *testing.T) {
+	m := embed.NewMatrix(7, 2)
+	group := []uint32{1, 0, 1, 2, 0, 1, 2}
+	for i, d := range group {
+		m.Row(i)[0] = float32(d)
+	}
+	gr := genreRows{distinct: embed.NewMatrix(3, 2), group: group}
+	prior := []float32{0.1, -0.2, 0.5, 0, 0.3, -1, 0.05}
+	family := []uint8{3, 0, 3, 17, 1, 4, 17}
+	gr.indexMembers(prior, family, 18)
+	assert.Equal(t, []uint32{0, 2, 5, 7}, gr.offsets)
+	assert.Equal(t, []uint32{1, 4, 0, 2, 5, 3, 6}, gr.members)
+	assert.Equal(t, []float32{0.3, 0.5, 0.05}, gr.maxPrior)
+	assert.Equal(t, []uint64{1<<0 | 1<<1, 1<<3 | 1<<4, 1 << 17}, gr.families)
+
+	none := genreRows{distinct: embed.NewMatrix(3, 2), group: group}
+	none.indexMembers(prior, family, 65)
+	assert.Nil(t, none.members, "more families than bits: no pass by groups")
 }

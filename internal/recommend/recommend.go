@@ -252,6 +252,9 @@ func New(cat *catalog.Catalog, opts Options) *Engine {
 	e.prepare(opts)
 	e.maxMoodNorm2 = slices.Max(e.moodNorm2)
 	e.genre = newGenreRows(cat)
+	if e.n >= minGroupRows*e.genre.distinct.Rows {
+		e.genre.indexMembers(e.prior, cat.Family, len(cat.Families))
+	}
 	e.pool = newScratchPool(func() *scratch { return newScratch(e.n, e.genre.distinct.Rows, e.gdim, e.k, len(cat.Families)) })
 	e.useIndex(opts)
 	return e

@@ -24,20 +24,9 @@ func (e *Engine) Recommend(req Request) ([]Pick, error) {
 	defer e.pool.put(s)
 	s.reset()
 
-	picks := make([]Pick, 0, req.N)
-	cx, ok := e.buildContext(&req, s)
+	cx, picks, ok := e.begin(&req, s)
 	if !ok {
-		// Cold start: no positive evidence. Begin with a popular anchor that
-		// fits the mood and continue from it, so the list is coherent.
-		a := e.coldStart(&req, s)
-		if a < 0 {
-			return picks, nil
-		}
-		e.addAnchor(s, &cx, a)
-		e.finishContext(&req, s, &cx)
-		picks = append(picks, Pick{Row: a, Score: 1, Reason: e.reason(a, &req, &cx, s)})
-		s.picks = append(s.picks, a)
-		s.scores = append(s.scores, 1)
+		return picks, nil
 	}
 	if len(picks) < req.N {
 		if err := e.rank(&req, s, &cx, req.N-len(picks)); err != nil {
@@ -53,6 +42,28 @@ func (e *Engine) Recommend(req Request) ([]Pick, error) {
 		return nil, err
 	}
 	return picks, nil
+}
+
+// begin builds the request's context in s. Without positive evidence (a
+// cold start) it begins with a popular anchor that fits the mood, the
+// first pick, and continues from it, so the list is coherent; false when
+// no row can begin.
+func (e *Engine) begin(req *Request, s *scratch) (reqContext, []Pick, bool) {
+	picks := make([]Pick, 0, req.N)
+	cx, ok := e.buildContext(req, s)
+	if ok {
+		return cx, picks, true
+	}
+	a := e.coldStart(req, s)
+	if a < 0 {
+		return cx, picks, false
+	}
+	e.addAnchor(s, &cx, a)
+	e.finishContext(req, s, &cx)
+	picks = append(picks, Pick{Row: a, Score: 1, Reason: e.reason(a, req, &cx, s)})
+	s.picks = append(s.picks, a)
+	s.scores = append(s.scores, 1)
+	return cx, picks, true
 }
 
 // inPrintedOrder makes the scores non-increasing down the list: MMR may put
