@@ -216,6 +216,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info().Str("config", describe(src)).Str("version", version.String()).Msg("starting")
 	applyMemory(cfg.Memory, log)
+	applyCPU(cfg.CPU, log)
 	addr, err := daemon.BusAddress(cfg.Bus.Address)
 	if err != nil {
 		return err
@@ -292,6 +293,7 @@ func reloadOnHUP(ctx context.Context, f flags, env config.Env, core *drive.Core,
 		cfg, _, err := loadConfig(f, env)
 		if err == nil {
 			applyMemory(cfg.Memory, log)
+			applyCPU(cfg.CPU, log)
 			var m drive.Model
 			if m, err = loadModel(cfg.Catalog, installedCatalog, false, log); err == nil {
 				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)

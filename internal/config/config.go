@@ -38,6 +38,7 @@ type Config struct {
 	Access   Access                  `toml:"access"`
 	Log      Log                     `toml:"log"`
 	Memory   Memory                  `toml:"memory"`
+	CPU      CPU                     `toml:"cpu"`
 }
 
 // Bus says which D-Bus to join: "session", "system" or an address such as
@@ -127,6 +128,26 @@ type Memory struct {
 	LimitMB int `toml:"limit_mb"`
 }
 
+// CPU bounds how many CPUs the daemon's Go code runs on at once
+// (docs/footprint.md, "One core fewer"). The environment's GOMAXPROCS, when
+// set, takes precedence.
+type CPU struct {
+	// Procs is GOMAXPROCS: 0 = one fewer than the CPUs the process may
+	// use, at least one, leaving a core to the media stack (the player,
+	// dbus-daemon); n = at most n.
+	Procs int `toml:"procs"`
+}
+
+// GOMAXPROCS is the setting for a runtime whose own choice (CPU affinity,
+// cgroup quota) is def: Procs 0, one fewer than def, at least one; n, at
+// most n.
+func (c CPU) GOMAXPROCS(def int) int {
+	if c.Procs == 0 {
+		return max(def-1, 1)
+	}
+	return min(c.Procs, def)
+}
+
 // Limits enforced by Validate.
 const (
 	MinQueueDepth = 1
@@ -140,6 +161,7 @@ const (
 	// holds, which is not a head unit's budget.
 	MinGCPercent, MaxGCPercent = 10, 400
 	MaxMemoryLimitMB           = 1 << 16
+	MaxProcs                   = 1024
 )
 
 // The garbage collector's defaults (configs/continuo.toml says why; the
@@ -180,6 +202,7 @@ func Default() Config {
 		Access:  Access{PrivilegedUIDs: []uint32{0}, PrivilegedGroups: []string{"continuo"}},
 		Log:     Log{Level: "info", Format: "auto"},
 		Memory:  Memory{GCPercent: DefaultGCPercent, LimitMB: DefaultMemoryLimitMB},
+		CPU:     CPU{Procs: 0},
 	}
 }
 
@@ -331,6 +354,9 @@ func (c Config) Validate() error {
 	}
 	if l := c.Memory.LimitMB; l < 0 || l > MaxMemoryLimitMB {
 		bad("memory.limit_mb", l, fmt.Sprintf("must be 0 (none) or up to %d MiB", MaxMemoryLimitMB))
+	}
+	if p := c.CPU.Procs; p < 0 || p > MaxProcs {
+		bad("cpu.procs", p, fmt.Sprintf("must be 0 (one fewer than the CPUs) or 1..%d", MaxProcs))
 	}
 	if len(errs) == 0 {
 		return nil

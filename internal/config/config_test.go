@@ -137,6 +137,9 @@ func TestParseErrors(t *testing.T) {
 		{"gc percent too low", "[memory]\ngc_percent = 0\n", []string{"memory.gc_percent", "10..400"}},
 		{"gc percent too high", "[memory]\ngc_percent = 1000\n", []string{"memory.gc_percent"}},
 		{"negative memory limit", "[memory]\nlimit_mb = -1\n", []string{"memory.limit_mb", "-1"}},
+		{"negative procs", "[cpu]\nprocs = -1\n", []string{"cpu.procs", "-1", "1..1024"}},
+		{"too many procs", "[cpu]\nprocs = 5000\n", []string{"cpu.procs", "5000"}},
+		{"procs not a number", "[cpu]\nprocs = \"auto\"\n", []string{"procs"}},
 		{"all problems", "[queue]\ndepth = 0\n[log]\nlevel = \"loud\"\n", []string{"queue.depth", "log.level"}},
 	}
 	for _, tt := range tests {
@@ -201,4 +204,22 @@ func FuzzParse(f *testing.F) {
 		}
 		require.NoError(t, cfg.Validate(), "Parse returned a config that does not validate")
 	})
+}
+
+func TestCPUGOMAXPROCS(t *testing.T) {
+	tests := []struct {
+		name             string
+		procs, def, want int
+	}{
+		{"one fewer of two", 0, 2, 1},
+		{"one fewer of eight", 0, 8, 7},
+		{"one CPU keeps one", 0, 1, 1},
+		{"at most n", 2, 8, 2},
+		{"no more than the runtime's", 4, 2, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, CPU{Procs: tc.procs}.GOMAXPROCS(tc.def))
+		})
+	}
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/continuo/continuo/internal/busapi"
+	"github.com/continuo/continuo/internal/config"
 	"github.com/continuo/continuo/internal/footprint"
 	"github.com/continuo/continuo/internal/testenv"
 )
@@ -561,7 +562,8 @@ func printReport(s settings, rows []row, w writes, began time.Time, load0, load1
 	fMed, fRSS := footprint.Quantile(floor.toName, 0.5), footprint.Quantile(floor.rssName, 0.5)
 	fmt.Printf("\n# continuod footprint, %s (%s, %d CPUs, %s/%s; load average %s at start, %s at end)\n",
 		began.Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, load0, load1)
-	fmt.Printf("%d starts each; %d sequential Recommend(seed, 10) per start; %d clients for %v once per catalog; ratios are to the floor.\n\n", s.starts, s.calls, s.clients, s.load)
+	fmt.Printf("%d starts each; %d sequential Recommend(seed, 10) per start; %d clients for %v once per catalog; ratios are to the floor.\n", s.starts, s.calls, s.clients, s.load)
+	fmt.Printf("continuod runs its Go code on %s of %d CPUs.\n\n", daemonProcs(), runtime.NumCPU())
 	fmt.Println("CPU is the process's own user + system time (/proc/PID/stat, 10 ms ticks): to the name, and per sequential call; a busy machine inflates wall time, not CPU time.")
 	fmt.Println()
 	fmt.Println("| process | start → name median (p90) | CPU to name median (max) | RSS at name median (max) | RSS after calls median (max) | Recommend p50 / p99 (1 client) | Recommend CPU per call median | RSS under load max / end (vs idle) | Recommend p50 / p99 under load (calls, errors) |")
@@ -621,4 +623,14 @@ func printReport(s settings, rows []row, w writes, began time.Time, load0, load1
 		fmt.Printf("  database + WAL after exit: %s = %s per track played; wchar during the drive (sockets too) %s\n",
 			footprint.MB(uint64(w.dbBytes)), per(uint64(w.dbBytes)), footprint.MB(w.wchar))
 	}
+}
+
+// daemonProcs says how many CPUs continuod's Go code runs on: the
+// environment's GOMAXPROCS, which it inherits and which wins, else its
+// default [cpu] setting applied to what the runtime chooses here.
+func daemonProcs() string {
+	if v := os.Getenv("GOMAXPROCS"); v != "" {
+		return v + " (GOMAXPROCS from the environment)"
+	}
+	return fmt.Sprintf("%d (the default [cpu] procs = 0: one fewer than the CPUs)", config.Default().CPU.GOMAXPROCS(runtime.GOMAXPROCS(0)))
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 
@@ -42,4 +43,18 @@ func TestApplyMemory(t *testing.T) {
 			assert.Equal(t, tc.wantLimit, debug.SetMemoryLimit(-1))
 		})
 	}
+}
+
+func TestApplyCPU(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(before) })
+	t.Setenv("GOMAXPROCS", "")
+	applyCPU(config.CPU{Procs: 1}, zerolog.Nop())
+	assert.Equal(t, 1, runtime.GOMAXPROCS(0))
+
+	// The environment wins: the runtime applied it at start.
+	runtime.GOMAXPROCS(before)
+	t.Setenv("GOMAXPROCS", "3")
+	applyCPU(config.CPU{Procs: 1}, zerolog.Nop())
+	assert.Equal(t, before, runtime.GOMAXPROCS(0))
 }
