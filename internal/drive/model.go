@@ -43,8 +43,11 @@ func LoadModel(path, uriTemplate string) (Model, error) {
 // every start: the engine's per-row keys and the search index, as sections
 // the daemon reads in place (docs/footprint.md).
 //
-// A catalog large enough for the engine's IVF index is written in the
-// index's list order, with the index (recommend.ListOrdered).
+// The rows are written in the order the engine reads them
+// (recommend.ListOrdered): a catalog large enough for the engine's IVF
+// index in the index's list order, with the index; one whose tracks share
+// their artists' genre rows (the full catalog) with the rows of each
+// distinct genre row together.
 func WriteSnapshot(path string, c *catalog.Catalog) error {
 	c, opts, err := recommend.ListOrdered(c, recommend.Options{})
 	if err != nil {

@@ -193,6 +193,53 @@ func TestListOrderedSnapshot(t *testing.T) {
 	}
 }
 
+// TestGroupOrderedSnapshot: a catalog whose tracks share their artists'
+// genre rows is written with the rows of each distinct genre row together,
+// so the engine reads a group in one stretch, and recommends the same
+// tracks as before the reordering.
+func TestGroupOrderedSnapshot(t *testing.T) {
+	def, err := catalog.Default()
+	require.NoError(t, err)
+	// Every four artists merged into one, with its genre row: over four
+	// tracks a genre row, enough for the pass by groups.
+	c := synthcat.Resample(def, 20_000, 13)
+	for i := range c.Artist {
+		c.Artist[i] /= 4
+	}
+	mem := roundTrip(t, perArtistGenre(c), nil)
+	before := New(mem, Options{})
+	require.NoError(t, before.Err())
+	require.NotNil(t, before.genre.members, "the engine goes by groups")
+	require.False(t, identity(before.genre.members), "resampled rows are not in group order")
+
+	ordered, _, err := ListOrdered(mem, Options{})
+	require.NoError(t, err)
+	require.Equal(t, mem.Len(), ordered.Len())
+	loaded := roundTrip(t, ordered, nil)
+	after := New(loaded, Options{})
+	require.NoError(t, after.Err())
+	assert.True(t, identity(after.genre.members), "a group's rows are together")
+	assert.True(t, slices.IsSorted(after.genre.group))
+
+	reordered, _, err := ListOrdered(loaded, Options{})
+	require.NoError(t, err)
+	assert.Same(t, loaded, reordered, "a catalog in group order stays as it is")
+
+	for _, seed := range []int{0, 1234, mem.Len() - 1} {
+		id := mem.ID(seed)
+		a, err := before.Recommend(Request{Seeds: []int{seed}, N: 10})
+		require.NoError(t, err)
+		r, ok := loaded.Lookup(id)
+		require.True(t, ok)
+		b, err := after.Recommend(Request{Seeds: []int{r}, N: 10})
+		require.NoError(t, err)
+		require.Len(t, b, len(a))
+		for i := range a {
+			assert.Equal(t, mem.ID(a[i].Row), loaded.ID(b[i].Row), "seed %s, pick %d", id, i)
+		}
+	}
+}
+
 func roundTrip(t *testing.T, c *catalog.Catalog, extra []catalog.Section) *catalog.Catalog {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "c.snap")

@@ -120,19 +120,36 @@ func identity(ids []uint32) bool {
 	return true
 }
 
-// ListOrdered returns c with its rows in the order of the IVF index an
-// engine built with opts would search, list after list, and opts with that
-// index (renumbered) handed over; or c and opts unchanged when the engine
-// would score every row. A snapshot of the result (SectionsWith with the
-// returned options) stores the index, and New then scores a probed list
-// straight from the catalog's own columns, with no copy at start.
+// ListOrdered returns c with its rows in the order an engine built with
+// opts reads them, so that what it reads together lies together:
+//
+//   - with an IVF index, the index's list order, list after list, and opts
+//     with that index (renumbered) handed over. A snapshot of the result
+//     (SectionsWith with the returned options) stores the index, and New
+//     then scores a probed list straight from the catalog's own columns,
+//     with no copy at start;
+//   - with the pass by groups (shortlistGroups), the rows of each distinct
+//     genre row together, the groups in the order of their first rows: a
+//     group's rows are then read in one stretch instead of one cache miss
+//     per column per row;
+//   - else c and opts unchanged.
 func ListOrdered(c *catalog.Catalog, opts Options) (*catalog.Catalog, Options, error) {
 	e := New(c, opts)
 	if e.err != nil {
 		return nil, opts, fmt.Errorf("recommend: list order: %w", e.err)
 	}
 	ix := e.Index()
-	if ix == nil || identity(ix.IDs) {
+	if ix == nil {
+		if m := e.genre.members; m != nil && !identity(m) {
+			rows := make([]int, len(m))
+			for p, r := range m {
+				rows[p] = int(r)
+			}
+			return c.Subset(rows), opts, nil
+		}
+		return c, opts, nil
+	}
+	if identity(ix.IDs) {
 		return c, opts, nil
 	}
 	rows := make([]int, len(ix.IDs))
