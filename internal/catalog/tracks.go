@@ -236,6 +236,57 @@ func (c *Catalog) EachGenre(i int) iter.Seq[string] {
 	}
 }
 
+// RowsWithGenre returns, in order, the rows with a genre label for which
+// want is true. want sees each distinct label once, and a mapped catalog's
+// rows are matched by their label list's number, not their strings: a scan
+// of every row's labels as strings read the whole string table (8 MB of
+// the full catalog, resident afterwards) and took 30-47 ms for "some jazz".
+func (c *Catalog) RowsWithGenre(want func(label string) bool) []int {
+	var rows []int
+	if c.rec == nil {
+		memo := map[string]bool{}
+		for i := range c.tracks {
+			for _, g := range c.tracks[i].Genres {
+				w, ok := memo[g]
+				if !ok {
+					w = want(g)
+					memo[g] = w
+				}
+				if w {
+					rows = append(rows, i)
+					break
+				}
+			}
+		}
+		return rows
+	}
+	r := c.rec
+	const k = colGenres
+	match := make([]int8, len(r.off[k])-1) // per distinct list: 0 not looked at, 1 a wanted label, -1 none
+	labels := map[uint32]bool{}
+	for i := range r.lists {
+		l := r.lists[i][k]
+		if match[l] == 0 {
+			match[l] = -1
+			for _, id := range r.items[k][r.off[k][l]:r.off[k][l+1]] {
+				w, ok := labels[id]
+				if !ok {
+					w = want(r.st.get(id))
+					labels[id] = w
+				}
+				if w {
+					match[l] = 1
+					break
+				}
+			}
+		}
+		if match[l] == 1 {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
 func (c *Catalog) listOf(i, k int) []string {
 	if c.rec == nil {
 		t := &c.tracks[i]

@@ -137,3 +137,43 @@ func TestReleasedRecordsReadBack(t *testing.T) {
 	assert.True(t, slices.Equal(genre, mapped.Genre.Data), "the matrices read back too")
 	assert.Equal(t, built.Len(), mapped.Len())
 }
+
+// TestRowsWithGenre: the rows RowsWithGenre returns are those with a
+// wanted label among their genres, in memory and mapped, and want sees
+// each distinct label once.
+func TestRowsWithGenre(t *testing.T) {
+	built, _ := buildExtract(t)
+	path := filepath.Join(t.TempDir(), "c.snap")
+	require.NoError(t, WriteSnapshot(path, built))
+	mapped, err := Load(path)
+	require.NoError(t, err)
+	labels := map[string]bool{}
+	for i := range built.Len() {
+		for g := range built.EachGenre(i) {
+			labels[g] = true
+		}
+	}
+	require.NotEmpty(t, labels)
+	for _, tc := range []struct {
+		name string
+		c    *Catalog
+	}{{"in memory", built}, {"mapped", mapped}} {
+		for label := range labels {
+			t.Run(tc.name+"/"+label, func(t *testing.T) {
+				var want []int
+				for i := range tc.c.Len() {
+					if slices.Contains(slices.Collect(tc.c.EachGenre(i)), label) {
+						want = append(want, i)
+					}
+				}
+				asked := map[string]int{}
+				got := tc.c.RowsWithGenre(func(g string) bool { asked[g]++; return g == label })
+				assert.Equal(t, want, got)
+				for g, n := range asked {
+					assert.Equal(t, 1, n, "label %q asked %d times", g, n)
+				}
+			})
+		}
+	}
+	assert.Empty(t, mapped.RowsWithGenre(func(string) bool { return false }))
+}

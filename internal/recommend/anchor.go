@@ -379,15 +379,7 @@ func (e *Engine) genreStart(a *Anchor, req *Request) int {
 	for _, g := range a.Genres {
 		want[catalog.NormalizeTag(g)] = true
 	}
-	var labelled []int
-	for i := range e.n {
-		for g := range e.cat.EachGenre(i) {
-			if want[catalog.NormalizeTag(g)] {
-				labelled = append(labelled, i)
-				break
-			}
-		}
-	}
+	labelled := e.cat.RowsWithGenre(func(g string) bool { return want[catalog.NormalizeTag(g)] })
 	// Typical of the genre in mood too: "some jazz" should not open with its
 	// quietest ballad or its wildest free-jazz track.
 	var mE, mV float32
