@@ -641,11 +641,10 @@ func daemonProcs() string {
 // the file-backed RSS does not depend on how the file got into the cache.
 // A snapshot just written (make full-catalog) or read with read() sits in
 // large folios, and a fault in a mapped large folio maps the pages around
-// it (fault-around, 64 KiB) however the mapping is advised: on this
-// machine's kernel (6.18) the same 1,500 calls left 66.6 MB of the file
-// mapped after a cat of it and ~50 MB after the daemon's own faults had
-// brought it in (2026-11-30). The first start then reads what it touches
-// from the disk.
+// it however the mapping is advised: on this machine's kernel (6.18) the
+// same 1,500 calls on the full catalog left 66.6 MB of the file mapped
+// after a cat of it and 55.6-59.5 MB after an eviction (2026-11-30). The
+// first start then reads what it touches from the disk.
 func evict(t *testing.T, path string) {
 	t.Helper()
 	f, err := os.Open(path)
