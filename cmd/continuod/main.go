@@ -28,6 +28,7 @@ import (
 	"github.com/continuo/continuo/internal/history"
 	"github.com/continuo/continuo/internal/logging"
 	"github.com/continuo/continuo/internal/player"
+	"github.com/continuo/continuo/internal/request"
 	"github.com/continuo/continuo/internal/version"
 )
 
@@ -248,6 +249,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); reloadOnHUP(hupCtx, f, env, core, log) }()
 	defer func() { stopHUP(); wg.Wait() }()
+	var warm sync.Once
 	stopWatchdog := daemon.Watchdog(core, log)
 	defer stopWatchdog()
 
@@ -255,11 +257,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Address: addr, Core: core, Logger: log, CallTimeout: 2 * time.Second,
 		API: busapi.Options{Version: version.Version, Logger: log, Access: busapi.Access{
 			UIDs: cfg.Access.PrivilegedUIDs, Groups: cfg.Access.PrivilegedGroups, AllowOwnUID: true}},
-		Ready: func() { _, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady) },
+		Ready: func() {
+			_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
+			warm.Do(func() {
+				// Once the name is ours, not before: on one CPU the
+				// decoding would delay it.
+				wg.Add(1)
+				go func() { defer wg.Done(); warmRequests(log) }()
+			})
+		},
 	})
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
 	log.Info().Msg("shutting down")
 	return err
+}
+
+// warmRequests decodes the spoken-request tagger (request.Warm), which
+// the first Play or Resolve after a start would otherwise wait ~80 ms for.
+func warmRequests(log zerolog.Logger) {
+	start := time.Now()
+	if err := request.Warm(); err != nil {
+		log.Error().Err(err).Msg("request tagger")
+		return
+	}
+	log.Debug().Int64("ms", time.Since(start).Milliseconds()).Msg("request tagger decoded")
 }
 
 func coreOptions(cfg config.Config, m drive.Model, h *history.Store, log zerolog.Logger) drive.Options {

@@ -336,3 +336,17 @@ func TestJournalPriorities(t *testing.T) {
 	assert.Positive(t, info, "info entries at <6>")
 	assert.Positive(t, warn, "the warning at <4>, with retry_in_ms")
 }
+
+// TestRequestTaggerWarmedAfterName: once continuod has its name it decodes
+// the spoken-request tagger without waiting for a request, so the first
+// Play or Resolve after a start does not pay for it.
+func TestRequestTaggerWarmedAfterName(t *testing.T) {
+	bus := testenv.StartBus(t)
+	dir := t.TempDir()
+	p := startProcess(t, bus, "--bus", bus.Address, "--db", filepath.Join(dir, "history.db"), "--log-level", "debug")
+	conn := bus.Conn(t)
+	testenv.WaitFor(t, 30*time.Second, func() bool { _, ok := hasOwner(conn); return ok }, "continuod acquires %s", busapi.BusName)
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		return strings.Contains(p.stderr.String(), `"message":"request tagger decoded"`)
+	}, "the tagger is decoded with no request made; stderr:\n%s", p.stderr)
+}
