@@ -123,11 +123,7 @@ func TestWithTracks(t *testing.T) {
 // matrix reads back the same afterwards (the pages fault in again from the
 // file).
 func TestReleasedRecordsReadBack(t *testing.T) {
-	built, _ := buildExtract(t)
-	path := filepath.Join(t.TempDir(), "c.snap")
-	require.NoError(t, WriteSnapshot(path, built))
-	mapped, err := Load(path)
-	require.NoError(t, err)
+	built, mapped := builtAndMapped(t)
 	before, genre := mapped.AllTracks(), slices.Clone(mapped.Genre.Data)
 	mapped.ReleaseTrackRecords()
 	built.ReleaseTrackRecords() // in memory: nothing to release
@@ -142,11 +138,7 @@ func TestReleasedRecordsReadBack(t *testing.T) {
 // wanted label among their genres, in memory and mapped, and want sees
 // each distinct label once.
 func TestRowsWithGenre(t *testing.T) {
-	built, _ := buildExtract(t)
-	path := filepath.Join(t.TempDir(), "c.snap")
-	require.NoError(t, WriteSnapshot(path, built))
-	mapped, err := Load(path)
-	require.NoError(t, err)
+	built, mapped := builtAndMapped(t)
 	labels := map[string]bool{}
 	for i := range built.Len() {
 		for g := range built.EachGenre(i) {
@@ -176,4 +168,16 @@ func TestRowsWithGenre(t *testing.T) {
 		}
 	}
 	assert.Empty(t, mapped.RowsWithGenre(func(string) bool { return false }))
+}
+
+// builtAndMapped returns the test extract built in memory and the same
+// catalog written to a snapshot and mapped back.
+func builtAndMapped(t *testing.T) (built, mapped *Catalog) {
+	t.Helper()
+	built, _ = buildExtract(t)
+	path := filepath.Join(t.TempDir(), "c.snap")
+	require.NoError(t, WriteSnapshot(path, built))
+	mapped, err := Load(path)
+	require.NoError(t, err)
+	return built, mapped
 }
