@@ -321,9 +321,8 @@ func (e *Engine) shortlistGroups(req *Request, s *scratch, cx *reqContext, slack
 		exploreGenre(s.gu, req.Explore)
 	}
 	// A group's bound is summed in another order than a row's score, so it
-	// carries the rounding slack twice.
-	// The groups with the best bounds are kept in s.firstGroups as they
-	// are computed.
+	// carries the rounding slack twice. The groups with the best bounds are
+	// kept in s.firstGroups as the bounds are computed.
 	gw, fb := cx.genreW, s.fam
 	lift := 2*slack - slices.Min(s.regionPen[:])
 	top := &s.firstGroups
@@ -423,7 +422,9 @@ func (g *groupPass) score(d int) {
 // another order than in the score. 1e-5 is over ten times that.
 const moodSlack = 1e-5
 
-// The unrolled mood product of shortlistAll is for nine dimensions.
+// The unrolled mood products of rowPass and groupPass.score are for nine
+// dimensions. They are written out in both loops: as a function (cost 90)
+// they would not be inlined, and a call per row would slow the row pass.
 var _ = [1]struct{}{}[catalog.MoodDims-9]
 
 // shortlistIndexed scores the rows of the lists whose centroids are nearest
