@@ -325,3 +325,25 @@ func BenchmarkNewIndexed(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStartGenre is Engine.Start for a genre request ("some jazz"):
+// finding the rows labelled with the genre (Catalog.RowsWithGenre) and the
+// most typical popular one among them, as Play and Resolve do before any
+// continuation is ranked.
+//
+//	CONTINUO_FULL_CATALOG=$PWD/out/full.catalog go test ./internal/recommend -run '^$' -bench 'StartGenre/(full|N=30899)$' -cpu 1 -benchmem
+func BenchmarkStartGenre(b *testing.B) {
+	forBenchCatalogs(b, func(b *testing.B, c *catalog.Catalog) {
+		e := benchEngine(b, c)
+		a := &recommend.Anchor{Kind: recommend.AnchorGenre, Genres: []string{"jazz"}, Artist: -1}
+		if _, err := e.Start(a, recommend.Request{N: 1, Explicit: true}); err != nil {
+			b.Skipf("no jazz in this catalog: %v", err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.Start(a, recommend.Request{N: 1, Explicit: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
